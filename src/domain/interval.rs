@@ -1,0 +1,237 @@
+//! Half-open intervals of UTC milliseconds and normalized sets of them.
+//!
+//! Every operation on [`IntervalSet`] is a linear merge over sorted lists, so the cost of
+//! a request grows with the data it touches and never quadratically.
+
+use std::cmp::{max, min};
+
+/// Milliseconds since the Unix epoch, UTC. The API keeps millisecond precision.
+pub type Millis = i64;
+
+/// `[start, end)` with `start < end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Interval {
+    pub start: Millis,
+    pub end: Millis,
+}
+
+impl Interval {
+    /// `None` unless `start < end`.
+    pub fn new(start: Millis, end: Millis) -> Option<Self> {
+        (start < end).then_some(Self { start, end })
+    }
+
+    pub fn duration(&self) -> Millis {
+        self.end - self.start
+    }
+
+    /// True when the two share at least one instant (touching is not overlapping).
+    pub fn overlaps(&self, other: &Interval) -> bool {
+        self.start < other.end && other.start < self.end
+    }
+
+    pub fn intersection(&self, other: &Interval) -> Option<Interval> {
+        Interval::new(max(self.start, other.start), min(self.end, other.end))
+    }
+}
+
+/// A set of instants kept normalized: sorted, disjoint, and with touching or overlapping
+/// intervals merged, so equal sets always have equal representations.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IntervalSet {
+    intervals: Vec<Interval>,
+}
+
+impl IntervalSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Normalizes any list of intervals: O(n log n) for the sort, then one pass.
+    pub fn from_intervals(mut intervals: Vec<Interval>) -> Self {
+        intervals.sort_unstable();
+        let mut merged: Vec<Interval> = Vec::with_capacity(intervals.len());
+        for next in intervals {
+            match merged.last_mut() {
+                Some(last) if next.start <= last.end => last.end = max(last.end, next.end),
+                _ => merged.push(next),
+            }
+        }
+        Self { intervals: merged }
+    }
+
+    /// Trusts the caller's list to be normalized already; checked in debug builds.
+    pub fn from_normalized(intervals: Vec<Interval>) -> Self {
+        debug_assert!(intervals.windows(2).all(|w| w[0].end < w[1].start));
+        Self { intervals }
+    }
+
+    pub fn as_slice(&self) -> &[Interval] {
+        &self.intervals
+    }
+
+    pub fn into_vec(self) -> Vec<Interval> {
+        self.intervals
+    }
+
+    pub fn len(&self) -> usize {
+        self.intervals.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.intervals.is_empty()
+    }
+
+    /// True when some instant of `range` is in the set.
+    pub fn overlaps(&self, range: Interval) -> bool {
+        let first_candidate = self.intervals.partition_point(|i| i.end <= range.start);
+        self.intervals
+            .get(first_candidate)
+            .is_some_and(|i| i.overlaps(&range))
+    }
+
+    /// Set union, one linear merge.
+    pub fn union(&self, other: &IntervalSet) -> IntervalSet {
+        let (a, b) = (&self.intervals, &other.intervals);
+        let mut merged: Vec<Interval> = Vec::with_capacity(a.len() + b.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            let next = if j >= b.len() || (i < a.len() && a[i].start <= b[j].start) {
+                i += 1;
+                a[i - 1]
+            } else {
+                j += 1;
+                b[j - 1]
+            };
+            match merged.last_mut() {
+                Some(last) if next.start <= last.end => last.end = max(last.end, next.end),
+                _ => merged.push(next),
+            }
+        }
+        IntervalSet { intervals: merged }
+    }
+
+    /// Set difference `self − other`, splitting intervals where `other` cuts into them.
+    pub fn difference(&self, other: &IntervalSet) -> IntervalSet {
+        let cuts = &other.intervals;
+        let mut result = Vec::with_capacity(self.intervals.len());
+        let mut j = 0;
+        for &interval in &self.intervals {
+            let mut start = interval.start;
+            while j < cuts.len() && cuts[j].end <= start {
+                j += 1;
+            }
+            let mut k = j;
+            while k < cuts.len() && cuts[k].start < interval.end {
+                if cuts[k].start > start {
+                    result.push(Interval {
+                        start,
+                        end: cuts[k].start,
+                    });
+                }
+                start = max(start, cuts[k].end);
+                k += 1;
+            }
+            if start < interval.end {
+                result.push(Interval {
+                    start,
+                    end: interval.end,
+                });
+            }
+        }
+        IntervalSet { intervals: result }
+    }
+
+    /// Set intersection, one linear merge.
+    pub fn intersection(&self, other: &IntervalSet) -> IntervalSet {
+        let (a, b) = (&self.intervals, &other.intervals);
+        let mut result = Vec::new();
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            if let Some(common) = a[i].intersection(&b[j]) {
+                result.push(common);
+            }
+            if a[i].end < b[j].end {
+                i += 1;
+            } else {
+                j += 1;
+            }
+        }
+        IntervalSet { intervals: result }
+    }
+
+    /// The part of the set inside `window`: a binary search, then a copy of what is inside.
+    pub fn clip(&self, window: Interval) -> IntervalSet {
+        let first = self.intervals.partition_point(|i| i.end <= window.start);
+        let intervals = self.intervals[first..]
+            .iter()
+            .take_while(|i| i.start < window.end)
+            .filter_map(|i| i.intersection(&window))
+            .collect();
+        IntervalSet { intervals }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(pairs: &[(i64, i64)]) -> IntervalSet {
+        IntervalSet::from_intervals(
+            pairs
+                .iter()
+                .map(|&(s, e)| Interval::new(s, e).expect("test intervals are valid"))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn normalizing_merges_touching_and_overlapping_and_drops_duplicates() {
+        let s = set(&[(5, 7), (0, 2), (2, 3), (1, 2), (5, 7), (10, 11)]);
+        assert_eq!(s, set(&[(0, 3), (5, 7), (10, 11)]));
+        assert_eq!(s.len(), 3);
+    }
+
+    #[test]
+    fn union_merges_across_both_sides() {
+        let a = set(&[(0, 2), (6, 8)]);
+        let b = set(&[(2, 4), (7, 10), (12, 13)]);
+        assert_eq!(a.union(&b), set(&[(0, 4), (6, 10), (12, 13)]));
+        assert_eq!(a.union(&IntervalSet::new()), a);
+    }
+
+    #[test]
+    fn difference_splits_an_interval_in_two() {
+        let a = set(&[(0, 10), (20, 30)]);
+        let cut = set(&[(3, 5), (8, 22)]);
+        assert_eq!(a.difference(&cut), set(&[(0, 3), (5, 8), (22, 30)]));
+        assert_eq!(a.difference(&set(&[(-5, 40)])), IntervalSet::new());
+    }
+
+    #[test]
+    fn intersection_keeps_common_instants_only() {
+        let a = set(&[(0, 10), (20, 30)]);
+        let b = set(&[(5, 25), (29, 40)]);
+        assert_eq!(a.intersection(&b), set(&[(5, 10), (20, 25), (29, 30)]));
+        // Touching intervals share no instant.
+        assert_eq!(
+            set(&[(0, 5)]).intersection(&set(&[(5, 9)])),
+            IntervalSet::new()
+        );
+    }
+
+    #[test]
+    fn clip_and_overlaps_treat_ends_as_open() {
+        let a = set(&[(0, 10), (20, 30)]);
+        let window = Interval::new(5, 25).expect("valid");
+        assert_eq!(a.clip(window), set(&[(5, 10), (20, 25)]));
+        assert!(!a.overlaps(Interval::new(10, 20).expect("valid")));
+        assert!(a.overlaps(Interval::new(9, 20).expect("valid")));
+    }
+
+    #[test]
+    fn empty_or_reversed_intervals_do_not_exist() {
+        assert_eq!(Interval::new(5, 5), None);
+        assert_eq!(Interval::new(6, 5), None);
+    }
+}

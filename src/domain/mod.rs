@@ -1,0 +1,7 @@
+//! The scheduling logic: pure functions and types, no Lambda or HTTP types.
+
+pub mod interval;
+pub mod recurrence;
+pub mod time;
+
+pub use interval::{Interval, IntervalSet, Millis};

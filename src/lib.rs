@@ -1,0 +1,3 @@
+//! availability-api: a scheduling API served as an AWS Lambda function.
+
+pub mod domain;
