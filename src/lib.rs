@@ -1,3 +1,11 @@
 //! availability-api: a scheduling API served as an AWS Lambda function.
+//!
+//! - [`domain`]: the scheduling logic, pure and free of Lambda types.
+//! - [`store`]: where availability lives, behind the [`store::AvailabilityStore`] trait.
+//! - [`api`]: routing, identity, and mapping requests and responses to the domain.
+//! - [`config`]: settings read once at start-up.
 
+pub mod api;
+pub mod config;
 pub mod domain;
+pub mod store;

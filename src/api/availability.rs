@@ -1,0 +1,239 @@
+//! `POST`, `GET` and `DELETE /availability`: the caller's own availability.
+
+use super::error::{ApiError, FieldError, ProblemKind};
+use super::input::{self, Query, validate_user_id};
+use super::{App, Handled, IntervalList, expected_version, identity, message, with_etag};
+use crate::config::AuthMode;
+use crate::domain::recurrence::Period;
+use crate::domain::{Interval, IntervalSet, Millis};
+use crate::store::{AvailabilityStore, UserRecord};
+use lambda_http::Request;
+use lambda_http::http::StatusCode;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Slots one `POST` may carry (a `weekdays` slot counts once).
+pub const MAX_SLOTS_PER_REQUEST: usize = 1000;
+/// Intervals one user may hold after normalization; a write beyond it stores nothing.
+pub const MAX_INTERVALS_PER_USER: usize = 100_000;
+
+struct SetRequest {
+    user_id: Option<String>,
+    additions: IntervalSet,
+}
+
+pub async fn set<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
+    let caller = identity::caller(request, app.config())?;
+    let body = input::json_body(request)?.ok_or_else(|| {
+        ApiError::bad_request("The request needs a JSON body with `availability`.")
+    })?;
+    let set = parse_set_body(&body)?;
+    let user = write_target(app, caller, set.user_id)?;
+    let version = app
+        .store()
+        .update(&user, expected_version(request)?, |current| {
+            let slots = current.slots.union(&set.additions);
+            if slots.len() > MAX_INTERVALS_PER_USER {
+                return Err(ApiError::new(
+                    ProblemKind::TooLarge,
+                    format!(
+                        "This would give {user} more than {MAX_INTERVALS_PER_USER} separate intervals; nothing was stored."
+                    ),
+                ));
+            }
+            Ok(UserRecord { version: current.version, slots })
+        })
+        .await?;
+    Ok(with_etag(
+        message(StatusCode::OK, "Availability set successfully"),
+        version,
+    ))
+}
+
+pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
+    let caller = identity::caller(request, app.config())?;
+    let window = window(&Query::of(request))?;
+    let record = app.store().load(&caller).await?;
+    let shown = match window {
+        Some(window) => record.slots.clip(window),
+        None => record.slots.clone(),
+    };
+    #[derive(Serialize)]
+    struct Body<'a> {
+        user_id: &'a str,
+        availability: IntervalList<'a>,
+    }
+    let body = Body {
+        user_id: &caller,
+        availability: IntervalList(shown.as_slice()),
+    };
+    Ok(with_etag(
+        super::json_response(StatusCode::OK, &body),
+        record.version,
+    ))
+}
+
+pub async fn delete<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
+    let caller = identity::caller(request, app.config())?;
+    let (user_id, range) = match input::json_body(request)? {
+        Some(body) => parse_delete_body(&body)?,
+        None => (None, range_from_query(&Query::of(request))?),
+    };
+    let user = write_target(app, caller, user_id)?;
+    let removed = IntervalSet::from_normalized(vec![range]);
+    let version = app
+        .store()
+        .update(&user, expected_version(request)?, |current| {
+            if !current.slots.overlaps(range) {
+                return Err(ApiError::new(
+                    ProblemKind::NotFound,
+                    "Slot not found in availability.",
+                ));
+            }
+            Ok(UserRecord {
+                version: current.version,
+                slots: current.slots.difference(&removed),
+            })
+        })
+        .await?;
+    Ok(with_etag(
+        message(StatusCode::OK, "Availability slot deleted successfully"),
+        version,
+    ))
+}
+
+/// The user a write goes to. In `jwt` mode users write only their own availability; in `dev`
+/// mode a body's `user_id` names the user written, as in the seed.
+fn write_target<S>(
+    app: &App<S>,
+    caller: String,
+    named: Option<String>,
+) -> Result<String, ApiError> {
+    match (named, app.config().auth_mode) {
+        (Some(named), AuthMode::Dev) => Ok(named),
+        (Some(named), AuthMode::Jwt) if named != caller => Err(ApiError::new(
+            ProblemKind::Forbidden,
+            "The body's user_id is not the signed-in user; users write only their own availability.",
+        )),
+        _ => Ok(caller),
+    }
+}
+
+fn parse_set_body(body: &Value) -> Result<SetRequest, ApiError> {
+    let mut errors = Vec::new();
+    let object = input::expect_object(body, "", &["user_id", "availability"], &mut errors)
+        .ok_or_else(|| ApiError::invalid_fields(errors.clone()))?;
+    let user_id = user_id_member(object, &mut errors);
+    let slots = match object.get("availability") {
+        Some(Value::Array(slots)) => slots.as_slice(),
+        None => {
+            errors.push(FieldError::new("/availability", "is required"));
+            &[]
+        }
+        Some(_) => {
+            errors.push(FieldError::new(
+                "/availability",
+                "must be an array of slots",
+            ));
+            &[]
+        }
+    };
+    if slots.len() > MAX_SLOTS_PER_REQUEST {
+        return Err(ApiError::new(
+            ProblemKind::TooLarge,
+            format!(
+                "A request may carry at most {MAX_SLOTS_PER_REQUEST} slots; this one has {}. Send them in several requests.",
+                slots.len()
+            ),
+        ));
+    }
+    let mut additions = Vec::with_capacity(slots.len());
+    for (index, slot) in slots.iter().enumerate() {
+        let pointer = format!("/availability/{index}");
+        let Some(slot) = input::expect_object(
+            slot,
+            &pointer,
+            &["start_time", "end_time", "period"],
+            &mut errors,
+        ) else {
+            continue;
+        };
+        let period = match slot.get("period") {
+            None | Some(Value::Null) => Some(Period::Once),
+            Some(Value::String(name)) => Period::parse(Some(name)),
+            Some(_) => None,
+        };
+        if period.is_none() {
+            errors.push(FieldError::new(
+                format!("{pointer}/period"),
+                "must be \"none\" or \"weekdays\"",
+            ));
+        }
+        if let (Some(interval), Some(period)) =
+            (input::interval_members(slot, &pointer, &mut errors), period)
+        {
+            additions.extend(period.expand(interval));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_fields(errors));
+    }
+    Ok(SetRequest {
+        user_id,
+        additions: IntervalSet::from_intervals(additions),
+    })
+}
+
+fn parse_delete_body(body: &Value) -> Result<(Option<String>, Interval), ApiError> {
+    let mut errors = Vec::new();
+    let parsed = input::expect_object(
+        body,
+        "",
+        &["user_id", "start_time", "end_time"],
+        &mut errors,
+    )
+    .map(|object| {
+        (
+            user_id_member(object, &mut errors),
+            input::interval_members(object, "", &mut errors),
+        )
+    });
+    match parsed {
+        Some((user_id, Some(range))) if errors.is_empty() => Ok((user_id, range)),
+        _ => Err(ApiError::invalid_fields(errors)),
+    }
+}
+
+fn user_id_member(
+    object: &serde_json::Map<String, Value>,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
+    let id = input::string_member(object, "", "user_id", false, errors)?;
+    match validate_user_id(id) {
+        Ok(()) => Some(id.to_owned()),
+        Err(why) => {
+            errors.push(FieldError::new("/user_id", why));
+            None
+        }
+    }
+}
+
+fn range_from_query(query: &Query) -> Result<Interval, ApiError> {
+    match (query.timestamp("start_time")?, query.timestamp("end_time")?) {
+        (Some(start), Some(end)) => Interval::new(start, end)
+            .ok_or_else(|| ApiError::invalid_field("?end_time", "must be later than start_time")),
+        _ => Err(ApiError::bad_request(
+            "Give the range to delete as a JSON body {\"start_time\", \"end_time\"} or as query parameters start_time and end_time.",
+        )),
+    }
+}
+
+/// The optional `from`/`to` window of a read; an open side reaches as far as time goes.
+pub fn window(query: &Query) -> Result<Option<Interval>, ApiError> {
+    match (query.timestamp("from")?, query.timestamp("to")?) {
+        (None, None) => Ok(None),
+        (from, to) => Interval::new(from.unwrap_or(Millis::MIN), to.unwrap_or(Millis::MAX))
+            .map(Some)
+            .ok_or_else(|| ApiError::invalid_field("?to", "must be later than from")),
+    }
+}

@@ -1,0 +1,165 @@
+//! Every expected failure as an RFC 9457 problem: `application/problem+json` with `type`,
+//! `title`, `status`, `detail`, the seed's `error` member, and per-field `errors` for bad input.
+
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+/// One bad field of a request: where it is (a JSON Pointer into the body, or `?name` for a
+/// query parameter) and why it was refused.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub pointer: String,
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            pointer: pointer.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProblemKind {
+    InvalidInput,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    PreconditionFailed,
+    TooLarge,
+    UnsupportedMediaType,
+    Unavailable,
+    Internal,
+}
+
+impl ProblemKind {
+    fn status(self) -> StatusCode {
+        match self {
+            ProblemKind::InvalidInput => StatusCode::BAD_REQUEST,
+            ProblemKind::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ProblemKind::Forbidden => StatusCode::FORBIDDEN,
+            ProblemKind::NotFound => StatusCode::NOT_FOUND,
+            ProblemKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ProblemKind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            ProblemKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ProblemKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ProblemKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ProblemKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A stable identifier clients can match on (documented in the README).
+    fn type_uri(self) -> &'static str {
+        match self {
+            ProblemKind::InvalidInput => "urn:availability-api:problem:invalid-input",
+            ProblemKind::Unauthenticated => "urn:availability-api:problem:unauthenticated",
+            ProblemKind::Forbidden => "urn:availability-api:problem:forbidden",
+            ProblemKind::NotFound => "urn:availability-api:problem:not-found",
+            ProblemKind::MethodNotAllowed => "urn:availability-api:problem:method-not-allowed",
+            ProblemKind::PreconditionFailed => "urn:availability-api:problem:precondition-failed",
+            ProblemKind::TooLarge => "urn:availability-api:problem:too-large",
+            ProblemKind::UnsupportedMediaType => {
+                "urn:availability-api:problem:unsupported-media-type"
+            }
+            ProblemKind::Unavailable => "urn:availability-api:problem:unavailable",
+            ProblemKind::Internal => "urn:availability-api:problem:internal",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ApiError {
+    pub kind: ProblemKind,
+    /// One human sentence, also sent as the seed-compatible `error` member.
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    /// Extra headers some statuses need (`Allow` on 405, `Retry-After` on 503).
+    pub headers: Vec<(header::HeaderName, String)>,
+}
+
+impl ApiError {
+    pub fn new(kind: ProblemKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+            errors: Vec::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(ProblemKind::InvalidInput, detail)
+    }
+
+    /// A 400 for one or more bad fields; the sentence names the first, the list names all.
+    pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [] => "The request is not valid.".to_owned(),
+            [only] => format!("{}: {}.", only.pointer, only.detail),
+            [first, rest @ ..] => {
+                format!(
+                    "{}: {} (and {} more problems).",
+                    first.pointer,
+                    first.detail,
+                    rest.len()
+                )
+            }
+        };
+        Self {
+            errors,
+            ..Self::bad_request(detail)
+        }
+    }
+
+    pub fn invalid_field(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::invalid_fields(vec![FieldError::new(pointer, detail)])
+    }
+
+    pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        #[derive(Serialize)]
+        struct Problem<'a> {
+            #[serde(rename = "type")]
+            type_uri: &'static str,
+            title: &'static str,
+            status: u16,
+            detail: &'a str,
+            error: &'a str,
+            #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+            errors: &'a [FieldError],
+        }
+        let status = self.status();
+        let problem = Problem {
+            type_uri: self.kind.type_uri(),
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: &self.detail,
+            error: &self.detail,
+            errors: &self.errors,
+        };
+        let mut response = super::json_response(status, &problem);
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        for (name, value) in self.headers {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name, value);
+            }
+        }
+        response
+    }
+}

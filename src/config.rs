@@ -1,0 +1,88 @@
+//! Configuration read once at start-up from the environment.
+
+use std::fmt;
+
+/// Where the caller's identity may come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMode {
+    /// Only the API Gateway authorizer's identity counts; none means 401. The default.
+    Jwt,
+    /// For local runs: the authorizer, else the `x-user-id` header, else `DEV_USER_ID`.
+    Dev,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub auth_mode: AuthMode,
+    /// The caller in `dev` mode when a request names nobody (the seed's logged-in user).
+    pub dev_user_id: String,
+}
+
+pub const DEFAULT_DEV_USER_ID: &str = "user123";
+
+#[derive(Debug)]
+pub struct ConfigError(String);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the variables through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let auth_mode = match lookup("AUTH_MODE").as_deref().map(str::trim) {
+            None | Some("") | Some("jwt") => AuthMode::Jwt,
+            Some("dev") => AuthMode::Dev,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "AUTH_MODE must be `jwt` or `dev`, not `{other}`"
+                )));
+            }
+        };
+        let dev_user_id = lookup("DEV_USER_ID")
+            .filter(|id| !id.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_DEV_USER_ID.to_owned());
+        Ok(Config {
+            auth_mode,
+            dev_user_id,
+        })
+    }
+
+    pub fn dev() -> Self {
+        Config {
+            auth_mode: AuthMode::Dev,
+            dev_user_id: DEFAULT_DEV_USER_ID.to_owned(),
+        }
+    }
+
+    pub fn jwt() -> Self {
+        Config {
+            auth_mode: AuthMode::Jwt,
+            dev_user_id: DEFAULT_DEV_USER_ID.to_owned(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jwt_is_the_default_and_unknown_modes_stop_start_up() {
+        let unset = Config::from_lookup(|_| None).expect("defaults are valid");
+        assert_eq!(unset.auth_mode, AuthMode::Jwt);
+        assert_eq!(unset.dev_user_id, "user123");
+        let dev = Config::from_lookup(|name| (name == "AUTH_MODE").then(|| "dev".into()))
+            .expect("dev is valid");
+        assert_eq!(dev.auth_mode, AuthMode::Dev);
+        assert!(Config::from_lookup(|_| Some("open".into())).is_err());
+    }
+}

@@ -1,0 +1,61 @@
+//! A process-lifetime store: right for `cargo lambda watch` and tests, where one process
+//! holds all the data; each Lambda instance would have its own.
+
+use super::{AvailabilityStore, StoreError, UserRecord, WriteError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+#[derive(Default)]
+pub struct MemoryStore {
+    // Readers take a cheap `Arc` snapshot; a writer swaps in a new record under the lock,
+    // so reads never see half a write and writes to one user are serialized.
+    users: Mutex<HashMap<String, Arc<UserRecord>>>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn users(&self) -> Result<MutexGuard<'_, HashMap<String, Arc<UserRecord>>>, StoreError> {
+        self.users
+            .lock()
+            .map_err(|_| StoreError::Internal("a writer panicked while holding the store".into()))
+    }
+}
+
+impl AvailabilityStore for MemoryStore {
+    async fn load(&self, user_id: &str) -> Result<Arc<UserRecord>, StoreError> {
+        Ok(self.users()?.get(user_id).cloned().unwrap_or_default())
+    }
+
+    async fn update<E, F>(
+        &self,
+        user_id: &str,
+        expected_version: Option<u64>,
+        mut change: F,
+    ) -> Result<u64, WriteError<E>>
+    where
+        E: Send,
+        F: FnMut(&UserRecord) -> Result<UserRecord, E> + Send,
+    {
+        let mut users = self.users()?;
+        let current = users.get(user_id).cloned().unwrap_or_default();
+        if let Some(expected) = expected_version
+            && expected != current.version
+        {
+            return Err(WriteError::VersionMismatch {
+                current: current.version,
+            });
+        }
+        let mut next = change(&current).map_err(WriteError::Rejected)?;
+        next.version = current.version;
+        if next == *current {
+            return Ok(current.version);
+        }
+        next.version += 1;
+        let version = next.version;
+        users.insert(user_id.to_owned(), Arc::new(next));
+        Ok(version)
+    }
+}

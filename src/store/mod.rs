@@ -1,0 +1,78 @@
+//! Where users' availability lives, behind one small trait so stores are interchangeable.
+
+mod memory;
+
+pub use memory::MemoryStore;
+
+use crate::domain::IntervalSet;
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+
+/// Everything stored for one user. A user never written has the empty record at version 0.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Bumped by every write that changes the record; the API's `ETag` is made from it.
+    pub version: u64,
+    pub slots: IntervalSet,
+}
+
+/// A failure of the store itself (not of the request): the unexpected, or a busy backend.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The backend asks callers to come back later (throttling, conflicts that kept losing).
+    Unavailable(String),
+    Internal(String),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::Unavailable(why) => write!(f, "store unavailable: {why}"),
+            StoreError::Internal(why) => write!(f, "store failure: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+/// Why a write did not happen.
+#[derive(Debug)]
+pub enum WriteError<E> {
+    /// The change itself refused (bad request, nothing to delete, a limit): nothing written.
+    Rejected(E),
+    /// The caller asked to write on top of a version that is no longer the current one.
+    VersionMismatch {
+        current: u64,
+    },
+    Store(StoreError),
+}
+
+impl<E> From<StoreError> for WriteError<E> {
+    fn from(error: StoreError) -> Self {
+        WriteError::Store(error)
+    }
+}
+
+pub trait AvailabilityStore: Send + Sync + 'static {
+    /// The user's current record (the empty record for an unknown user).
+    fn load(
+        &self,
+        user_id: &str,
+    ) -> impl Future<Output = Result<Arc<UserRecord>, StoreError>> + Send;
+
+    /// Atomically replaces the user's record with `change(current)`: no other write to the same
+    /// user can interleave, so no update is lost. `change` may run more than once (a store with
+    /// optimistic concurrency retries it) and must not have side effects. With
+    /// `expected_version`, the write happens only on top of that version. Returns the version
+    /// now stored (unchanged when `change` returned an equal record).
+    fn update<E, F>(
+        &self,
+        user_id: &str,
+        expected_version: Option<u64>,
+        change: F,
+    ) -> impl Future<Output = Result<u64, WriteError<E>>> + Send
+    where
+        E: Send,
+        F: FnMut(&UserRecord) -> Result<UserRecord, E> + Send;
+}
