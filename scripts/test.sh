@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Every check, on a fresh machine: installs what is missing (cargo-lambda and cfn-lint from
+# PyPI), then formatting, lints, the SAM template, and all tests including the end-to-end one.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1; }
+need cargo-lambda || python3 -m pip install --quiet --disable-pip-version-check cargo-lambda
+need cfn-lint || python3 -m pip install --quiet --disable-pip-version-check cfn-lint
+need cargo-nextest || cargo install --locked --quiet cargo-nextest
+command -v pyenv >/dev/null 2>&1 && pyenv rehash
+
+echo "== cargo fmt --check"
+cargo fmt --check
+echo "== cargo clippy --all-targets -- -D warnings"
+cargo clippy --locked --all-targets -- -D warnings
+echo "== cfn-lint template.yaml"
+cfn-lint template.yaml
+echo "== tests (unit, property, handler, events/, end-to-end through cargo lambda watch)"
+cargo nextest run --locked --no-fail-fast
