@@ -5,6 +5,9 @@ use proptest::prelude::*;
 
 const GRID: i64 = 64;
 
+/// What a set operation does to one point held (or not) by each side.
+type PointRule = fn(bool, bool) -> bool;
+
 fn any_intervals() -> impl Strategy<Value = Vec<Interval>> {
     prop::collection::vec((0..GRID, 1..12i64), 0..10).prop_map(|pairs| {
         pairs
@@ -48,7 +51,7 @@ proptest! {
     fn set_operations_match_pointwise_logic(a in any_intervals(), b in any_intervals()) {
         let (sa, sb) = (IntervalSet::from_intervals(a.clone()), IntervalSet::from_intervals(b.clone()));
         let (pa, pb) = (points(&a), points(&b));
-        let cases: [(IntervalSet, fn(bool, bool) -> bool); 3] = [
+        let cases: [(IntervalSet, PointRule); 3] = [
             (sa.union(&sb), |x, y| x || y),
             (sa.intersection(&sb), |x, y| x && y),
             (sa.difference(&sb), |x, y| x && !y),
