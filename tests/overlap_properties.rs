@@ -17,10 +17,14 @@ const AFTER_DATA: i64 = 500;
 /// A result in minutes: start, end, who is free (bit i = participant i).
 type Found = (i64, i64, u128);
 
-/// Up to 8 users, each with up to 5 random intervals, normalized by `IntervalSet`.
+/// Up to 8 users, each with up to 5 random intervals (up to 2 hours, so that many overlap),
+/// normalized by `IntervalSet`.
 fn users() -> impl Strategy<Value = Vec<Vec<(i64, i64)>>> {
     prop::collection::vec(
-        prop::collection::vec((0_i64..240, 1_i64..60).prop_map(|(s, len)| (s, s + len)), 0..6),
+        prop::collection::vec(
+            (0_i64..240, 1_i64..120).prop_map(|(s, len)| (s, s + len)),
+            0..6,
+        ),
         1..=8,
     )
 }
@@ -74,15 +78,17 @@ fn params() -> impl Strategy<Value = Params> {
         prop::option::of(-20_i64..320),
         1_usize..5,
     )
-        .prop_map(|(quorum, from, to_len, min_duration, resume_after, limit)| Params {
-            quorum,
-            from,
-            // Keeps `from < to` when both are given; `to` alone may be anywhere too.
-            to: to_len.map(|len| from.unwrap_or(-20) + len),
-            min_duration,
-            resume_after,
-            limit,
-        })
+        .prop_map(
+            |(quorum, from, to_len, min_duration, resume_after, limit)| Params {
+                quorum,
+                from,
+                // Keeps `from < to` when both are given; `to` alone may be anywhere too.
+                to: to_len.map(|len| from.unwrap_or(-20) + len),
+                min_duration,
+                resume_after,
+                limit,
+            },
+        )
 }
 
 impl Params {
@@ -243,7 +249,10 @@ fn oracle_slots(
     let duration = slots.duration / MINUTE;
     let step = slots.step.unwrap_or(slots.duration) / MINUTE;
     let (before, after) = (slots.buffer_before / MINUTE, slots.buffer_after / MINUTE);
-    let first = p.from.unwrap_or(BEFORE_DATA).max(resume.map_or(i64::MIN, |r| r + 1));
+    let first = p
+        .from
+        .unwrap_or(BEFORE_DATA)
+        .max(resume.map_or(i64::MIN, |r| r + 1));
     let last = p.to.unwrap_or(AFTER_DATA) - duration;
     (first..=last)
         .filter(|&start| on_grid(clock, step, start))
@@ -266,18 +275,23 @@ fn engine_slots(
     let refs: Vec<&IntervalSet> = sets.iter().collect();
     // Through a closure, the other way a caller may pass a zone.
     let by_closure = move |instant: Millis| clock.utc_offset_at(instant);
-    bookable_slots(&refs, &p.query(sets.len(), resume, false), slots, by_closure)
-        .expect("valid query")
-        .take(take)
-        .map(|s| {
-            assert_eq!(s.meeting.end - s.meeting.start, slots.duration);
-            to_minutes(s.meeting.start, s.meeting.end, s.free.iter())
-        })
-        .collect()
+    bookable_slots(
+        &refs,
+        &p.query(sets.len(), resume, false),
+        slots,
+        by_closure,
+    )
+    .expect("valid query")
+    .take(take)
+    .map(|s| {
+        assert_eq!(s.meeting.end - s.meeting.start, slots.duration);
+        to_minutes(s.meeting.start, s.meeting.end, s.free.iter())
+    })
+    .collect()
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    #![proptest_config(ProptestConfig::with_cases(1500))]
 
     #[test]
     fn free_intervals_match_the_minute_oracle(users in users(), p in params()) {

@@ -850,6 +850,15 @@ mod tests {
     }
 
     #[test]
+    fn zone_names_parse_with_the_lean_chrono_tz_features() {
+        assert_eq!(
+            "Australia/Lord_Howe".parse::<chrono_tz::Tz>(),
+            Ok(chrono_tz::Australia::Lord_Howe)
+        );
+        assert!("Mars/Olympus_Mons".parse::<chrono_tz::Tz>().is_err());
+    }
+
+    #[test]
     fn the_grid_crosses_a_half_hour_daylight_saving_change() {
         // Lord Howe Island moves from +10:30 to +11:00 at 02:00 local on 2024-10-06, which is
         // 15:30Z on DAY0: local 01:00 is 14:30Z, local 03:00 is 16:00Z.
