@@ -1,6 +1,8 @@
 //! The scheduling logic: pure functions and types, no Lambda or HTTP types.
 
+pub mod duration;
 pub mod interval;
+pub mod overlap;
 pub mod recurrence;
 pub mod time;
 
