@@ -2,6 +2,7 @@
 
 pub mod interval;
 pub mod recurrence;
+pub mod schedule;
 pub mod time;
 
 pub use interval::{Interval, IntervalSet, Millis};
