@@ -412,3 +412,12 @@ fn the_window_clips_and_a_larger_window_agrees() {
     let wide = window("2026-03-01T00:00:00Z", "2026-04-30T00:00:00Z");
     assert_eq!(office.expand(wide).clip(narrow), office.expand(narrow));
 }
+
+#[test]
+fn a_range_of_almost_two_days_reaches_a_window_two_dates_later() {
+    // Saturday 23:00 to Sunday 22:00 EST ends on Monday 03:00 UTC: a window early on Monday
+    // (UTC) is covered by a range that started two UTC dates before it.
+    let long = weekly("America/New_York", &["sat"], "23:00", "22:00");
+    let early_monday = window("2026-01-12T01:00:00Z", "2026-01-12T02:00:00Z");
+    assert_eq!(long.expand(early_monday).as_slice(), [early_monday]);
+}

@@ -228,14 +228,10 @@ fn instant_of(zone: Tz, local: NaiveDateTime) -> Millis {
 fn utc_date(millis: Millis) -> NaiveDate {
     let earliest = DateTime::<Utc>::MIN_UTC.timestamp_millis();
     let latest = DateTime::<Utc>::MAX_UTC.timestamp_millis();
-    DateTime::<Utc>::from_timestamp_millis(millis.clamp(earliest, latest)).map_or(
-        if millis < 0 {
-            NaiveDate::MIN
-        } else {
-            NaiveDate::MAX
-        },
-        |instant| instant.date_naive(),
-    )
+    // Always `Some` once clamped; the default only avoids a panic path.
+    DateTime::<Utc>::from_timestamp_millis(millis.clamp(earliest, latest))
+        .unwrap_or_default()
+        .date_naive()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -721,7 +717,9 @@ mod tests {
     fn issue_example() -> serde_json::Value {
         json!({
             "timezone": "Europe/Berlin",
-            "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}],
+            "weekly": [
+                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}
+            ],
             "overrides": [
                 {"date": "2026-12-24", "ranges": []},
                 {"date": "2027-01-02", "ranges": [{"start": "10:00", "end": "14:00"}]}
@@ -766,9 +764,13 @@ mod tests {
     fn unknown_fields_are_refused_at_every_level() {
         for extra in [
             json!({"timezone": "UTC", "tz": "UTC"}),
-            json!({"timezone": "UTC", "weekly": [{"days": ["mon"], "start": "09:00", "end": "10:00", "x": 1}]}),
-            json!({"timezone": "UTC", "overrides": [{"date": "2026-01-01", "ranges": [], "note": ""}]}),
-            json!({"timezone": "UTC", "overrides": [{"date": "2026-01-01", "ranges": [{"start": "09:00", "end": "10:00", "tz": "UTC"}]}]}),
+            json!({"timezone": "UTC",
+                   "weekly": [{"days": ["mon"], "start": "09:00", "end": "10:00", "x": 1}]}),
+            json!({"timezone": "UTC",
+                   "overrides": [{"date": "2026-01-01", "ranges": [], "note": ""}]}),
+            json!({"timezone": "UTC",
+                   "overrides": [{"date": "2026-01-01",
+                                  "ranges": [{"start": "09:00", "end": "10:00", "tz": "UTC"}]}]}),
         ] {
             assert!(
                 serde_json::from_value::<ScheduleInput>(extra.clone()).is_err(),
@@ -982,7 +984,9 @@ mod tests {
     fn an_unbounded_window_costs_only_the_valid_dates() {
         let one_year = Schedule::validate(&input(json!({
             "timezone": "Europe/Berlin",
-            "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}],
+            "weekly": [
+                {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}
+            ],
             "valid_from": "2026-01-01", "valid_until": "2026-12-31"
         })))
         .expect("valid");
