@@ -4,6 +4,7 @@ pub mod duration;
 pub mod interval;
 pub mod overlap;
 pub mod recurrence;
+pub mod schedule;
 pub mod time;
 
 pub use interval::{Interval, IntervalSet, Millis};
