@@ -2,7 +2,7 @@
 
 use super::error::{ApiError, FieldError, ProblemKind};
 use super::input::{self, Query, validate_user_id};
-use super::{App, Handled, IntervalList, expected_version, identity, message, with_etag};
+use super::{ALL_TIME, App, Handled, IntervalList, expected_version, identity, message, with_etag};
 use crate::config::AuthMode;
 use crate::domain::recurrence::Period;
 use crate::domain::{Interval, IntervalSet, Millis};
@@ -54,10 +54,7 @@ pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handl
     let caller = identity::caller(request, app.config())?;
     let window = window(&Query::of(request))?;
     let record = app.store().load(&caller).await?;
-    let shown = match window {
-        Some(window) => record.slots.clip(window),
-        None => record.slots.clone(),
-    };
+    let shown = record.availability_within(window.unwrap_or(ALL_TIME));
     #[derive(Serialize)]
     struct Body<'a> {
         user_id: &'a str,

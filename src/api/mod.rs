@@ -77,6 +77,12 @@ impl From<WriteError<ApiError>> for Failure {
 
 type Handled = Result<Response<Body>, Failure>;
 
+/// The window of a read that names none.
+const ALL_TIME: Interval = Interval {
+    start: i64::MIN,
+    end: i64::MAX,
+};
+
 impl<S> App<S> {
     pub fn new(store: S, config: Config) -> Self {
         Self { store, config }

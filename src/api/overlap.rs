@@ -2,7 +2,7 @@
 
 use super::error::ApiError;
 use super::input::{self, Query, validate_user_id};
-use super::{App, Handled, IntervalList, identity, json_response};
+use super::{ALL_TIME, App, Handled, IntervalList, identity, json_response};
 use crate::store::AvailabilityStore;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -19,7 +19,9 @@ pub async fn get<S: AvailabilityStore>(
         app.store().load(&caller).await?,
         app.store().load(&other).await?,
     );
-    let overlap = mine.slots.intersection(&theirs.slots);
+    let overlap = mine
+        .availability_within(ALL_TIME)
+        .intersection(&theirs.availability_within(ALL_TIME));
     #[derive(Serialize)]
     struct Body<'a> {
         overlap: IntervalList<'a>,

@@ -22,7 +22,7 @@ impl Interval {
     }
 
     pub fn duration(&self) -> Millis {
-        self.end - self.start
+        self.end.saturating_sub(self.start)
     }
 
     /// True when the two share at least one instant (touching is not overlapping).

@@ -4,7 +4,7 @@ mod memory;
 
 pub use memory::MemoryStore;
 
-use crate::domain::IntervalSet;
+use crate::domain::{Interval, IntervalSet};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -23,6 +23,13 @@ pub enum StoreError {
     /// The backend asks callers to come back later (throttling, conflicts that kept losing).
     Unavailable(String),
     Internal(String),
+}
+
+impl UserRecord {
+    /// The user's availability inside `window`: what reads and overlaps see.
+    pub fn availability_within(&self, window: Interval) -> IntervalSet {
+        self.slots.clip(window)
+    }
 }
 
 impl fmt::Display for StoreError {
