@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Every check, on a fresh machine: installs what is missing (cargo-lambda and cfn-lint from
-# PyPI), then formatting, lints, the SAM template, and all tests including the end-to-end one.
+# Every check, on a fresh machine: installs what is missing (cargo-lambda, cfn-lint and
+# moto[server] from PyPI), then formatting, lints (default build and `--features dynamodb`), the
+# SAM template, all tests including the end-to-end one, and the DynamoDB store's tests against
+# a local moto server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need() { command -v "$1" >/dev/null 2>&1; }
 need cargo-lambda || python3 -m pip install --quiet --disable-pip-version-check cargo-lambda
 need cfn-lint || python3 -m pip install --quiet --disable-pip-version-check cfn-lint
+need moto_server || python3 -m pip install --quiet --disable-pip-version-check "moto[server]"
 need cargo-nextest || cargo install --locked --quiet cargo-nextest
 command -v pyenv >/dev/null 2>&1 && pyenv rehash
 
@@ -14,7 +17,13 @@ echo "== cargo fmt --check"
 cargo fmt --check
 echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
+echo "== cargo clippy --all-targets --features dynamodb -- -D warnings"
+cargo clippy --locked --all-targets --features dynamodb -- -D warnings
 echo "== cfn-lint template.yaml"
 cfn-lint template.yaml
 echo "== tests (unit, property, handler, events/, end-to-end through cargo lambda watch)"
 cargo nextest run --locked --no-fail-fast
+# Only the tests the feature changes: unit tests, the store suite, the two-instance handler tests.
+echo "== DynamoDB store tests (--features dynamodb, against moto on 127.0.0.1)"
+scripts/with-moto.sh cargo nextest run --locked --no-fail-fast --features dynamodb \
+  --lib --test store_contract --test dynamodb_handlers

@@ -16,6 +16,8 @@ pub struct Config {
     pub auth_mode: AuthMode,
     /// The caller in `dev` mode when a request names nobody (the seed's logged-in user).
     pub dev_user_id: String,
+    /// `TABLE_NAME`: the DynamoDB table to keep availability in. Unset: in memory, per process.
+    pub table_name: Option<String>,
 }
 
 pub const DEFAULT_DEV_USER_ID: &str = "user123";
@@ -50,9 +52,24 @@ impl Config {
         let dev_user_id = lookup("DEV_USER_ID")
             .filter(|id| !id.trim().is_empty())
             .unwrap_or_else(|| DEFAULT_DEV_USER_ID.to_owned());
+        // Falling back to per-instance memory would lose data silently, so a table that was
+        // meant but cannot be used stops start-up instead.
+        let table_name = match lookup("TABLE_NAME") {
+            None => None,
+            Some(name) if name.trim().is_empty() => {
+                return Err(ConfigError("TABLE_NAME is set but empty".into()));
+            }
+            Some(_) if !cfg!(feature = "dynamodb") => {
+                return Err(ConfigError(
+                    "TABLE_NAME is set, but this build has no DynamoDB store (build it with `--features dynamodb`)".into(),
+                ));
+            }
+            Some(name) => Some(name.trim().to_owned()),
+        };
         Ok(Config {
             auth_mode,
             dev_user_id,
+            table_name,
         })
     }
 
@@ -60,6 +77,7 @@ impl Config {
         Config {
             auth_mode: AuthMode::Dev,
             dev_user_id: DEFAULT_DEV_USER_ID.to_owned(),
+            table_name: None,
         }
     }
 
@@ -67,6 +85,7 @@ impl Config {
         Config {
             auth_mode: AuthMode::Jwt,
             dev_user_id: DEFAULT_DEV_USER_ID.to_owned(),
+            table_name: None,
         }
     }
 }
@@ -84,5 +103,23 @@ mod tests {
             .expect("dev is valid");
         assert_eq!(dev.auth_mode, AuthMode::Dev);
         assert!(Config::from_lookup(|_| Some("open".into())).is_err());
+    }
+
+    #[test]
+    fn table_name_picks_dynamodb_only_in_builds_that_have_it() {
+        assert_eq!(
+            Config::from_lookup(|_| None).expect("valid").table_name,
+            None
+        );
+        let with_table = Config::from_lookup(|name| (name == "TABLE_NAME").then(|| "avail".into()));
+        if cfg!(feature = "dynamodb") {
+            assert_eq!(
+                with_table.expect("valid").table_name.as_deref(),
+                Some("avail")
+            );
+        } else {
+            assert!(with_table.is_err(), "memory must not stand in for a table");
+        }
+        assert!(Config::from_lookup(|name| (name == "TABLE_NAME").then(|| " ".into())).is_err());
     }
 }

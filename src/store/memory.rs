@@ -1,7 +1,7 @@
 //! A process-lifetime store: right for `cargo lambda watch` and tests, where one process
 //! holds all the data; each Lambda instance would have its own.
 
-use super::{AvailabilityStore, StoreError, UserRecord, WriteError};
+use super::{AvailabilityStore, StoreError, UserRecord, WriteError, next_record};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -41,19 +41,9 @@ impl AvailabilityStore for MemoryStore {
     {
         let mut users = self.users()?;
         let current = users.get(user_id).cloned().unwrap_or_default();
-        if let Some(expected) = expected_version
-            && expected != current.version
-        {
-            return Err(WriteError::VersionMismatch {
-                current: current.version,
-            });
-        }
-        let mut next = change(&current).map_err(WriteError::Rejected)?;
-        next.version = current.version;
-        if next == *current {
+        let Some(next) = next_record(&current, expected_version, &mut change)? else {
             return Ok(current.version);
-        }
-        next.version += 1;
+        };
         let version = next.version;
         users.insert(user_id.to_owned(), Arc::new(next));
         Ok(version)

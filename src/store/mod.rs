@@ -1,18 +1,29 @@
 //! Where users' availability lives, behind one small trait so stores are interchangeable.
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
 mod memory;
 
+#[cfg(feature = "dynamodb")]
+pub use dynamodb::DynamoDbStore;
 pub use memory::MemoryStore;
 
 use crate::domain::{Interval, IntervalSet};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
 /// Everything stored for one user. A user never written has the empty record at version 0.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// Its serde form is how durable stores keep it: fields by name, and a field missing from an
+/// older stored record takes its default, so a new field needs no store change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct UserRecord {
     /// Bumped by every write that changes the record; the API's `ETag` is made from it.
+    /// Stores keep it beside the serialized record, where their write conditions can see it.
+    #[serde(skip)]
     pub version: u64,
     pub slots: IntervalSet,
 }
@@ -53,6 +64,29 @@ pub enum WriteError<E> {
         current: u64,
     },
     Store(StoreError),
+}
+
+/// The record an update should write on top of `current`, or `None` when `change` left it as
+/// it was (no write, same version). Every store runs this, so they agree on the rules.
+pub(crate) fn next_record<E>(
+    current: &UserRecord,
+    expected_version: Option<u64>,
+    change: &mut impl FnMut(&UserRecord) -> Result<UserRecord, E>,
+) -> Result<Option<UserRecord>, WriteError<E>> {
+    if let Some(expected) = expected_version
+        && expected != current.version
+    {
+        return Err(WriteError::VersionMismatch {
+            current: current.version,
+        });
+    }
+    let mut next = change(current).map_err(WriteError::Rejected)?;
+    next.version = current.version;
+    if next == *current {
+        return Ok(None);
+    }
+    next.version += 1;
+    Ok(Some(next))
 }
 
 impl<E> From<StoreError> for WriteError<E> {

@@ -2,6 +2,9 @@
 //! same door Lambda uses (`api::handle_event` on raw event JSON).
 #![allow(dead_code)] // each test crate uses a different part of this module
 
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+
 use availability_api::api::{self, App};
 use availability_api::config::Config;
 use availability_api::store::MemoryStore;

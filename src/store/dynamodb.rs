@@ -1,0 +1,477 @@
+//! A DynamoDB store: every Lambda instance reads and writes the same table.
+//!
+//! One user is one partition (`pk` = the user id). The record (its serde form as MessagePack with
+//! named fields; interval sets packed at 16 bytes an interval) is cut into pieces of at most
+//! [`CHUNK_BYTES`], far below DynamoDB's 400 KB item limit:
+//!
+//! - `sk = "meta"`: `version`, `chunks` (how many chunk items follow) and `data`, the first piece.
+//!   Most users fit here whole, and a write is then one conditional `PutItem`.
+//! - `sk = "chunk#0001"`, …: `version` and `data`, the following pieces.
+//!
+//! A write that involves chunk items is one `TransactWriteItems`: the meta item with the version
+//! condition, the new chunks, and deletes of chunks the smaller record no longer needs. A read is
+//! one strongly consistent `Query` on the partition; its pages are separate reads, so each chunk
+//! carries the version it belongs to and a read that saw two versions is read again.
+
+use super::{AvailabilityStore, StoreError, UserRecord, WriteError, next_record};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Key attribute names; template.yaml declares the same.
+pub const PARTITION_KEY: &str = "pk";
+pub const SORT_KEY: &str = "sk";
+const META_SORT_KEY: &str = "meta";
+const CHUNK_SORT_KEY_PREFIX: &str = "chunk#";
+const VERSION: &str = "version";
+const CHUNKS: &str = "chunks";
+const DATA: &str = "data";
+
+/// Record bytes per item: the rest of the 400 KB item limit stays free for keys and names.
+pub const CHUNK_BYTES: usize = 300_000;
+/// A transaction carries at most 4 MB and 100 items; this keeps a write at 12 items, well inside.
+/// (100,000 intervals, the API's limit per user, take 1.6 MB.)
+const MAX_RECORD_BYTES: usize = 12 * CHUNK_BYTES;
+/// Attempts of a read-modify-write that keeps losing races before the caller hears 503.
+const MAX_WRITE_ATTEMPTS: u32 = 10;
+/// Reads of a user whose pages kept showing two versions (a write landed between pages).
+const MAX_READ_ATTEMPTS: u32 = 4;
+const FIRST_BACKOFF_MS: u64 = 10;
+const MAX_BACKOFF_MS: u64 = 400;
+/// Error codes that mean "too much traffic, slow down" rather than "this request is wrong".
+const THROTTLING_CODES: [&str; 3] = [
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+];
+
+type Item = HashMap<String, AttributeValue>;
+
+// Each SDK call's future is boxed (`Box::pin(...).await`): inline, its deep nesting inside the
+// Lambda runtime's futures passes the compiler's layout depth limit. One allocation per network
+// call costs nothing next to the call.
+
+pub struct DynamoDbStore {
+    client: Client,
+    table: String,
+}
+
+/// A user's record as one read found it, with how many chunk items hold it.
+struct Stored {
+    record: UserRecord,
+    chunk_items: usize,
+}
+
+enum WriteOutcome {
+    Written,
+    /// Another write got there first (the version condition failed): read again and retry.
+    LostRace,
+}
+
+impl DynamoDbStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    /// A client configured from the environment (region, credentials, and `AWS_ENDPOINT_URL`,
+    /// which points tests at a local server). Build it once per instance: it pools connections.
+    pub async fn from_env(table: impl Into<String>) -> Self {
+        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self::new(Client::new(&config), table)
+    }
+
+    async fn read(&self, user_id: &str) -> Result<Stored, StoreError> {
+        let mut backoff = Backoff::new(MAX_READ_ATTEMPTS);
+        loop {
+            let query = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", PARTITION_KEY)
+                .expression_attribute_values(":pk", AttributeValue::S(user_id.to_owned()))
+                .consistent_read(true)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect();
+            let items = Box::pin(query)
+                .await
+                .map_err(|error| store_error("Query", error))?;
+            if let Some(stored) = assemble(&items)? {
+                return Ok(stored);
+            }
+            if !backoff.wait().await {
+                return Err(StoreError::Unavailable(format!(
+                    "user {user_id} kept changing while it was read"
+                )));
+            }
+        }
+    }
+
+    /// Writes `next` over the record `previous` read, if that is still the stored version.
+    async fn write(
+        &self,
+        user_id: &str,
+        next: &UserRecord,
+        previous: &Stored,
+    ) -> Result<WriteOutcome, StoreError> {
+        let encoded = rmp_serde::to_vec_named(next)
+            .map_err(|e| StoreError::Internal(format!("encoding the record of {user_id}: {e}")))?;
+        if encoded.len() > MAX_RECORD_BYTES {
+            return Err(StoreError::Internal(format!(
+                "the record of {user_id} takes {} bytes; the store holds at most {MAX_RECORD_BYTES}",
+                encoded.len()
+            )));
+        }
+        let mut pieces = encoded.chunks(CHUNK_BYTES);
+        let first_piece = pieces.next().unwrap_or_default();
+        let chunk_pieces: Vec<&[u8]> = pieces.collect();
+
+        let mut meta = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(self.item(
+                user_id,
+                META_SORT_KEY,
+                next.version,
+                first_piece,
+            )))
+            .item(CHUNKS, number(chunk_pieces.len()))
+            .expression_attribute_names("#version", VERSION);
+        meta = match previous.record.version {
+            0 => meta.condition_expression("attribute_not_exists(#version)"),
+            version => meta
+                .condition_expression("#version = :read_version")
+                .expression_attribute_values(":read_version", number(version)),
+        };
+        let meta = meta.build().map_err(internal)?;
+
+        if chunk_pieces.is_empty() && previous.chunk_items == 0 {
+            return self.put_meta(meta).await;
+        }
+        let mut operations = vec![TransactWriteItem::builder().put(meta).build()];
+        for (index, piece) in (1..).zip(&chunk_pieces) {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(self.item(
+                    user_id,
+                    &chunk_sort_key(index),
+                    next.version,
+                    piece,
+                )))
+                .build()
+                .map_err(internal)?;
+            operations.push(TransactWriteItem::builder().put(put).build());
+        }
+        for stale in chunk_pieces.len() + 1..=previous.chunk_items {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(key(user_id, &chunk_sort_key(stale))))
+                .build()
+                .map_err(internal)?;
+            operations.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        self.transact(operations).await
+    }
+
+    async fn put_meta(&self, meta: Put) -> Result<WriteOutcome, StoreError> {
+        let put = self
+            .client
+            .put_item()
+            .table_name(meta.table_name)
+            .set_item(Some(meta.item))
+            .set_condition_expression(meta.condition_expression)
+            .set_expression_attribute_names(meta.expression_attribute_names)
+            .set_expression_attribute_values(meta.expression_attribute_values)
+            .send();
+        let result = Box::pin(put).await;
+        match result {
+            Ok(_) => Ok(WriteOutcome::Written),
+            Err(error) => match error.as_service_error() {
+                Some(
+                    PutItemError::ConditionalCheckFailedException(_)
+                    | PutItemError::TransactionConflictException(_),
+                ) => Ok(WriteOutcome::LostRace),
+                _ => Err(store_error("PutItem", error)),
+            },
+        }
+    }
+
+    async fn transact(
+        &self,
+        operations: Vec<TransactWriteItem>,
+    ) -> Result<WriteOutcome, StoreError> {
+        let transaction = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(operations))
+            .send();
+        let result = Box::pin(transaction).await;
+        let error = match result {
+            Ok(_) => return Ok(WriteOutcome::Written),
+            Err(error) => error,
+        };
+        if let Some(TransactWriteItemsError::TransactionCanceledException(canceled)) =
+            error.as_service_error()
+        {
+            let codes: Vec<&str> = canceled
+                .cancellation_reasons()
+                .iter()
+                .filter_map(|reason| reason.code())
+                .collect();
+            if codes
+                .iter()
+                .any(|code| matches!(*code, "ConditionalCheckFailed" | "TransactionConflict"))
+            {
+                return Ok(WriteOutcome::LostRace);
+            }
+            if codes
+                .iter()
+                .any(|code| matches!(*code, "ThrottlingError" | "ProvisionedThroughputExceeded"))
+            {
+                return Err(StoreError::Unavailable(format!(
+                    "TransactWriteItems throttled: {codes:?}"
+                )));
+            }
+        }
+        Err(store_error("TransactWriteItems", error))
+    }
+
+    fn item(&self, user_id: &str, sort_key: &str, version: u64, piece: &[u8]) -> Item {
+        let mut item = key(user_id, sort_key);
+        item.insert(VERSION.to_owned(), number(version));
+        item.insert(DATA.to_owned(), AttributeValue::B(Blob::new(piece)));
+        item
+    }
+}
+
+impl AvailabilityStore for DynamoDbStore {
+    async fn load(&self, user_id: &str) -> Result<Arc<UserRecord>, StoreError> {
+        Ok(Arc::new(self.read(user_id).await?.record))
+    }
+
+    async fn update<E, F>(
+        &self,
+        user_id: &str,
+        expected_version: Option<u64>,
+        mut change: F,
+    ) -> Result<u64, WriteError<E>>
+    where
+        E: Send,
+        F: FnMut(&UserRecord) -> Result<UserRecord, E> + Send,
+    {
+        let mut backoff = Backoff::new(MAX_WRITE_ATTEMPTS);
+        loop {
+            let stored = self.read(user_id).await?;
+            // A lost race re-reads, so an `expected_version` another write has passed meanwhile
+            // ends here as a mismatch rather than being retried.
+            let Some(next) = next_record(&stored.record, expected_version, &mut change)? else {
+                return Ok(stored.record.version);
+            };
+            match self.write(user_id, &next, &stored).await? {
+                WriteOutcome::Written => return Ok(next.version),
+                WriteOutcome::LostRace => {
+                    if !backoff.wait().await {
+                        return Err(StoreError::Unavailable(format!(
+                            "writes to user {user_id} kept colliding"
+                        ))
+                        .into());
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The record from one query's items; `None` when the pages showed two versions.
+fn assemble(items: &[Item]) -> Result<Option<Stored>, StoreError> {
+    let Some(meta) = items.iter().find(|item| sort_key(item) == META_SORT_KEY) else {
+        return Ok(Some(Stored {
+            record: UserRecord::default(),
+            chunk_items: 0,
+        }));
+    };
+    let version: u64 = parse_number(meta, VERSION)?;
+    let chunk_items: usize = parse_number(meta, CHUNKS)?;
+    let mut pieces: Vec<Option<&[u8]>> = vec![None; chunk_items];
+    for item in items {
+        let Some(piece) = sort_key(item)
+            .strip_prefix(CHUNK_SORT_KEY_PREFIX)
+            .and_then(|index| index.parse::<usize>().ok()?.checked_sub(1))
+            .and_then(|index| pieces.get_mut(index))
+        else {
+            continue;
+        };
+        if parse_number::<u64>(item, VERSION)? != version {
+            return Ok(None);
+        }
+        *piece = Some(bytes(item, DATA)?);
+    }
+    let mut encoded = bytes(meta, DATA)?.to_vec();
+    for piece in pieces {
+        // A chunk the meta item counts but the query did not return: the pages raced a write.
+        let Some(piece) = piece else { return Ok(None) };
+        encoded.extend_from_slice(piece);
+    }
+    let mut record: UserRecord = rmp_serde::from_slice(&encoded)
+        .map_err(|e| StoreError::Internal(format!("a stored record does not decode: {e}")))?;
+    record.version = version;
+    Ok(Some(Stored {
+        record,
+        chunk_items,
+    }))
+}
+
+fn sort_key(item: &Item) -> &str {
+    string(item, SORT_KEY).unwrap_or_default()
+}
+
+fn key(user_id: &str, sort_key: &str) -> Item {
+    HashMap::from([
+        (
+            PARTITION_KEY.to_owned(),
+            AttributeValue::S(user_id.to_owned()),
+        ),
+        (SORT_KEY.to_owned(), AttributeValue::S(sort_key.to_owned())),
+    ])
+}
+
+/// Zero-padded so that the partition's sort order is the pieces' order.
+fn chunk_sort_key(index: usize) -> String {
+    format!("{CHUNK_SORT_KEY_PREFIX}{index:04}")
+}
+
+fn number(value: impl ToString) -> AttributeValue {
+    AttributeValue::N(value.to_string())
+}
+
+fn string<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
+    item.get(name)?.as_s().ok().map(String::as_str)
+}
+
+fn parse_number<T: std::str::FromStr>(item: &Item, name: &str) -> Result<T, StoreError> {
+    item.get(name)
+        .and_then(|value| value.as_n().ok())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| malformed(item, name, "a number"))
+}
+
+fn bytes<'a>(item: &'a Item, name: &str) -> Result<&'a [u8], StoreError> {
+    item.get(name)
+        .and_then(|value| value.as_b().ok())
+        .map(Blob::as_ref)
+        .ok_or_else(|| malformed(item, name, "binary"))
+}
+
+fn malformed(item: &Item, name: &str, kind: &str) -> StoreError {
+    StoreError::Internal(format!(
+        "stored item {:?}/{:?} lacks `{name}` as {kind}",
+        string(item, PARTITION_KEY).unwrap_or("?"),
+        string(item, SORT_KEY).unwrap_or("?"),
+    ))
+}
+
+fn internal(error: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(error.to_string())
+}
+
+/// Throttling, 5xx answers, timeouts and unreachable endpoints are the service's state: the
+/// caller may retry (503). The rest (a missing table, denied access, a rejected request) is a
+/// deployment or code fault that retrying will not fix.
+fn store_error<E>(operation: &str, error: SdkError<E, HttpResponse>) -> StoreError
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let retry_later = match &error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(service) => {
+            service.raw().status().is_server_error()
+                || THROTTLING_CODES.contains(&service.err().code().unwrap_or_default())
+        }
+        _ => false,
+    };
+    let why = format!("{operation}: {}", DisplayErrorContext(&error));
+    if retry_later {
+        StoreError::Unavailable(why)
+    } else {
+        StoreError::Internal(why)
+    }
+}
+
+/// Exponential backoff with full jitter, so writers that collided do not collide again in step.
+struct Backoff {
+    attempts_left: u32,
+    ceiling_ms: u64,
+}
+
+impl Backoff {
+    fn new(max_attempts: u32) -> Self {
+        Self {
+            attempts_left: max_attempts.saturating_sub(1),
+            ceiling_ms: FIRST_BACKOFF_MS,
+        }
+    }
+
+    /// Sleeps before another attempt; `false` when the attempts are used up.
+    async fn wait(&mut self) -> bool {
+        if self.attempts_left == 0 {
+            return false;
+        }
+        self.attempts_left -= 1;
+        // A randomly keyed hash is random enough to spread retries, without a crate for it.
+        let random = std::collections::hash_map::RandomState::new().hash_one(Instant::now());
+        tokio::time::sleep(Duration::from_millis(random % (self.ceiling_ms + 1))).await;
+        self.ceiling_ms = (self.ceiling_ms * 2).min(MAX_BACKOFF_MS);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Interval, IntervalSet};
+
+    #[test]
+    fn a_record_packs_its_intervals_at_sixteen_bytes_each() {
+        let slots = IntervalSet::from_normalized(
+            (0..1000)
+                .map(|i| Interval {
+                    start: i * 10,
+                    end: i * 10 + 5,
+                })
+                .collect(),
+        );
+        let record = UserRecord {
+            slots,
+            ..UserRecord::default()
+        };
+        let record = UserRecord {
+            version: 7,
+            ..record
+        };
+        let encoded = rmp_serde::to_vec_named(&record).expect("encodes");
+        assert!(encoded.len() < 1000 * 16 + 64, "{} bytes", encoded.len());
+        let decoded: UserRecord = rmp_serde::from_slice(&encoded).expect("decodes");
+        assert_eq!(decoded.slots, record.slots);
+        assert_eq!(decoded.version, 0, "the version is kept beside the record");
+    }
+
+    #[test]
+    fn chunk_sort_keys_sort_in_piece_order() {
+        assert!(chunk_sort_key(9) < chunk_sort_key(10));
+        assert_eq!(chunk_sort_key(1), "chunk#0001");
+    }
+}
