@@ -141,7 +141,7 @@ impl DynamoDbStore {
 
         let mut meta = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(self.item(
+            .set_item(Some(item(
                 user_id,
                 META_SORT_KEY,
                 next.version,
@@ -164,7 +164,7 @@ impl DynamoDbStore {
         for (index, piece) in (1..).zip(&chunk_pieces) {
             let put = Put::builder()
                 .table_name(&self.table)
-                .set_item(Some(self.item(
+                .set_item(Some(item(
                     user_id,
                     &chunk_sort_key(index),
                     next.version,
@@ -247,13 +247,6 @@ impl DynamoDbStore {
         }
         Err(store_error("TransactWriteItems", error))
     }
-
-    fn item(&self, user_id: &str, sort_key: &str, version: u64, piece: &[u8]) -> Item {
-        let mut item = key(user_id, sort_key);
-        item.insert(VERSION.to_owned(), number(version));
-        item.insert(DATA.to_owned(), AttributeValue::B(Blob::new(piece)));
-        item
-    }
 }
 
 impl AvailabilityStore for DynamoDbStore {
@@ -331,6 +324,14 @@ fn assemble(items: &[Item]) -> Result<Option<Stored>, StoreError> {
         record,
         chunk_items,
     }))
+}
+
+/// An item of the user's partition holding one piece of the record at `version`.
+fn item(user_id: &str, sort_key: &str, version: u64, piece: &[u8]) -> Item {
+    let mut item = key(user_id, sort_key);
+    item.insert(VERSION.to_owned(), number(version));
+    item.insert(DATA.to_owned(), AttributeValue::B(Blob::new(piece)));
+    item
 }
 
 fn sort_key(item: &Item) -> &str {
