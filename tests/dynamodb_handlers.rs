@@ -6,8 +6,8 @@ mod common;
 
 use availability_api::api::App;
 use availability_api::config::Config;
+use availability_api::store::dynamodb::sdk_config_loader;
 use availability_api::store::{AvailabilityStore, DynamoDbStore, StoreError};
-use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use common::dynamodb::{fresh_table, store_on};
 use common::{Reply, http_api, intervals, invoke, slot};
@@ -96,7 +96,7 @@ async fn an_unreachable_table_answers_503_with_retry_after() {
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
         .port();
-    let config = aws_config::defaults(BehaviorVersion::latest())
+    let config = sdk_config_loader()
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .retry_config(RetryConfig::disabled())
         .load()

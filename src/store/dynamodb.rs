@@ -21,6 +21,7 @@ use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_smithy_http_client::tls;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -40,12 +41,15 @@ pub const CHUNK_BYTES: usize = 300_000;
 /// A transaction carries at most 4 MB and 100 items; this keeps a write at 12 items, well inside.
 /// (100,000 intervals, the API's limit per user, take 1.6 MB.)
 const MAX_RECORD_BYTES: usize = 12 * CHUNK_BYTES;
-/// Attempts of a read-modify-write that keeps losing races before the caller hears 503.
-const MAX_WRITE_ATTEMPTS: u32 = 10;
+/// Attempts of a read-modify-write that keeps losing races before the caller hears 503. A writer
+/// loses only when another one wins, so N writers racing on one user all finish within N
+/// attempts; 25 is far more concurrent writes to one calendar than callers make. Waits stay
+/// under about 4 s in all, inside the function's 10 s timeout.
+const MAX_WRITE_ATTEMPTS: u32 = 25;
 /// Reads of a user whose pages kept showing two versions (a write landed between pages).
 const MAX_READ_ATTEMPTS: u32 = 4;
 const FIRST_BACKOFF_MS: u64 = 10;
-const MAX_BACKOFF_MS: u64 = 400;
+const MAX_BACKOFF_MS: u64 = 200;
 /// Error codes that mean "too much traffic, slow down" rather than "this request is wrong".
 const THROTTLING_CODES: [&str; 3] = [
     "ThrottlingException",
@@ -87,8 +91,7 @@ impl DynamoDbStore {
     /// A client configured from the environment (region, credentials, and `AWS_ENDPOINT_URL`,
     /// which points tests at a local server). Build it once per instance: it pools connections.
     pub async fn from_env(table: impl Into<String>) -> Self {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        Self::new(Client::new(&config), table)
+        Self::new(Client::new(&sdk_config_loader().load().await), table)
     }
 
     async fn read(&self, user_id: &str) -> Result<Stored, StoreError> {
@@ -247,6 +250,17 @@ impl DynamoDbStore {
         }
         Err(store_error("TransactWriteItems", error))
     }
+}
+
+/// The SDK's configuration from the environment, with this build's HTTPS client: rustls on
+/// ring rather than the SDK's default aws-lc, a large C library (see Cargo.toml).
+pub fn sdk_config_loader() -> aws_config::ConfigLoader {
+    let http_client = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https();
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client)
 }
 
 impl AvailabilityStore for DynamoDbStore {

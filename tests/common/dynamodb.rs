@@ -2,8 +2,7 @@
 //! names in `AWS_ENDPOINT_URL`. Each test gets a fresh table, so tests never see each other.
 
 use availability_api::store::DynamoDbStore;
-use availability_api::store::dynamodb::{PARTITION_KEY, SORT_KEY};
-use aws_config::BehaviorVersion;
+use availability_api::store::dynamodb::{PARTITION_KEY, SORT_KEY, sdk_config_loader};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
@@ -25,7 +24,7 @@ fn require_local_endpoint() {
 
 pub async fn client() -> Client {
     require_local_endpoint();
-    Client::new(&aws_config::load_defaults(BehaviorVersion::latest()).await)
+    Client::new(&sdk_config_loader().load().await)
 }
 
 /// A store with its own client, built the way `main` builds it.
