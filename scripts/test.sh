@@ -18,3 +18,5 @@ echo "== cfn-lint template.yaml"
 cfn-lint template.yaml
 echo "== tests (unit, property, handler, events/, end-to-end through cargo lambda watch)"
 cargo nextest run --locked --no-fail-fast
+echo "== fuzzing the handler for 60 s (scripts/fuzz.sh)"
+scripts/fuzz.sh 60
