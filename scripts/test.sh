@@ -16,7 +16,8 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
 echo "== cfn-lint template.yaml"
 cfn-lint template.yaml
-echo "== tests (unit, property, handler, events/, end-to-end through cargo lambda watch)"
-cargo nextest run --locked --no-fail-fast
+# The fuzzing run comes before the tests so that the test runner's summary closes the output.
 echo "== fuzzing the handler for 60 s (scripts/fuzz.sh)"
 scripts/fuzz.sh 60
+echo "== tests (unit, property, handler, events/, end-to-end through cargo lambda watch)"
+cargo nextest run --locked --no-fail-fast
