@@ -4,10 +4,10 @@
 #![no_main]
 
 use availability_api::api::{App, handle_event};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use availability_api::config::Config;
 use availability_api::store::MemoryStore;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use lambda_http::{Context, LambdaEvent};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
@@ -49,7 +49,11 @@ fn event_with_body(selector: u8, body: &[u8]) -> Value {
         Ok(text) => (text.to_owned(), false),
         Err(_) => (BASE64.encode(body), true),
     };
-    let content_type = if selector & 0x80 == 0 { "application/json" } else { "text/plain" };
+    let content_type = if selector & 0x80 == 0 {
+        "application/json"
+    } else {
+        "text/plain"
+    };
     json!({
         "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
         "headers": {"host": "fuzz.example", "content-type": content_type},
@@ -63,7 +67,9 @@ fn event_with_body(selector: u8, body: &[u8]) -> Value {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else { return };
+    let Some((&selector, rest)) = data.split_first() else {
+        return;
+    };
     let event = if selector == 0 {
         match serde_json::from_slice::<Value>(rest) {
             Ok(event) => event,
@@ -74,7 +80,10 @@ fuzz_target!(|data: &[u8]| {
     };
     let Harness { runtime, app } = harness();
     let response = runtime
-        .block_on(handle_event(app, LambdaEvent::new(event, Context::default())))
+        .block_on(handle_event(
+            app,
+            LambdaEvent::new(event, Context::default()),
+        ))
         .expect("the handler answers every event");
     let status = response["statusCode"].as_u64().expect("a status code");
     assert!((200..500).contains(&status), "status {status}: {response}");

@@ -97,16 +97,15 @@ impl ApiError {
 
     /// A 400 for one or more bad fields; the sentence names the first, the list names all.
     pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
+        let describe = |error: &FieldError| match error.pointer.as_str() {
+            "" => format!("The request body {}", error.detail),
+            pointer => format!("{pointer}: {}", error.detail),
+        };
         let detail = match errors.as_slice() {
             [] => "The request is not valid.".to_owned(),
-            [only] => format!("{}: {}.", only.pointer, only.detail),
+            [only] => format!("{}.", describe(only)),
             [first, rest @ ..] => {
-                format!(
-                    "{}: {} (and {} more problems).",
-                    first.pointer,
-                    first.detail,
-                    rest.len()
-                )
+                format!("{} (and {} more problems).", describe(first), rest.len())
             }
         };
         Self {

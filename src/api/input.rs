@@ -63,10 +63,7 @@ pub fn expect_object<'a>(
     errors: &mut Vec<FieldError>,
 ) -> Option<&'a Map<String, Value>> {
     let Some(object) = value.as_object() else {
-        errors.push(FieldError::new(
-            pointer_or_root(pointer),
-            "must be a JSON object",
-        ));
+        errors.push(FieldError::new(pointer, "must be a JSON object"));
         return None;
     };
     for name in object.keys().filter(|name| !known.contains(&name.as_str())) {
@@ -76,10 +73,6 @@ pub fn expect_object<'a>(
         ));
     }
     Some(object)
-}
-
-fn pointer_or_root(pointer: &str) -> &str {
-    if pointer.is_empty() { "/" } else { pointer }
 }
 
 /// RFC 6901 escaping of one reference token.
