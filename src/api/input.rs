@@ -342,8 +342,13 @@ impl<'a> Parameter<'a> {
     /// the body.
     pub fn duration(&self) -> Result<Millis, ApiError> {
         let text = match self.value {
+            Given::Query(_) | Given::Body(Value::String(_)) => Cow::Borrowed(self.text()?),
             Given::Body(Value::Number(minutes)) => Cow::Owned(minutes.to_string()),
-            _ => Cow::Borrowed(self.text()?),
+            Given::Body(_) => {
+                return Err(self.invalid(
+                    "must be an ISO 8601 duration such as \"PT30M\" or a whole number of minutes",
+                ));
+            }
         };
         parse_duration(&text).map_err(|why| self.invalid(why.0))
     }

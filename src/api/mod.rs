@@ -11,6 +11,7 @@ mod routes;
 
 pub use event::handle_event;
 pub use identity::DEV_USER_HEADER;
+pub use overlap::{DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE_BYTES};
 
 use crate::config::Config;
 use crate::domain::Interval;
