@@ -39,9 +39,10 @@ fn overlap_with_user456() -> Value {
 
 /// user123, user456 and user789, at least two of them free, 2024-09-30 and 2024-10-01.
 fn two_of_three_free() -> Value {
-    let found = |start: &str, end: &str, users: &[&str]| {
-        json!({"start_time": format!("2024-{start}:00Z"), "end_time": format!("2024-{end}:00Z"), "users": users})
-    };
+    fn found(start: &str, end: &str, users: &[&str]) -> Value {
+        let at = |time: &str| format!("2024-{time}:00Z");
+        json!({"start_time": at(start), "end_time": at(end), "users": users})
+    }
     let (all, a, b, c) = (
         &["user123", "user456", "user789"][..],
         &["user123", "user456"][..],

@@ -614,3 +614,17 @@ async fn pages_listing_many_long_user_ids_are_shortened_to_stay_under_the_byte_b
     }
     assert_eq!(total, 300);
 }
+
+#[tokio::test]
+async fn a_body_of_thousands_of_unknown_members_gets_a_short_answer() {
+    let app = three_users().await;
+    let members: serde_json::Map<String, Value> =
+        (0..5000).map(|i| (format!("bogus{i}"), json!(i))).collect();
+    let reply = post(&app, Value::Object(members)).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(
+        reply.body["errors"].as_array().map(Vec::len),
+        Some(availability_api::api::error::MAX_FIELD_ERRORS)
+    );
+    assert!(reply.error().contains("4999 more"), "{}", reply.error());
+}
