@@ -37,6 +37,42 @@ fn overlap_with_user456() -> Value {
     ])})
 }
 
+/// user123, user456 and user789, at least two of them free, 2024-09-30 and 2024-10-01.
+fn two_of_three_free() -> Value {
+    fn found(start: &str, end: &str, users: &[&str]) -> Value {
+        let at = |time: &str| format!("2024-{time}:00Z");
+        json!({"start_time": at(start), "end_time": at(end), "users": users})
+    }
+    let (all, a, b, c) = (
+        &["user123", "user456", "user789"][..],
+        &["user123", "user456"][..],
+        &["user456", "user789"][..],
+        &["user123", "user789"][..],
+    );
+    json!({"overlap": [
+        found("09-30T10:00", "09-30T11:00", a),
+        found("09-30T11:00", "09-30T12:00", all),
+        found("09-30T12:00", "09-30T13:00", b),
+        found("09-30T13:00", "09-30T14:00", all),
+        found("09-30T14:00", "09-30T15:00", c),
+        found("10-01T09:00", "10-01T10:00", a),
+        found("10-01T10:00", "10-01T12:00", all),
+        found("10-01T16:00", "10-01T17:00", a),
+    ]})
+}
+
+/// One-hour meetings of user123 and user456 starting on the hour in India (UTC+05:30), two
+/// per page: the third, 2024-10-01 10:30Z, is on the page `next` asks for.
+fn hour_slots_on_the_kolkata_grid() -> Value {
+    json!({
+        "slots": intervals(&[
+            ("2024-09-30T10:30:00Z", "2024-09-30T11:30:00Z"),
+            ("2024-10-01T09:30:00Z", "2024-10-01T10:30:00Z"),
+        ]),
+        "next": "AQAAAZJHakXA0-we3aNTg68",
+    })
+}
+
 async fn replay(
     app: &availability_api::api::App<availability_api::store::MemoryStore>,
     name: &str,
@@ -68,7 +104,8 @@ async fn every_sample_event_replays_with_the_documented_result() {
         ("ping", 200, ok("Server Running")),
         ("set-availability", 200, set.clone()),
         ("set-availability-weekdays", 200, set.clone()),
-        ("set-availability-user456", 200, set),
+        ("set-availability-user456", 200, set.clone()),
+        ("set-availability-user789", 200, set),
         ("get-availability", 200, user123.clone()),
         ("get-availability-window", 200, window_before_delete),
         ("overlap-path", 200, overlap_with_user456()),
@@ -76,6 +113,8 @@ async fn every_sample_event_replays_with_the_documented_result() {
         ("overlap-body", 200, overlap_with_user456()),
         ("http-api-named-stage", 200, overlap_with_user456()),
         ("function-url", 200, overlap_with_user456()),
+        ("overlap-quorum", 200, two_of_three_free()),
+        ("overlap-slots", 200, hour_slots_on_the_kolkata_grid()),
         ("http-api-jwt-authorizer", 200, user123),
         (
             "rest-api-stage",

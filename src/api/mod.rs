@@ -1,6 +1,7 @@
 //! HTTP routing and the mapping between requests/responses and the domain.
 
 mod availability;
+mod cursor;
 pub mod error;
 mod event;
 mod identity;
@@ -10,6 +11,7 @@ mod routes;
 
 pub use event::handle_event;
 pub use identity::DEV_USER_HEADER;
+pub use overlap::{DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE_BYTES};
 
 use crate::config::Config;
 use crate::domain::Interval;
@@ -134,8 +136,8 @@ impl<S: AvailabilityStore> App<S> {
             (Route::Availability, &Method::POST) => availability::set(self, request).await,
             (Route::Availability, &Method::GET) => availability::get(self, request).await,
             (Route::Availability, &Method::DELETE) => availability::delete(self, request).await,
-            (Route::Overlap { other_user }, &Method::GET) => {
-                overlap::get(self, request, other_user.as_deref()).await
+            (Route::Overlap { other_user }, &Method::GET | &Method::POST) => {
+                overlap::find(self, request, other_user.as_deref()).await
             }
             (route, method) => {
                 let allowed: Vec<&str> =
@@ -171,22 +173,30 @@ fn message(status: StatusCode, message: &str) -> Response<Body> {
     json_response(status, &serde_json::json!({ "message": message }))
 }
 
+/// One interval as the API shows it: `{"start_time": "...Z", "end_time": "...Z"}`.
+#[derive(Serialize)]
+struct TimeRange {
+    start_time: String,
+    end_time: String,
+}
+
+impl From<Interval> for TimeRange {
+    fn from(interval: Interval) -> Self {
+        TimeRange {
+            start_time: format_timestamp(interval.start),
+            end_time: format_timestamp(interval.end),
+        }
+    }
+}
+
 /// Intervals as the API shows them: `[{"start_time": "...Z", "end_time": "...Z"}]`.
 struct IntervalList<'a>(&'a [Interval]);
 
 impl Serialize for IntervalList<'_> {
     fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
-        #[derive(Serialize)]
-        struct Item {
-            start_time: String,
-            end_time: String,
-        }
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for interval in self.0 {
-            seq.serialize_element(&Item {
-                start_time: format_timestamp(interval.start),
-                end_time: format_timestamp(interval.end),
-            })?;
+        for &interval in self.0 {
+            seq.serialize_element(&TimeRange::from(interval))?;
         }
         seq.end()
     }

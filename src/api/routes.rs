@@ -46,7 +46,8 @@ impl Route {
         match self {
             Route::Root => &[Method::GET],
             Route::Availability => &[Method::GET, Method::POST, Method::DELETE],
-            Route::Overlap { .. } => &[Method::GET],
+            // POST carries the same parameters in a body, for lists too long for a URL.
+            Route::Overlap { .. } => &[Method::GET, Method::POST],
         }
     }
 
