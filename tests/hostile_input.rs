@@ -72,6 +72,7 @@ fn cases() -> Vec<Case> {
         case("more than 1000 slots in one POST", http_api("POST", "/availability").json(json!({"availability": too_many_slots})).build(), 413),
         case("`isBase64Encoded` with invalid base64", base64_event("***"), 400),
         case("base64 body that is not UTF-8", base64_event("//79/A=="), 400),
+        case("non-ASCII `If-Match` header", http_api("POST", "/availability").header("if-match", "\u{9d}").json(json!({"availability": []})).build(), 400),
         case("duplicate query parameter", http_api("GET", "/availability").query("from=2024-09-30T00:00:00Z&from=2024-10-01T00:00:00Z").build(), 400),
         case("user id with spaces or over 128 characters", http_api("GET", &format!("/overlap/{}", "u".repeat(129))).build(), 400),
         case("event that is not an HTTP event", json!({"Records": [{"eventSource": "aws:sqs"}]}), 400),

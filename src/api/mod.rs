@@ -1,13 +1,14 @@
 //! HTTP routing and the mapping between requests/responses and the domain.
 
 mod availability;
+pub mod cors;
 mod cursor;
 pub mod error;
 mod event;
 mod identity;
 pub mod input;
 mod overlap;
-mod routes;
+pub mod routes;
 
 pub use event::handle_event;
 pub use identity::DEV_USER_HEADER;
@@ -105,6 +106,10 @@ impl<S: AvailabilityStore> App<S> {
         let started = Instant::now();
         let route = Route::resolve(&request);
         let outcome = match &route {
+            Some(route) if request.method() == Method::OPTIONS => Ok(self
+                .config
+                .cors_origins
+                .options_response(&request, &route.allowed_methods())),
             Some(route) => self.dispatch(route, &request).await,
             None => Err(ApiError::new(
                 ProblemKind::NotFound,
@@ -112,7 +117,7 @@ impl<S: AvailabilityStore> App<S> {
             )
             .into()),
         };
-        let response = match outcome {
+        let mut response = match outcome {
             Ok(response) => response,
             Err(Failure::Client(error)) => error.into_response(),
             Err(Failure::Unexpected(error)) => {
@@ -120,9 +125,13 @@ impl<S: AvailabilityStore> App<S> {
                 return Err(error);
             }
         };
+        if request.method() == Method::HEAD {
+            *response.body_mut() = Body::Empty;
+        }
+        self.config.cors_origins.decorate(&request, &mut response);
         tracing::info!(
             method = %request.method(),
-            route = route.as_ref().map_or("unmatched", Route::label),
+            route = route.as_ref().map_or("unmatched", Route::template),
             status = response.status().as_u16(),
             duration_us = started.elapsed().as_micros() as u64,
             "request"
@@ -131,22 +140,29 @@ impl<S: AvailabilityStore> App<S> {
     }
 
     async fn dispatch(&self, route: &Route, request: &Request) -> Handled {
-        match (route, request.method()) {
+        // HEAD is answered as GET, and the body dropped after.
+        let method = match request.method() {
+            &Method::HEAD => &Method::GET,
+            method => method,
+        };
+        match (route, method) {
             (Route::Root, &Method::GET) => Ok(message(StatusCode::OK, "Server Running")),
+            (Route::OpenApi, &Method::GET) => Ok(openapi_description()),
             (Route::Availability, &Method::POST) => availability::set(self, request).await,
             (Route::Availability, &Method::GET) => availability::get(self, request).await,
             (Route::Availability, &Method::DELETE) => availability::delete(self, request).await,
             (Route::Overlap { other_user }, &Method::GET | &Method::POST) => {
                 overlap::find(self, request, other_user.as_deref()).await
             }
-            (route, method) => {
-                let allowed: Vec<&str> =
-                    route.allowed_methods().iter().map(Method::as_str).collect();
+            (route, _) => {
+                let methods = route.allowed_methods();
+                let allowed: Vec<&str> = methods.iter().map(Method::as_str).collect();
                 Err(ApiError::new(
                     ProblemKind::MethodNotAllowed,
                     format!(
-                        "{} does not allow {method}; use {}.",
-                        route.label(),
+                        "{} does not allow {}; use {}.",
+                        route.template(),
+                        request.method(),
                         allowed.join(" or ")
                     ),
                 )
@@ -155,6 +171,18 @@ impl<S: AvailabilityStore> App<S> {
             }
         }
     }
+}
+
+/// `openapi.yaml` as JSON, converted at build time by build.rs.
+fn openapi_description() -> Response<Body> {
+    let mut response = Response::new(Body::Text(
+        include_str!(concat!(env!("OUT_DIR"), "/openapi.json")).to_owned(),
+    ));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {

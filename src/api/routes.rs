@@ -6,9 +6,25 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use percent_encoding::percent_decode_str;
 
+/// Every route as `openapi.yaml` names it, with the methods it serves (besides `HEAD` wherever
+/// there is a `GET`, and `OPTIONS` everywhere). 405s, `Allow`, CORS preflights and the test that
+/// the router and the OpenAPI description agree all read this one table.
+pub const ROUTE_TABLE: &[(&str, &[Method])] = &[
+    ("/", &[Method::GET]),
+    ("/openapi.json", &[Method::GET]),
+    (
+        "/availability",
+        &[Method::GET, Method::POST, Method::DELETE],
+    ),
+    // POST carries the same parameters in a body, for lists too long for a URL.
+    ("/overlap", &[Method::GET, Method::POST]),
+    ("/overlap/{user_id_2}", &[Method::GET, Method::POST]),
+];
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
     Root,
+    OpenApi,
     Availability,
     /// `/overlap`, or `/overlap/{user_id_2}` with the decoded id.
     Overlap {
@@ -31,6 +47,7 @@ impl Route {
         let mut segments = path.split('/').skip(1);
         let route = match (segments.next(), segments.next(), segments.next()) {
             (None, ..) => Route::Root,
+            (Some("openapi.json"), None, _) => Route::OpenApi,
             (Some("availability"), None, _) => Route::Availability,
             (Some("overlap"), None, _) => Route::Overlap { other_user: None },
             (Some("overlap"), Some(other), None) => Route::Overlap {
@@ -41,26 +58,32 @@ impl Route {
         Some(route)
     }
 
-    /// The methods this route serves, for 405's `Allow` header.
-    pub fn allowed_methods(&self) -> &'static [Method] {
-        match self {
-            Route::Root => &[Method::GET],
-            Route::Availability => &[Method::GET, Method::POST, Method::DELETE],
-            // POST carries the same parameters in a body, for lists too long for a URL.
-            Route::Overlap { .. } => &[Method::GET, Method::POST],
-        }
-    }
-
-    /// A low-cardinality name for logs and metrics.
-    pub fn label(&self) -> &'static str {
+    /// The path template of this route, as in `ROUTE_TABLE` and `openapi.yaml`; also the
+    /// low-cardinality name logs use.
+    pub fn template(&self) -> &'static str {
         match self {
             Route::Root => "/",
+            Route::OpenApi => "/openapi.json",
             Route::Availability => "/availability",
             Route::Overlap { other_user: None } => "/overlap",
             Route::Overlap {
                 other_user: Some(_),
             } => "/overlap/{user_id_2}",
         }
+    }
+
+    /// Every method this route answers: its table entry, `HEAD` where `GET` is, and `OPTIONS`.
+    pub fn allowed_methods(&self) -> Vec<Method> {
+        let declared = ROUTE_TABLE
+            .iter()
+            .find(|(template, _)| *template == self.template())
+            .map_or(&[][..], |(_, methods)| methods);
+        let mut methods = declared.to_vec();
+        if declared.contains(&Method::GET) {
+            methods.push(Method::HEAD);
+        }
+        methods.push(Method::OPTIONS);
+        methods
     }
 }
 
@@ -79,6 +102,15 @@ fn strip_stage<'a>(path: &'a str, stage: Option<&str>) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_table_entry_resolves_to_itself() {
+        for (template, _) in ROUTE_TABLE {
+            let path = template.replace("{user_id_2}", "someone");
+            let route = Route::from_path(&path).unwrap_or_else(|| panic!("{template} resolves"));
+            assert_eq!(route.template(), *template);
+        }
+    }
 
     #[test]
     fn paths_resolve_with_or_without_stage_and_trailing_slash() {
