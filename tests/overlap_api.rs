@@ -540,12 +540,15 @@ async fn more_than_100_participants_is_a_400_that_says_the_limit() {
 }
 
 #[tokio::test]
-async fn overlap_allows_get_and_post_only() {
+async fn overlap_allows_get_and_post_and_their_companions_only() {
     let app = three_users().await;
     for method in ["PUT", "DELETE", "PATCH"] {
         let reply = invoke(&app, http_api(method, "/overlap/user456").build()).await;
         assert_eq!(reply.status, 405, "{method}");
-        assert_eq!(reply.header("allow").as_deref(), Some("GET, POST"));
+        assert_eq!(
+            reply.header("allow").as_deref(),
+            Some("GET, POST, HEAD, OPTIONS")
+        );
     }
 }
 
