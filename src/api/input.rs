@@ -2,6 +2,7 @@
 //! with a precise 4xx rather than guessed at.
 
 use super::error::{ApiError, FieldError, ProblemKind};
+use crate::domain::schedule::parse_time_zone;
 use crate::domain::time::parse_timestamp;
 use crate::domain::{Interval, Millis};
 use lambda_http::http::header;
@@ -184,6 +185,17 @@ impl Query {
             })
             .transpose()
     }
+}
+
+/// The optional `tz` query parameter of reads: an IANA zone whose offsets output timestamps
+/// carry instead of `Z`.
+pub fn time_zone_param(query: &Query) -> Result<Option<chrono_tz::Tz>, ApiError> {
+    query
+        .single("tz")?
+        .map(|name| {
+            parse_time_zone(name).map_err(|why| ApiError::invalid_field("?tz", why.to_string()))
+        })
+        .transpose()
 }
 
 /// Longest user id accepted, in bytes.

@@ -1,8 +1,9 @@
 //! `GET /overlap`: when the caller and another user are both free.
 
 use super::error::ApiError;
-use super::input::{self, Query, validate_user_id};
-use super::{ALL_TIME, App, Handled, IntervalList, identity, json_response};
+use super::input::{self, Query, time_zone_param, validate_user_id};
+use super::window::RequestedWindow;
+use super::{App, Handled, IntervalList, WindowMember, identity, json_response};
 use crate::store::AvailabilityStore;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -15,21 +16,28 @@ pub async fn get<S: AvailabilityStore>(
 ) -> Handled {
     let caller = identity::caller(request, app.config())?;
     let other = other_user(request, from_path)?;
+    let query = Query::of(request);
+    let (requested, zone) = (RequestedWindow::parse(&query)?, time_zone_param(&query)?);
     let (mine, theirs) = (
         app.store().load(&caller).await?,
         app.store().load(&other).await?,
     );
+    let expands_schedule = mine.schedule.is_some() || theirs.schedule.is_some();
+    let window = requested.resolve(app.clock(), expands_schedule)?;
     let overlap = mine
-        .availability_within(ALL_TIME)
-        .intersection(&theirs.availability_within(ALL_TIME));
+        .availability_within(window.interval)
+        .intersection(&theirs.availability_within(window.interval));
     #[derive(Serialize)]
     struct Body<'a> {
         overlap: IntervalList<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        window: Option<WindowMember>,
     }
     Ok(json_response(
         StatusCode::OK,
         &Body {
-            overlap: IntervalList(overlap.as_slice()),
+            overlap: IntervalList(overlap.as_slice(), zone),
+            window: WindowMember::of(window, zone),
         },
     ))
 }

@@ -10,6 +10,8 @@ use percent_encoding::percent_decode_str;
 pub enum Route {
     Root,
     Availability,
+    /// `/availability/schedule`: the caller's weekly schedule.
+    Schedule,
     /// `/overlap`, or `/overlap/{user_id_2}` with the decoded id.
     Overlap {
         other_user: Option<String>,
@@ -32,6 +34,7 @@ impl Route {
         let route = match (segments.next(), segments.next(), segments.next()) {
             (None, ..) => Route::Root,
             (Some("availability"), None, _) => Route::Availability,
+            (Some("availability"), Some("schedule"), None) => Route::Schedule,
             (Some("overlap"), None, _) => Route::Overlap { other_user: None },
             (Some("overlap"), Some(other), None) => Route::Overlap {
                 other_user: Some(percent_decode_str(other).decode_utf8().ok()?.into_owned()),
@@ -46,6 +49,7 @@ impl Route {
         match self {
             Route::Root => &[Method::GET],
             Route::Availability => &[Method::GET, Method::POST, Method::DELETE],
+            Route::Schedule => &[Method::GET, Method::PUT, Method::DELETE],
             Route::Overlap { .. } => &[Method::GET],
         }
     }
@@ -55,6 +59,7 @@ impl Route {
         match self {
             Route::Root => "/",
             Route::Availability => "/availability",
+            Route::Schedule => "/availability/schedule",
             Route::Overlap { other_user: None } => "/overlap",
             Route::Overlap {
                 other_user: Some(_),
@@ -93,6 +98,12 @@ mod tests {
                 other_user: Some("auth0|42".into())
             })
         );
+        assert_eq!(
+            Route::from_path("/availability/schedule/"),
+            Some(Route::Schedule)
+        );
+        assert_eq!(Route::from_path("/availability/other"), None);
+        assert_eq!(Route::from_path("/availability/schedule/x"), None);
         assert_eq!(Route::from_path("/overlap/a/b"), None);
         assert_eq!(Route::from_path("/availabilityx"), None);
         assert_eq!(

@@ -3,13 +3,16 @@
 //! Every operation on [`IntervalSet`] is a linear merge over sorted lists, so the cost of
 //! a request grows with the data it touches and never quadratically.
 
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::cmp::{max, min};
 
 /// Milliseconds since the Unix epoch, UTC. The API keeps millisecond precision.
 pub type Millis = i64;
 
-/// `[start, end)` with `start < end`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// `[start, end)` with `start < end`. Stored as `{"start": ms, "end": ms}`; reading back
+/// refuses `start >= end`, so a stored interval is as valid as a new one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "StoredInterval")]
 pub struct Interval {
     pub start: Millis,
     pub end: Millis,
@@ -32,6 +35,25 @@ impl Interval {
 
     pub fn intersection(&self, other: &Interval) -> Option<Interval> {
         Interval::new(max(self.start, other.start), min(self.end, other.end))
+    }
+}
+
+#[derive(Deserialize)]
+struct StoredInterval {
+    start: Millis,
+    end: Millis,
+}
+
+impl TryFrom<StoredInterval> for Interval {
+    type Error = String;
+
+    fn try_from(stored: StoredInterval) -> Result<Self, Self::Error> {
+        Interval::new(stored.start, stored.end).ok_or_else(|| {
+            format!(
+                "an interval must start before it ends ({} >= {})",
+                stored.start, stored.end
+            )
+        })
     }
 }
 
@@ -172,6 +194,20 @@ impl IntervalSet {
     }
 }
 
+/// Stored as a list of intervals; reading back normalizes, so a stored set is a set again
+/// whatever wrote it.
+impl Serialize for IntervalSet {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.intervals.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for IntervalSet {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Vec::<Interval>::deserialize(deserializer).map(IntervalSet::from_intervals)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +263,20 @@ mod tests {
         assert_eq!(a.clip(window), set(&[(5, 10), (20, 25)]));
         assert!(!a.overlaps(Interval::new(10, 20).expect("valid")));
         assert!(a.overlaps(Interval::new(9, 20).expect("valid")));
+    }
+
+    #[test]
+    fn sets_round_trip_through_json_and_read_back_normalized() {
+        let a = set(&[(0, 10), (20, 30)]);
+        let text = serde_json::to_string(&a).expect("serializes");
+        assert_eq!(text, r#"[{"start":0,"end":10},{"start":20,"end":30}]"#);
+        assert_eq!(serde_json::from_str::<IntervalSet>(&text).ok(), Some(a));
+        let unsorted = r#"[{"start":20,"end":30},{"start":0,"end":25}]"#;
+        assert_eq!(
+            serde_json::from_str::<IntervalSet>(unsorted).ok(),
+            Some(set(&[(0, 30)]))
+        );
+        assert!(serde_json::from_str::<IntervalSet>(r#"[{"start":5,"end":5}]"#).is_err());
     }
 
     #[test]

@@ -4,17 +4,117 @@ mod memory;
 
 pub use memory::MemoryStore;
 
-use crate::domain::{Interval, IntervalSet};
+use crate::domain::schedule::{MAX_WINDOW_DAYS, Schedule};
+use crate::domain::{Interval, IntervalSet, Millis};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
 /// Everything stored for one user. A user never written has the empty record at version 0.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// # What a user is available in
+/// `(schedule − removed) ∪ slots`: each instant is in one of three states, and the latest
+/// explicit word about it wins.
+/// - `slots`: made available by a `POST`, whatever the schedule says;
+/// - `removed`: made unavailable by a `DELETE`, whatever the schedule says;
+/// - anything else: as the weekly schedule (if any) says, expanded on read.
+///
+/// A `POST` adds to `slots` and takes its instants out of `removed`; a `DELETE` takes its range
+/// out of `slots` and adds it to `removed`. So `slots` and `removed` never share an instant,
+/// and changing or deleting the schedule keeps every explicit `POST` and `DELETE`: a blocked
+/// holiday stays blocked when the weekly hours change.
+///
+/// Serializes for stores that persist it: the schedule in its API shape, interval sets as lists
+/// of `{"start", "end"}` milliseconds. Records written before schedules existed (no `removed`,
+/// no `schedule`) read back as records without them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRecord {
     /// Bumped by every write that changes the record; the API's `ETag` is made from it.
     pub version: u64,
     pub slots: IntervalSet,
+    #[serde(default)]
+    pub removed: IntervalSet,
+    #[serde(default)]
+    pub schedule: Option<Schedule>,
+}
+
+impl UserRecord {
+    /// The user's availability inside `window`: what reads and overlaps see, and the one place
+    /// it is computed. A schedule is expanded for `window` only; with a schedule, callers bound
+    /// `window` (the API to [`MAX_WINDOW_DAYS`]), since expansion costs its length.
+    pub fn availability_within(&self, window: Interval) -> IntervalSet {
+        let slots = self.slots.clip(window);
+        match &self.schedule {
+            None => slots,
+            Some(schedule) => schedule
+                .expand(window)
+                .difference(&self.removed.clip(window))
+                .union(&slots),
+        }
+    }
+
+    /// True when some instant of `range` is available, for any `range`, however long.
+    ///
+    /// The schedule is only looked at where it can yield anything and no removed range already
+    /// covers it, one bounded window at a time, stopping at the first available instant. A
+    /// weekly rule yields something in every week of its validity but for overridden dates, so
+    /// the search ends quickly unless removed ranges cover it, and then it skips them.
+    pub fn has_availability_in(&self, range: Interval) -> bool {
+        if self.slots.overlaps(range) {
+            return true;
+        }
+        let Some(searched) = self
+            .schedule
+            .as_ref()
+            .and_then(Schedule::span)
+            .and_then(|span| span.intersection(&range))
+        else {
+            return false;
+        };
+        IntervalSet::from_normalized(vec![searched])
+            .difference(&self.removed)
+            .as_slice()
+            .iter()
+            .flat_map(|&piece| windows_of_at_most(piece, MAX_WINDOW_DAYS * DAY_MS))
+            .any(|window| !self.availability_within(window).is_empty())
+    }
+
+    /// `POST`: `additions` become available, whatever a `DELETE` said about them before.
+    pub fn with_added(&self, additions: &IntervalSet) -> UserRecord {
+        UserRecord {
+            slots: self.slots.union(additions),
+            removed: self.removed.difference(additions),
+            ..self.clone()
+        }
+    }
+
+    /// `DELETE`: `range` becomes unavailable, whatever a `POST` or the schedule says.
+    pub fn with_removed(&self, range: Interval) -> UserRecord {
+        let range = IntervalSet::from_normalized(vec![range]);
+        UserRecord {
+            slots: self.slots.difference(&range),
+            removed: self.removed.union(&range),
+            ..self.clone()
+        }
+    }
+
+    /// The stored intervals, slots and removed ranges together: what per-user limits count.
+    pub fn interval_count(&self) -> usize {
+        self.slots.len() + self.removed.len()
+    }
+}
+
+const DAY_MS: Millis = 24 * 60 * 60 * 1000;
+
+/// `interval` cut into consecutive windows of at most `length`, lazily.
+fn windows_of_at_most(interval: Interval, length: Millis) -> impl Iterator<Item = Interval> {
+    let mut start = interval.start;
+    std::iter::from_fn(move || {
+        let window = Interval::new(start, start.saturating_add(length).min(interval.end))?;
+        start = window.end;
+        Some(window)
+    })
 }
 
 /// A failure of the store itself (not of the request): the unexpected, or a busy backend.
@@ -23,13 +123,6 @@ pub enum StoreError {
     /// The backend asks callers to come back later (throttling, conflicts that kept losing).
     Unavailable(String),
     Internal(String),
-}
-
-impl UserRecord {
-    /// The user's availability inside `window`: what reads and overlaps see.
-    pub fn availability_within(&self, window: Interval) -> IntervalSet {
-        self.slots.clip(window)
-    }
 }
 
 impl fmt::Display for StoreError {
