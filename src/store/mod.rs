@@ -176,3 +176,113 @@ pub trait AvailabilityStore: Send + Sync + 'static {
         E: Send,
         F: FnMut(&UserRecord) -> Result<UserRecord, E> + Send;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::parse_timestamp;
+    use serde_json::json;
+
+    fn at(text: &str) -> Millis {
+        parse_timestamp(text).expect("valid test timestamp")
+    }
+
+    fn interval(from: &str, to: &str) -> Interval {
+        Interval::new(at(from), at(to)).expect("valid test interval")
+    }
+
+    fn set(pairs: &[(&str, &str)]) -> IntervalSet {
+        IntervalSet::from_intervals(pairs.iter().map(|&(s, e)| interval(s, e)).collect())
+    }
+
+    fn utc_nine_to_five() -> Schedule {
+        serde_json::from_value(json!({"timezone": "UTC",
+            "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}]}))
+        .expect("valid schedule")
+    }
+
+    #[test]
+    fn the_latest_post_or_delete_wins_and_the_schedule_fills_the_rest() {
+        let monday = interval("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z");
+        let record = UserRecord {
+            schedule: Some(utc_nine_to_five()),
+            ..UserRecord::default()
+        }
+        .with_removed(interval("2026-03-02T08:00:00Z", "2026-03-02T12:00:00Z"))
+        .with_added(&set(&[("2026-03-02T11:00:00Z", "2026-03-02T11:30:00Z")]));
+        assert_eq!(
+            record.availability_within(monday),
+            set(&[
+                ("2026-03-02T11:00:00Z", "2026-03-02T11:30:00Z"),
+                ("2026-03-02T12:00:00Z", "2026-03-02T17:00:00Z"),
+            ])
+        );
+        assert!(
+            record.slots.intersection(&record.removed).is_empty(),
+            "slots and removed ranges never share an instant"
+        );
+        assert_eq!(record.interval_count(), 3);
+        let removed_again =
+            record.with_removed(interval("2026-03-02T11:00:00Z", "2026-03-02T11:30:00Z"));
+        assert!(removed_again.slots.is_empty());
+        assert_eq!(
+            removed_again.removed,
+            set(&[("2026-03-02T08:00:00Z", "2026-03-02T12:00:00Z")])
+        );
+    }
+
+    #[test]
+    fn availability_in_a_range_looks_at_slots_and_the_schedule_past_removed_ranges() {
+        let plain = UserRecord::default();
+        assert!(
+            !plain.has_availability_in(Interval::new(Millis::MIN, Millis::MAX).expect("valid"))
+        );
+        let scheduled = UserRecord {
+            schedule: Some(utc_nine_to_five()),
+            ..UserRecord::default()
+        };
+        let saturday = interval("2026-03-07T00:00:00Z", "2026-03-08T00:00:00Z");
+        assert!(!scheduled.has_availability_in(saturday));
+        let everything = Interval::new(Millis::MIN, Millis::MAX).expect("valid");
+        assert!(scheduled.has_availability_in(everything));
+        let blocked =
+            scheduled.with_removed(interval("0001-01-01T00:00:00Z", "9999-01-01T00:00:00Z"));
+        assert!(
+            !blocked.has_availability_in(interval("0001-01-01T00:00:00Z", "9999-01-01T00:00:00Z"))
+        );
+        assert!(
+            blocked.has_availability_in(everything),
+            "before year 1 and after 9999"
+        );
+    }
+
+    #[test]
+    fn records_serialize_for_stores_and_old_records_still_read() {
+        let record = UserRecord {
+            version: 7,
+            schedule: Some(utc_nine_to_five()),
+            ..UserRecord::default()
+        }
+        .with_removed(interval("2026-03-02T12:00:00Z", "2026-03-02T13:00:00Z"))
+        .with_added(&set(&[("2026-03-07T10:00:00Z", "2026-03-07T11:00:00Z")]));
+        let stored = serde_json::to_value(&record).expect("serializes");
+        assert_eq!(stored["schedule"]["timezone"], "UTC");
+        assert_eq!(
+            stored["removed"],
+            json!([{"start": at("2026-03-02T12:00:00Z"), "end": at("2026-03-02T13:00:00Z")}])
+        );
+        assert_eq!(
+            serde_json::from_value::<UserRecord>(stored).ok(),
+            Some(record)
+        );
+        let before_schedules: UserRecord =
+            serde_json::from_value(json!({"version": 3, "slots": [{"start": 0, "end": 10}]}))
+                .expect("reads");
+        assert_eq!(
+            (before_schedules.removed, before_schedules.schedule),
+            (IntervalSet::new(), None)
+        );
+        let bad_schedule = json!({"version": 1, "slots": [], "schedule": {"timezone": "Nowhere"}});
+        assert!(serde_json::from_value::<UserRecord>(bad_schedule).is_err());
+    }
+}
