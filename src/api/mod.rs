@@ -84,7 +84,7 @@ impl From<WriteError<ApiError>> for Failure {
 
 type Handled = Result<Response<Body>, Failure>;
 
-/// The window of a read that names none.
+/// The window of a read that names none and expands no schedule.
 const ALL_TIME: Interval = Interval {
     start: i64::MIN,
     end: i64::MAX,

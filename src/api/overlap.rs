@@ -1,4 +1,5 @@
-//! `GET /overlap`: when the caller and another user are both free.
+//! `GET /overlap`: when the caller and another user are both free, within the read's window
+//! (`from`/`to`, bounded when a schedule is expanded), in its `tz`.
 
 use super::error::ApiError;
 use super::input::{self, Query, time_zone_param, validate_user_id};

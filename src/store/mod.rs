@@ -13,6 +13,10 @@ use std::sync::Arc;
 
 /// Everything stored for one user. A user never written has the empty record at version 0.
 ///
+/// Its serde form is how durable stores keep it: fields by name, and a field missing from an
+/// older stored record takes its default, so a new field needs no store change. The schedule
+/// is kept in its API shape and checked again when read back.
+///
 /// # What a user is available in
 /// `(schedule − removed) ∪ slots`: each instant is in one of three states, and the latest
 /// explicit word about it wins.
@@ -24,18 +28,15 @@ use std::sync::Arc;
 /// out of `slots` and adds it to `removed`. So `slots` and `removed` never share an instant,
 /// and changing or deleting the schedule keeps every explicit `POST` and `DELETE`: a blocked
 /// holiday stays blocked when the weekly hours change.
-///
-/// Serializes for stores that persist it: the schedule in its API shape, interval sets as lists
-/// of `{"start", "end"}` milliseconds. Records written before schedules existed (no `removed`,
-/// no `schedule`) read back as records without them.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct UserRecord {
     /// Bumped by every write that changes the record; the API's `ETag` is made from it.
+    /// Stores keep it beside the serialized record, where their write conditions can see it.
+    #[serde(skip)]
     pub version: u64,
     pub slots: IntervalSet,
-    #[serde(default)]
     pub removed: IntervalSet,
-    #[serde(default)]
     pub schedule: Option<Schedule>,
 }
 
@@ -259,7 +260,6 @@ mod tests {
     #[test]
     fn records_serialize_for_stores_and_old_records_still_read() {
         let record = UserRecord {
-            version: 7,
             schedule: Some(utc_nine_to_five()),
             ..UserRecord::default()
         }
@@ -269,20 +269,19 @@ mod tests {
         assert_eq!(stored["schedule"]["timezone"], "UTC");
         assert_eq!(
             stored["removed"],
-            json!([{"start": at("2026-03-02T12:00:00Z"), "end": at("2026-03-02T13:00:00Z")}])
+            json!([[at("2026-03-02T12:00:00Z"), at("2026-03-02T13:00:00Z")]])
         );
         assert_eq!(
             serde_json::from_value::<UserRecord>(stored).ok(),
             Some(record)
         );
         let before_schedules: UserRecord =
-            serde_json::from_value(json!({"version": 3, "slots": [{"start": 0, "end": 10}]}))
-                .expect("reads");
+            serde_json::from_value(json!({"slots": [[0, 10]]})).expect("reads");
         assert_eq!(
             (before_schedules.removed, before_schedules.schedule),
             (IntervalSet::new(), None)
         );
-        let bad_schedule = json!({"version": 1, "slots": [], "schedule": {"timezone": "Nowhere"}});
+        let bad_schedule = json!({"slots": [], "schedule": {"timezone": "Nowhere"}});
         assert!(serde_json::from_value::<UserRecord>(bad_schedule).is_err());
     }
 }
