@@ -244,33 +244,52 @@ async fn slots_fit_the_step_grid_inside_buffered_free_time() {
     );
 }
 
+/// Intervals on 2024-10-07 written with a zone's offset, as a read with that `tz` shows them.
+fn local_times(offset: &str, pairs: &[(&str, &str)]) -> Value {
+    let local = |time: &str| format!("2024-10-07T{time}:00{offset}");
+    Value::Array(
+        pairs
+            .iter()
+            .map(|(s, e)| json!({"start_time": local(s), "end_time": local(e)}))
+            .collect(),
+    )
+}
+
 #[tokio::test]
-async fn tz_aligns_the_slot_grid_to_the_zone_s_hours_and_output_stays_utc() {
+async fn tz_aligns_the_slot_grid_to_the_zone_s_hours_and_shows_its_offsets() {
     let app = three_users().await;
-    // India is UTC+05:30: its top of the hour is half past in UTC.
+    // India is UTC+05:30: its top of the hour is half past in UTC (10:30Z is 16:00 there).
     let kolkata = get(&app, "users=user456&duration=PT1H&tz=Asia/Kolkata").await;
     assert_eq!(
         ok(&kolkata),
-        &json!({"slots": times(&[("10:30", "11:30")])})
+        &json!({"slots": local_times("+05:30", &[("16:00", "17:00")])})
     );
     let kathmandu = get(&app, "users=user456&duration=PT1H&tz=Asia/Kathmandu").await;
     assert_eq!(
         ok(&kathmandu),
-        &json!({"slots": times(&[("10:15", "11:15")])})
+        &json!({"slots": local_times("+05:45", &[("16:00", "17:00")])})
     );
-    // `Etc/GMT+5` with its `+` decoded as a space by form rules still parses; a whole-hour
-    // offset keeps the UTC grid.
+    // `Etc/GMT+5` (UTC-5) with its `+` decoded as a space by form rules still parses; a
+    // whole-hour offset keeps the UTC grid.
     let gmt_plus_five = get(&app, "users=user456&duration=PT1H&tz=Etc/GMT+5").await;
     assert_eq!(
         ok(&gmt_plus_five),
-        &json!({"slots": times(&[("10:00", "11:00"), ("11:00", "12:00"), ("13:00", "14:00")])})
+        &json!({"slots": local_times("-05:00", &[("05:00", "06:00"), ("06:00", "07:00"), ("08:00", "09:00")])})
     );
-    // Without `duration`, `tz` changes nothing (and is still checked).
+    // Without `duration`, `tz` changes only how the times are written.
     let intervals_only = get(&app, "users=user456&tz=Asia/Kolkata").await;
+    let utc = get(&app, "users=user456").await;
     assert_eq!(
         ok(&intervals_only)["overlap"].as_array().map(Vec::len),
         Some(2)
     );
+    assert_eq!(
+        ok(&intervals_only)["overlap"][0]["start_time"]
+            .as_str()
+            .map(|t| t.ends_with("+05:30")),
+        Some(true)
+    );
+    assert_eq!(ok(&utc)["overlap"].as_array().map(Vec::len), Some(2));
     let unknown = get(&app, "users=user456&duration=PT1H&tz=Mars/Olympus_Mons").await;
     assert_refused(&unknown, "?tz");
     let wrong_case = get(&app, "users=user456&tz=asia/kolkata").await;

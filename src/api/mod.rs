@@ -9,15 +9,20 @@ mod identity;
 pub mod input;
 mod overlap;
 pub mod routes;
+mod schedule;
+mod window;
 
 pub use event::handle_event;
 pub use identity::DEV_USER_HEADER;
 pub use overlap::{DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE_BYTES};
+pub use window::Clock;
 
 use crate::config::Config;
-use crate::domain::Interval;
+use crate::domain::schedule::format_timestamp_in;
 use crate::domain::time::format_timestamp;
+use crate::domain::{Interval, Millis};
 use crate::store::{AvailabilityStore, StoreError, WriteError};
+use chrono_tz::Tz;
 use error::{ApiError, ProblemKind};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Error, Request, Response};
@@ -25,11 +30,13 @@ use routes::Route;
 use serde::Serialize;
 use serde::ser::SerializeSeq;
 use std::time::Instant;
+use window::ReadWindow;
 
 /// The function's state, built once per Lambda instance and shared by every invocation.
 pub struct App<S> {
     store: S,
     config: Config,
+    clock: Clock,
 }
 
 /// Why a request was not served: a client's mistake (answered), or the unexpected (an `Err`
@@ -80,15 +87,25 @@ impl From<WriteError<ApiError>> for Failure {
 
 type Handled = Result<Response<Body>, Failure>;
 
-/// The window of a read that names none.
+/// The window of a read that names none and expands no schedule.
 const ALL_TIME: Interval = Interval {
     start: i64::MIN,
     end: i64::MAX,
 };
 
 impl<S> App<S> {
+    /// An app on the system clock.
     pub fn new(store: S, config: Config) -> Self {
-        Self { store, config }
+        Self {
+            store,
+            config,
+            clock: Clock::System,
+        }
+    }
+
+    /// The same app reading "now" from `clock` (tests fix it).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
     }
 
     pub fn store(&self) -> &S {
@@ -97,6 +114,10 @@ impl<S> App<S> {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
     }
 }
 
@@ -151,6 +172,9 @@ impl<S: AvailabilityStore> App<S> {
             (Route::Availability, &Method::POST) => availability::set(self, request).await,
             (Route::Availability, &Method::GET) => availability::get(self, request).await,
             (Route::Availability, &Method::DELETE) => availability::delete(self, request).await,
+            (Route::Schedule, &Method::GET) => schedule::get(self, request).await,
+            (Route::Schedule, &Method::PUT) => schedule::put(self, request).await,
+            (Route::Schedule, &Method::DELETE) => schedule::delete(self, request).await,
             (Route::Overlap { other_user }, &Method::GET | &Method::POST) => {
                 overlap::find(self, request, other_user.as_deref()).await
             }
@@ -201,6 +225,15 @@ fn message(status: StatusCode, message: &str) -> Response<Body> {
     json_response(status, &serde_json::json!({ "message": message }))
 }
 
+/// An instant as the API shows it: UTC with `Z`, or with the offset of the `tz` the read asked
+/// for.
+fn format_instant(millis: Millis, zone: Option<Tz>) -> String {
+    match zone {
+        Some(zone) => format_timestamp_in(millis, zone),
+        None => format_timestamp(millis),
+    }
+}
+
 /// One interval as the API shows it: `{"start_time": "...Z", "end_time": "...Z"}`.
 #[derive(Serialize)]
 struct TimeRange {
@@ -208,25 +241,44 @@ struct TimeRange {
     end_time: String,
 }
 
-impl From<Interval> for TimeRange {
-    fn from(interval: Interval) -> Self {
+impl TimeRange {
+    fn new(interval: Interval, zone: Option<Tz>) -> Self {
         TimeRange {
-            start_time: format_timestamp(interval.start),
-            end_time: format_timestamp(interval.end),
+            start_time: format_instant(interval.start, zone),
+            end_time: format_instant(interval.end, zone),
         }
     }
 }
 
-/// Intervals as the API shows them: `[{"start_time": "...Z", "end_time": "...Z"}]`.
-struct IntervalList<'a>(&'a [Interval]);
+/// Intervals as the API shows them: `[{"start_time": "...Z", "end_time": "...Z"}]`, in the
+/// read's `tz` when it names one.
+struct IntervalList<'a>(&'a [Interval], Option<Tz>);
 
 impl Serialize for IntervalList<'_> {
     fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
         for &interval in self.0 {
-            seq.serialize_element(&TimeRange::from(interval))?;
+            seq.serialize_element(&TimeRange::new(interval, self.1))?;
         }
         seq.end()
+    }
+}
+
+/// The `window` member of a read that expanded a schedule: `{"from", "to"}`, the instants its
+/// answer covers.
+#[derive(Serialize)]
+struct WindowMember {
+    from: String,
+    to: String,
+}
+
+impl WindowMember {
+    /// `None` when the window is not to be reported (nothing was expanded).
+    fn of(window: ReadWindow, zone: Option<Tz>) -> Option<WindowMember> {
+        window.reported.then(|| WindowMember {
+            from: format_instant(window.interval.start, zone),
+            to: format_instant(window.interval.end, zone),
+        })
     }
 }
 

@@ -4,7 +4,8 @@
 
 use super::error::{ApiError, FieldError};
 use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus, validate_user_id};
-use super::{App, Handled, TimeRange, cursor, identity, json_response};
+use super::window::RequestedWindow;
+use super::{App, Handled, TimeRange, WindowMember, cursor, identity, json_response};
 use crate::domain::overlap::{
     self, MAX_PARTICIPANTS, OverlapError, OverlapQuery, ParticipantSet, SlotQuery,
 };
@@ -60,15 +61,31 @@ pub async fn find<S: AvailabilityStore>(
     let parameters = Parameters::new(&query, body.as_ref(), PARAMETERS)?;
     let asked = Asked::parse(&parameters, &caller, from_path)?;
 
-    let reach = overlap::reach(&asked.query, asked.slots.as_ref());
-    let mut availability = Vec::with_capacity(asked.participants.len());
+    let mut records = Vec::with_capacity(asked.participants.len());
     for user in &asked.participants {
-        availability.push(app.store().load(user).await?.availability_within(reach));
+        records.push(app.store().load(user).await?);
     }
+    // A weekly schedule is expanded over a bounded window only (30 days unless `from`/`to` say).
+    let expands_schedule = records.iter().any(|record| record.schedule.is_some());
+    let window = RequestedWindow::new(asked.query.from, asked.query.to)
+        .resolve(app.clock(), expands_schedule)?;
+    let query = OverlapQuery {
+        from: Some(window.interval.start),
+        to: Some(window.interval.end),
+        ..asked.query
+    };
+    let reach = overlap::reach(&query, asked.slots.as_ref());
+    let availability: Vec<IntervalSet> = records
+        .iter()
+        .map(|record| record.availability_within(reach))
+        .collect();
     let page = asked
-        .page(&availability)
+        .page(&query, &availability)
         .map_err(|error| refused(&parameters, error))?;
-    Ok(json_response(StatusCode::OK, &asked.body(page)))
+    Ok(json_response(
+        StatusCode::OK,
+        &asked.body(page, WindowMember::of(window, asked.output_zone)),
+    ))
 }
 
 /// A valid request, read into the engine's terms.
@@ -80,6 +97,8 @@ struct Asked {
     slots: Option<SlotQuery>,
     /// The zone whose wall clock the slot grid follows.
     zone: Tz,
+    /// The zone whose offsets output timestamps carry (`tz`), else UTC with `Z`.
+    output_zone: Option<Tz>,
     limit: usize,
 }
 
@@ -135,10 +154,11 @@ impl Asked {
                 None
             }
         };
-        let zone = match parameters.single("tz")? {
-            Some(tz) => tz.time_zone()?,
-            None => Tz::UTC,
-        };
+        let output_zone = parameters
+            .single("tz")?
+            .map(|tz| tz.time_zone())
+            .transpose()?;
+        let zone = output_zone.unwrap_or(Tz::UTC);
         let limit = match count("limit")? {
             None => DEFAULT_LIMIT,
             Some(limit @ 1..=MAX_LIMIT) => limit,
@@ -157,6 +177,7 @@ impl Asked {
             query,
             slots,
             zone,
+            output_zone,
             limit,
         };
         if let Some(given) = parameters.single("cursor")? {
@@ -190,15 +211,20 @@ impl Asked {
         self.limit.min(fitting).max(1)
     }
 
-    /// Runs the engine for one page over `availability` (one set per participant, in order).
-    fn page(&self, availability: &[IntervalSet]) -> Result<Page, OverlapError> {
+    /// Runs the engine for one page of `query` (the request's, within the read's window) over
+    /// `availability` (one set per participant, in order).
+    fn page(
+        &self,
+        query: &OverlapQuery,
+        availability: &[IntervalSet],
+    ) -> Result<Page, OverlapError> {
         let sets: Vec<&IntervalSet> = availability.iter().collect();
         let results: Box<dyn Iterator<Item = (Interval, ParticipantSet)>> = match &self.slots {
             None => Box::new(
-                overlap::free_intervals(&sets, &self.query)?.map(|free| (free.interval, free.free)),
+                overlap::free_intervals(&sets, query)?.map(|free| (free.interval, free.free)),
             ),
             Some(slots) => Box::new(
-                overlap::bookable_slots(&sets, &self.query, slots, self.zone)?
+                overlap::bookable_slots(&sets, query, slots, self.zone)?
                     .map(|slot| (slot.meeting, slot.free)),
             ),
         };
@@ -246,14 +272,15 @@ impl Asked {
         text
     }
 
-    /// `{"overlap": [...]}` or `{"slots": [...]}`, with `next` when another page follows.
-    fn body(&self, page: Page) -> ResponseBody<'_> {
+    /// `{"overlap": [...]}` or `{"slots": [...]}`, with `next` when another page follows and
+    /// `window` when a schedule was expanded.
+    fn body(&self, page: Page, window: Option<WindowMember>) -> ResponseBody<'_> {
         let lists_users = self.lists_users();
         let found = page
             .found
             .into_iter()
             .map(|(interval, free)| Found {
-                times: interval.into(),
+                times: TimeRange::new(interval, self.output_zone),
                 users: lists_users.then(|| {
                     free.iter()
                         .filter_map(|index| self.participants.get(index).map(String::as_str))
@@ -269,11 +296,13 @@ impl Asked {
                 overlap: Some(found),
                 slots: None,
                 next,
+                window,
             },
             Some(_) => ResponseBody {
                 overlap: None,
                 slots: Some(found),
                 next,
+                window,
             },
         }
     }
@@ -287,6 +316,8 @@ struct ResponseBody<'a> {
     slots: Option<Vec<Found<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     next: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window: Option<WindowMember>,
 }
 
 /// One free interval or meeting; `users` only when a quorum below everyone was asked for.

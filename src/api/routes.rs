@@ -16,6 +16,10 @@ pub const ROUTE_TABLE: &[(&str, &[Method])] = &[
         "/availability",
         &[Method::GET, Method::POST, Method::DELETE],
     ),
+    (
+        "/availability/schedule",
+        &[Method::GET, Method::PUT, Method::DELETE],
+    ),
     // POST carries the same parameters in a body, for lists too long for a URL.
     ("/overlap", &[Method::GET, Method::POST]),
     ("/overlap/{user_id_2}", &[Method::GET, Method::POST]),
@@ -26,6 +30,8 @@ pub enum Route {
     Root,
     OpenApi,
     Availability,
+    /// `/availability/schedule`: the caller's weekly schedule.
+    Schedule,
     /// `/overlap`, or `/overlap/{user_id_2}` with the decoded id.
     Overlap {
         other_user: Option<String>,
@@ -49,6 +55,7 @@ impl Route {
             (None, ..) => Route::Root,
             (Some("openapi.json"), None, _) => Route::OpenApi,
             (Some("availability"), None, _) => Route::Availability,
+            (Some("availability"), Some("schedule"), None) => Route::Schedule,
             (Some("overlap"), None, _) => Route::Overlap { other_user: None },
             (Some("overlap"), Some(other), None) => Route::Overlap {
                 other_user: Some(percent_decode_str(other).decode_utf8().ok()?.into_owned()),
@@ -65,6 +72,7 @@ impl Route {
             Route::Root => "/",
             Route::OpenApi => "/openapi.json",
             Route::Availability => "/availability",
+            Route::Schedule => "/availability/schedule",
             Route::Overlap { other_user: None } => "/overlap",
             Route::Overlap {
                 other_user: Some(_),
@@ -126,6 +134,12 @@ mod tests {
                 other_user: Some("auth0|42".into())
             })
         );
+        assert_eq!(
+            Route::from_path("/availability/schedule/"),
+            Some(Route::Schedule)
+        );
+        assert_eq!(Route::from_path("/availability/other"), None);
+        assert_eq!(Route::from_path("/availability/schedule/x"), None);
         assert_eq!(Route::from_path("/overlap/a/b"), None);
         assert_eq!(Route::from_path("/availabilityx"), None);
         assert_eq!(
