@@ -1,5 +1,6 @@
 //! Configuration read once at start-up from the environment.
 
+use crate::api::cors::CorsOrigins;
 use std::fmt;
 
 /// Where the caller's identity may come from.
@@ -16,6 +17,8 @@ pub struct Config {
     pub auth_mode: AuthMode,
     /// The caller in `dev` mode when a request names nobody (the seed's logged-in user).
     pub dev_user_id: String,
+    /// Browser origins allowed to call the API (`CORS_ALLOW_ORIGINS`).
+    pub cors_origins: CorsOrigins,
     /// `TABLE_NAME`: the DynamoDB table to keep availability in. Unset: in memory, per process.
     pub table_name: Option<String>,
 }
@@ -66,9 +69,11 @@ impl Config {
             }
             Some(name) => Some(name.trim().to_owned()),
         };
+        let cors_origins = CorsOrigins::parse(lookup("CORS_ALLOW_ORIGINS").as_deref());
         Ok(Config {
             auth_mode,
             dev_user_id,
+            cors_origins,
             table_name,
         })
     }
@@ -77,6 +82,7 @@ impl Config {
         Config {
             auth_mode: AuthMode::Dev,
             dev_user_id: DEFAULT_DEV_USER_ID.to_owned(),
+            cors_origins: CorsOrigins::None,
             table_name: None,
         }
     }
@@ -85,6 +91,7 @@ impl Config {
         Config {
             auth_mode: AuthMode::Jwt,
             dev_user_id: DEFAULT_DEV_USER_ID.to_owned(),
+            cors_origins: CorsOrigins::None,
             table_name: None,
         }
     }

@@ -161,3 +161,50 @@ fn the_seed_client_flow_works_through_cargo_lambda_watch() {
         (404, Some("Slot not found in availability."))
     );
 }
+
+#[test]
+fn a_schedule_put_through_cargo_lambda_watch_expands_across_a_dst_change() {
+    let watch = start_watch();
+    let schedule = json!({
+        "timezone": "America/New_York",
+        "weekly": [
+            {"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"},
+            {"days": ["sun"], "start": "00:00", "end": "12:00"}
+        ]
+    });
+    let (status, stored) = send(&watch, "PUT", "/availability/schedule", Some(schedule));
+    assert_eq!(status, 200, "{stored}");
+    assert_eq!(stored["valid_until"], Value::Null);
+    assert_eq!(
+        send(&watch, "GET", "/availability/schedule", None),
+        (200, stored)
+    );
+
+    // New York falls back from 02:00 EDT to 01:00 EST on Sunday 2026-11-01.
+    let window = "from=2026-10-30T00:00:00Z&to=2026-11-03T00:00:00Z";
+    let (status, utc) = send(&watch, "GET", &format!("/availability?{window}"), None);
+    assert_eq!(status, 200, "{utc}");
+    assert_eq!(
+        utc,
+        json!({
+            "user_id": "user123",
+            "availability": [
+                {"start_time": "2026-10-30T13:00:00Z", "end_time": "2026-10-30T21:00:00Z"},
+                {"start_time": "2026-11-01T04:00:00Z", "end_time": "2026-11-01T17:00:00Z"},
+                {"start_time": "2026-11-02T14:00:00Z", "end_time": "2026-11-02T22:00:00Z"}
+            ],
+            "window": {"from": "2026-10-30T00:00:00Z", "to": "2026-11-03T00:00:00Z"}
+        })
+    );
+    let (_, local) = send(
+        &watch,
+        "GET",
+        &format!("/availability?{window}&tz=America/New_York"),
+        None,
+    );
+    assert_eq!(
+        local["availability"][1],
+        json!({"start_time": "2026-11-01T00:00:00-04:00", "end_time": "2026-11-01T12:00:00-05:00"}),
+        "Sunday 00:00-12:00 lasts 13 hours"
+    );
+}

@@ -37,6 +37,66 @@ fn overlap_with_user456() -> Value {
     ])})
 }
 
+/// user123, user456 and user789, at least two of them free, 2024-09-30 and 2024-10-01.
+fn two_of_three_free() -> Value {
+    fn found(start: &str, end: &str, users: &[&str]) -> Value {
+        let at = |time: &str| format!("2024-{time}:00Z");
+        json!({"start_time": at(start), "end_time": at(end), "users": users})
+    }
+    let (all, a, b, c) = (
+        &["user123", "user456", "user789"][..],
+        &["user123", "user456"][..],
+        &["user456", "user789"][..],
+        &["user123", "user789"][..],
+    );
+    json!({"overlap": [
+        found("09-30T10:00", "09-30T11:00", a),
+        found("09-30T11:00", "09-30T12:00", all),
+        found("09-30T12:00", "09-30T13:00", b),
+        found("09-30T13:00", "09-30T14:00", all),
+        found("09-30T14:00", "09-30T15:00", c),
+        found("10-01T09:00", "10-01T10:00", a),
+        found("10-01T10:00", "10-01T12:00", all),
+        found("10-01T16:00", "10-01T17:00", a),
+    ]})
+}
+
+/// One-hour meetings of user123 and user456 starting on the hour in India (UTC+05:30), shown
+/// in that zone, two per page: the third is on the page `next` asks for.
+fn hour_slots_on_the_kolkata_grid() -> Value {
+    json!({
+        "slots": intervals(&[
+            ("2024-09-30T16:00:00+05:30", "2024-09-30T17:00:00+05:30"),
+            ("2024-10-01T15:00:00+05:30", "2024-10-01T16:00:00+05:30"),
+        ]),
+        "next": "AQAAAZJHakXA0-we3aNTg68",
+    })
+}
+
+fn new_york_schedule_of_user789() -> Value {
+    json!({
+        "timezone": "America/New_York",
+        "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}],
+        "overrides": [{"date": "2026-03-10", "ranges": [{"start": "10:00", "end": "14:00"}]}],
+        "valid_from": "2026-01-01",
+        "valid_until": null
+    })
+}
+
+/// New York springs forward on Sunday 2026-03-08: Friday's hours are at -05:00, Monday's at
+/// -04:00, and Tuesday has its override's hours.
+fn user789_across_the_spring_change() -> Value {
+    json!({
+        "user_id": "user789",
+        "availability": intervals(&[
+            ("2026-03-06T09:00:00-05:00", "2026-03-06T17:00:00-05:00"),
+            ("2026-03-09T09:00:00-04:00", "2026-03-09T17:00:00-04:00"),
+            ("2026-03-10T10:00:00-04:00", "2026-03-10T14:00:00-04:00"),
+        ]),
+        "window": {"from": "2026-03-05T19:00:00-05:00", "to": "2026-03-10T20:00:00-04:00"}
+    })
+}
+
 async fn replay(
     app: &availability_api::api::App<availability_api::store::MemoryStore>,
     name: &str,
@@ -68,7 +128,8 @@ async fn every_sample_event_replays_with_the_documented_result() {
         ("ping", 200, ok("Server Running")),
         ("set-availability", 200, set.clone()),
         ("set-availability-weekdays", 200, set.clone()),
-        ("set-availability-user456", 200, set),
+        ("set-availability-user456", 200, set.clone()),
+        ("set-availability-user789", 200, set),
         ("get-availability", 200, user123.clone()),
         ("get-availability-window", 200, window_before_delete),
         ("overlap-path", 200, overlap_with_user456()),
@@ -76,6 +137,8 @@ async fn every_sample_event_replays_with_the_documented_result() {
         ("overlap-body", 200, overlap_with_user456()),
         ("http-api-named-stage", 200, overlap_with_user456()),
         ("function-url", 200, overlap_with_user456()),
+        ("overlap-quorum", 200, two_of_three_free()),
+        ("overlap-slots", 200, hour_slots_on_the_kolkata_grid()),
         ("http-api-jwt-authorizer", 200, user123),
         (
             "rest-api-stage",
@@ -98,6 +161,12 @@ async fn every_sample_event_replays_with_the_documented_result() {
         ),
         ("get-availability-window", 200, window_after_delete),
         ("delete-availability", 404, Value::Null),
+        ("set-schedule", 200, new_york_schedule_of_user789()),
+        (
+            "get-availability-tz",
+            200,
+            user789_across_the_spring_change(),
+        ),
     ];
 
     let on_disk: BTreeSet<String> = std::fs::read_dir(project_root().join("events"))
@@ -158,6 +227,8 @@ async fn in_jwt_mode_only_events_with_an_identity_or_the_open_route_pass() {
         "get-availability",
         "overlap-path",
         "delete-availability",
+        "set-schedule",
+        "get-availability-tz",
     ] {
         let reply = replay(&app, name).await;
         assert_eq!(reply.status, 401, "{name}");

@@ -295,11 +295,14 @@ async fn unknown_paths_404_and_wrong_methods_405_with_allow() {
     );
     let reply = invoke(&app, http_api("PATCH", "/availability").build()).await;
     assert_eq!(reply.status, 405);
-    assert_eq!(reply.header("allow").as_deref(), Some("GET, POST, DELETE"));
+    assert_eq!(
+        reply.header("allow").as_deref(),
+        Some("GET, POST, DELETE, HEAD, OPTIONS")
+    );
     let reply = invoke(&app, http_api("POST", "/").build()).await;
     assert_eq!(
         (reply.status, reply.header("allow")),
-        (405, Some("GET".into()))
+        (405, Some("GET, HEAD, OPTIONS".into()))
     );
 }
 

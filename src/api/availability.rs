@@ -2,10 +2,13 @@
 
 use super::error::{ApiError, FieldError, ProblemKind};
 use super::input::{self, Query, validate_user_id};
-use super::{ALL_TIME, App, Handled, IntervalList, expected_version, identity, message, with_etag};
+use super::window::RequestedWindow;
+use super::{
+    App, Handled, IntervalList, WindowMember, expected_version, identity, message, with_etag,
+};
 use crate::config::AuthMode;
 use crate::domain::recurrence::Period;
-use crate::domain::{Interval, IntervalSet, Millis};
+use crate::domain::{Interval, IntervalSet};
 use crate::store::{AvailabilityStore, UserRecord};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -14,7 +17,8 @@ use serde_json::Value;
 
 /// Slots one `POST` may carry (a `weekdays` slot counts once).
 pub const MAX_SLOTS_PER_REQUEST: usize = 1000;
-/// Intervals one user may hold after normalization; a write beyond it stores nothing.
+/// Intervals one user may hold after normalization, slots and removed ranges together; a
+/// write beyond it stores nothing.
 pub const MAX_INTERVALS_PER_USER: usize = 100_000;
 
 struct SetRequest {
@@ -32,16 +36,7 @@ pub async fn set<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handl
     let version = app
         .store()
         .update(&user, expected_version(request)?, |current| {
-            let slots = current.slots.union(&set.additions);
-            if slots.len() > MAX_INTERVALS_PER_USER {
-                return Err(ApiError::new(
-                    ProblemKind::TooLarge,
-                    format!(
-                        "This would give {user} more than {MAX_INTERVALS_PER_USER} separate intervals; nothing was stored."
-                    ),
-                ));
-            }
-            Ok(UserRecord { version: current.version, slots })
+            within_interval_limit(&user, current.with_added(&set.additions))
         })
         .await?;
     Ok(with_etag(
@@ -52,17 +47,22 @@ pub async fn set<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handl
 
 pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
     let caller = identity::caller(request, app.config())?;
-    let window = window(&Query::of(request))?;
+    let query = Query::of(request);
+    let (requested, zone) = (RequestedWindow::parse(&query)?, query.time_zone("tz")?);
     let record = app.store().load(&caller).await?;
-    let shown = record.availability_within(window.unwrap_or(ALL_TIME));
+    let window = requested.resolve(app.clock(), record.schedule.is_some())?;
+    let shown = record.availability_within(window.interval);
     #[derive(Serialize)]
     struct Body<'a> {
         user_id: &'a str,
         availability: IntervalList<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        window: Option<WindowMember>,
     }
     let body = Body {
         user_id: &caller,
-        availability: IntervalList(shown.as_slice()),
+        availability: IntervalList(shown.as_slice(), zone),
+        window: WindowMember::of(window, zone),
     };
     Ok(with_etag(
         super::json_response(StatusCode::OK, &body),
@@ -77,26 +77,35 @@ pub async fn delete<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Ha
         None => (None, range_from_query(&Query::of(request))?),
     };
     let user = write_target(app, caller, user_id)?;
-    let removed = IntervalSet::from_normalized(vec![range]);
     let version = app
         .store()
         .update(&user, expected_version(request)?, |current| {
-            if !current.slots.overlaps(range) {
+            if !current.has_availability_in(range) {
                 return Err(ApiError::new(
                     ProblemKind::NotFound,
                     "Slot not found in availability.",
                 ));
             }
-            Ok(UserRecord {
-                version: current.version,
-                slots: current.slots.difference(&removed),
-            })
+            within_interval_limit(&user, current.with_removed(range))
         })
         .await?;
     Ok(with_etag(
         message(StatusCode::OK, "Availability slot deleted successfully"),
         version,
     ))
+}
+
+/// `next` if it keeps `user` within [`MAX_INTERVALS_PER_USER`], else a 413.
+fn within_interval_limit(user: &str, next: UserRecord) -> Result<UserRecord, ApiError> {
+    if next.interval_count() > MAX_INTERVALS_PER_USER {
+        return Err(ApiError::new(
+            ProblemKind::TooLarge,
+            format!(
+                "This would give {user} more than {MAX_INTERVALS_PER_USER} separate intervals (slots and removed ranges together); nothing was stored."
+            ),
+        ));
+    }
+    Ok(next)
 }
 
 /// The user a write goes to. In `jwt` mode users write only their own availability; in `dev`
@@ -222,15 +231,5 @@ fn range_from_query(query: &Query) -> Result<Interval, ApiError> {
         _ => Err(ApiError::bad_request(
             "Give the range to delete as a JSON body {\"start_time\", \"end_time\"} or as query parameters start_time and end_time.",
         )),
-    }
-}
-
-/// The optional `from`/`to` window of a read; an open side reaches as far as time goes.
-pub fn window(query: &Query) -> Result<Option<Interval>, ApiError> {
-    match (query.timestamp("from")?, query.timestamp("to")?) {
-        (None, None) => Ok(None),
-        (from, to) => Interval::new(from.unwrap_or(Millis::MIN), to.unwrap_or(Millis::MAX))
-            .map(Some)
-            .ok_or_else(|| ApiError::invalid_field("?to", "must be later than from")),
     }
 }

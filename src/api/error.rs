@@ -22,6 +22,9 @@ impl FieldError {
     }
 }
 
+/// The most field errors one response lists; the sentence still counts them all.
+pub const MAX_FIELD_ERRORS: usize = 100;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProblemKind {
     InvalidInput,
@@ -95,20 +98,21 @@ impl ApiError {
         Self::new(ProblemKind::InvalidInput, detail)
     }
 
-    /// A 400 for one or more bad fields; the sentence names the first, the list names all.
-    pub fn invalid_fields(errors: Vec<FieldError>) -> Self {
+    /// A 400 for one or more bad fields; the sentence names the first, the list names all (up
+    /// to [`MAX_FIELD_ERRORS`], so a huge bad body cannot make a huge answer).
+    pub fn invalid_fields(mut errors: Vec<FieldError>) -> Self {
+        let describe = |error: &FieldError| match error.pointer.as_str() {
+            "" => format!("The request body {}", error.detail),
+            pointer => format!("{pointer}: {}", error.detail),
+        };
         let detail = match errors.as_slice() {
             [] => "The request is not valid.".to_owned(),
-            [only] => format!("{}: {}.", only.pointer, only.detail),
+            [only] => format!("{}.", describe(only)),
             [first, rest @ ..] => {
-                format!(
-                    "{}: {} (and {} more problems).",
-                    first.pointer,
-                    first.detail,
-                    rest.len()
-                )
+                format!("{} (and {} more problems).", describe(first), rest.len())
             }
         };
+        errors.truncate(MAX_FIELD_ERRORS);
         Self {
             errors,
             ..Self::bad_request(detail)

@@ -2,11 +2,15 @@
 //! with a precise 4xx rather than guessed at.
 
 use super::error::{ApiError, FieldError, ProblemKind};
+use crate::domain::duration::parse_duration;
+use crate::domain::schedule::parse_time_zone;
 use crate::domain::time::parse_timestamp;
 use crate::domain::{Interval, Millis};
+use chrono_tz::Tz;
 use lambda_http::http::header;
 use lambda_http::{Body, Request, RequestExt};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// Bodies above this are refused with 413 before they are parsed. Lambda itself accepts up
 /// to 6 MB; real requests here are a few kilobytes.
@@ -63,10 +67,7 @@ pub fn expect_object<'a>(
     errors: &mut Vec<FieldError>,
 ) -> Option<&'a Map<String, Value>> {
     let Some(object) = value.as_object() else {
-        errors.push(FieldError::new(
-            pointer_or_root(pointer),
-            "must be a JSON object",
-        ));
+        errors.push(FieldError::new(pointer, "must be a JSON object"));
         return None;
     };
     for name in object.keys().filter(|name| !known.contains(&name.as_str())) {
@@ -76,10 +77,6 @@ pub fn expect_object<'a>(
         ));
     }
     Some(object)
-}
-
-fn pointer_or_root(pointer: &str) -> &str {
-    if pointer.is_empty() { "/" } else { pointer }
 }
 
 /// RFC 6901 escaping of one reference token.
@@ -183,6 +180,174 @@ impl Query {
                     .map_err(|why| ApiError::invalid_field(format!("?{name}"), why.0))
             })
             .transpose()
+    }
+
+    /// An IANA time zone name such as `tz=Asia/Kolkata`, see [`time_zone`].
+    pub fn time_zone(&self, name: &str) -> Result<Option<Tz>, ApiError> {
+        self.single(name)?
+            .map(|text| time_zone(&format!("?{name}"), text))
+            .transpose()
+    }
+}
+
+/// An IANA time zone name (`Europe/Berlin`, `UTC`, `Etc/GMT+5`) given at `pointer`; a 400 that
+/// names the parameter (and suggests the right spelling) otherwise.
+pub fn time_zone(pointer: &str, text: &str) -> Result<Tz, ApiError> {
+    parse_time_zone(&space_as_plus(text))
+        .map_err(|why| ApiError::invalid_field(pointer, why.to_string()))
+}
+
+/// A query string decoded by form rules turns a raw `+` into a space. Values that cannot hold
+/// a space (zone names like `Etc/GMT+5`, user ids like `a+b`) read it back as the `+` meant.
+pub fn space_as_plus(text: &str) -> Cow<'_, str> {
+    if text.contains(' ') {
+        Cow::Owned(text.replace(' ', "+"))
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// A request's parameters taken from its query string and its JSON body object alike, for
+/// endpoints that accept both (a long list fits in a body, not in a URL). Each name is one
+/// parameter whichever place gives it.
+pub struct Parameters<'a> {
+    query: &'a Query,
+    body: Option<&'a Map<String, Value>>,
+}
+
+/// One parameter as the client gave it.
+#[derive(Clone, Copy, Debug)]
+pub struct Parameter<'a> {
+    pub name: &'a str,
+    pub value: Given<'a>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Given<'a> {
+    /// A query string value, already percent-decoded.
+    Query(&'a str),
+    /// A member of the JSON body object (never `null`: that counts as absent).
+    Body(&'a Value),
+}
+
+impl<'a> Parameters<'a> {
+    /// Refuses a body that is not a JSON object and every name, in the query or the body, that
+    /// is not among `known`: a misspelt parameter must not silently change an answer.
+    pub fn new(
+        query: &'a Query,
+        body: Option<&'a Value>,
+        known: &[&str],
+    ) -> Result<Self, ApiError> {
+        let mut errors = Vec::new();
+        let mut unknown: Vec<&str> = query
+            .parameters
+            .iter()
+            .map(|(name, _)| name)
+            .filter(|name| !known.contains(name))
+            .collect();
+        unknown.sort_unstable();
+        unknown.dedup();
+        errors.extend(unknown.into_iter().map(|name| {
+            FieldError::new(
+                format!("?{name}"),
+                format!("is not a known parameter (expected {})", known.join(", ")),
+            )
+        }));
+        let body = body.and_then(|body| expect_object(body, "", known, &mut errors));
+        if !errors.is_empty() {
+            return Err(ApiError::invalid_fields(errors));
+        }
+        Ok(Parameters { query, body })
+    }
+
+    /// Every value given for `name`: the query string's, in order, then the body's.
+    pub fn all(&self, name: &'a str) -> Vec<Parameter<'a>> {
+        let from_query = self.query.all(name).into_iter().map(Given::Query);
+        let from_body = self
+            .body
+            .and_then(|body| body.get(name))
+            .filter(|value| !value.is_null())
+            .map(Given::Body);
+        from_query
+            .chain(from_body)
+            .map(|value| Parameter { name, value })
+            .collect()
+    }
+
+    /// A parameter that may be given once, in the query string or in the body.
+    pub fn single(&self, name: &'a str) -> Result<Option<Parameter<'a>>, ApiError> {
+        match self.all(name).as_slice() {
+            [] => Ok(None),
+            [only] => Ok(Some(*only)),
+            [_, again, ..] => Err(again.invalid(
+                "is given more than once (in the query string or the body); give it once",
+            )),
+        }
+    }
+
+    /// Where `name` was given, for an error about it found later; `?name` when it was not.
+    pub fn pointer(&self, name: &'a str) -> String {
+        match self.all(name).first() {
+            Some(given) => given.pointer(),
+            None => format!("?{name}"),
+        }
+    }
+}
+
+impl<'a> Parameter<'a> {
+    /// `?name` for the query string, a JSON Pointer `/name` for the body.
+    pub fn pointer(&self) -> String {
+        match self.value {
+            Given::Query(_) => format!("?{}", self.name),
+            Given::Body(_) => format!("/{}", escape_pointer(self.name)),
+        }
+    }
+
+    /// A 400 about this parameter.
+    pub fn invalid(&self, detail: impl Into<String>) -> ApiError {
+        ApiError::invalid_field(self.pointer(), detail)
+    }
+
+    /// The query text, or a body member that must be a JSON string.
+    pub fn text(&self) -> Result<&'a str, ApiError> {
+        match self.value {
+            Given::Query(text) => Ok(text),
+            Given::Body(Value::String(text)) => Ok(text),
+            Given::Body(_) => Err(self.invalid("must be a string")),
+        }
+    }
+
+    /// `0`, `1`, `2`, ...: query digits, or a body member that is a JSON integer.
+    pub fn whole_number(&self) -> Result<u64, ApiError> {
+        let number = match self.value {
+            Given::Query(text) if text.bytes().all(|b| b.is_ascii_digit()) => text.parse().ok(),
+            Given::Body(Value::Number(number)) => number.as_u64(),
+            _ => None,
+        };
+        number.ok_or_else(|| self.invalid("must be a whole number such as 2"))
+    }
+
+    pub fn timestamp(&self) -> Result<Millis, ApiError> {
+        parse_timestamp(self.text()?).map_err(|why| self.invalid(why.0))
+    }
+
+    /// An ISO 8601 duration (`PT30M`) or whole minutes: `30` in the query, `"30"` or `30` in
+    /// the body.
+    pub fn duration(&self) -> Result<Millis, ApiError> {
+        let text = match self.value {
+            Given::Query(_) | Given::Body(Value::String(_)) => Cow::Borrowed(self.text()?),
+            Given::Body(Value::Number(minutes)) => Cow::Owned(minutes.to_string()),
+            Given::Body(_) => {
+                return Err(self.invalid(
+                    "must be an ISO 8601 duration such as \"PT30M\" or a whole number of minutes",
+                ));
+            }
+        };
+        parse_duration(&text).map_err(|why| self.invalid(why.0))
+    }
+
+    pub fn time_zone(&self) -> Result<Tz, ApiError> {
+        time_zone(&self.pointer(), self.text()?)
     }
 }
 

@@ -1,20 +1,28 @@
 //! HTTP routing and the mapping between requests/responses and the domain.
 
 mod availability;
+pub mod cors;
+mod cursor;
 pub mod error;
 mod event;
 mod identity;
 pub mod input;
 mod overlap;
-mod routes;
+pub mod routes;
+mod schedule;
+mod window;
 
 pub use event::handle_event;
 pub use identity::DEV_USER_HEADER;
+pub use overlap::{DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE_BYTES};
+pub use window::Clock;
 
 use crate::config::Config;
-use crate::domain::Interval;
+use crate::domain::schedule::format_timestamp_in;
 use crate::domain::time::format_timestamp;
+use crate::domain::{Interval, Millis};
 use crate::store::{AvailabilityStore, StoreError, WriteError};
+use chrono_tz::Tz;
 use error::{ApiError, ProblemKind};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Error, Request, Response};
@@ -22,11 +30,13 @@ use routes::Route;
 use serde::Serialize;
 use serde::ser::SerializeSeq;
 use std::time::Instant;
+use window::ReadWindow;
 
 /// The function's state, built once per Lambda instance and shared by every invocation.
 pub struct App<S> {
     store: S,
     config: Config,
+    clock: Clock,
 }
 
 /// Why a request was not served: a client's mistake (answered), or the unexpected (an `Err`
@@ -77,15 +87,25 @@ impl From<WriteError<ApiError>> for Failure {
 
 type Handled = Result<Response<Body>, Failure>;
 
-/// The window of a read that names none.
+/// The window of a read that names none and expands no schedule.
 const ALL_TIME: Interval = Interval {
     start: i64::MIN,
     end: i64::MAX,
 };
 
 impl<S> App<S> {
+    /// An app on the system clock.
     pub fn new(store: S, config: Config) -> Self {
-        Self { store, config }
+        Self {
+            store,
+            config,
+            clock: Clock::System,
+        }
+    }
+
+    /// The same app reading "now" from `clock` (tests fix it).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
     }
 
     pub fn store(&self) -> &S {
@@ -95,6 +115,10 @@ impl<S> App<S> {
     pub fn config(&self) -> &Config {
         &self.config
     }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
 }
 
 impl<S: AvailabilityStore> App<S> {
@@ -103,6 +127,10 @@ impl<S: AvailabilityStore> App<S> {
         let started = Instant::now();
         let route = Route::resolve(&request);
         let outcome = match &route {
+            Some(route) if request.method() == Method::OPTIONS => Ok(self
+                .config
+                .cors_origins
+                .options_response(&request, &route.allowed_methods())),
             Some(route) => self.dispatch(route, &request).await,
             None => Err(ApiError::new(
                 ProblemKind::NotFound,
@@ -110,7 +138,7 @@ impl<S: AvailabilityStore> App<S> {
             )
             .into()),
         };
-        let response = match outcome {
+        let mut response = match outcome {
             Ok(response) => response,
             Err(Failure::Client(error)) => error.into_response(),
             Err(Failure::Unexpected(error)) => {
@@ -118,9 +146,13 @@ impl<S: AvailabilityStore> App<S> {
                 return Err(error);
             }
         };
+        if request.method() == Method::HEAD {
+            *response.body_mut() = Body::Empty;
+        }
+        self.config.cors_origins.decorate(&request, &mut response);
         tracing::info!(
             method = %request.method(),
-            route = route.as_ref().map_or("unmatched", Route::label),
+            route = route.as_ref().map_or("unmatched", Route::template),
             status = response.status().as_u16(),
             duration_us = started.elapsed().as_micros() as u64,
             "request"
@@ -129,22 +161,32 @@ impl<S: AvailabilityStore> App<S> {
     }
 
     async fn dispatch(&self, route: &Route, request: &Request) -> Handled {
-        match (route, request.method()) {
+        // HEAD is answered as GET, and the body dropped after.
+        let method = match request.method() {
+            &Method::HEAD => &Method::GET,
+            method => method,
+        };
+        match (route, method) {
             (Route::Root, &Method::GET) => Ok(message(StatusCode::OK, "Server Running")),
+            (Route::OpenApi, &Method::GET) => Ok(openapi_description()),
             (Route::Availability, &Method::POST) => availability::set(self, request).await,
             (Route::Availability, &Method::GET) => availability::get(self, request).await,
             (Route::Availability, &Method::DELETE) => availability::delete(self, request).await,
-            (Route::Overlap { other_user }, &Method::GET) => {
-                overlap::get(self, request, other_user.as_deref()).await
+            (Route::Schedule, &Method::GET) => schedule::get(self, request).await,
+            (Route::Schedule, &Method::PUT) => schedule::put(self, request).await,
+            (Route::Schedule, &Method::DELETE) => schedule::delete(self, request).await,
+            (Route::Overlap { other_user }, &Method::GET | &Method::POST) => {
+                overlap::find(self, request, other_user.as_deref()).await
             }
-            (route, method) => {
-                let allowed: Vec<&str> =
-                    route.allowed_methods().iter().map(Method::as_str).collect();
+            (route, _) => {
+                let methods = route.allowed_methods();
+                let allowed: Vec<&str> = methods.iter().map(Method::as_str).collect();
                 Err(ApiError::new(
                     ProblemKind::MethodNotAllowed,
                     format!(
-                        "{} does not allow {method}; use {}.",
-                        route.label(),
+                        "{} does not allow {}; use {}.",
+                        route.template(),
+                        request.method(),
                         allowed.join(" or ")
                     ),
                 )
@@ -153,6 +195,18 @@ impl<S: AvailabilityStore> App<S> {
             }
         }
     }
+}
+
+/// `openapi.yaml` as JSON, converted at build time by build.rs.
+fn openapi_description() -> Response<Body> {
+    let mut response = Response::new(Body::Text(
+        include_str!(concat!(env!("OUT_DIR"), "/openapi.json")).to_owned(),
+    ));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
@@ -171,24 +225,60 @@ fn message(status: StatusCode, message: &str) -> Response<Body> {
     json_response(status, &serde_json::json!({ "message": message }))
 }
 
-/// Intervals as the API shows them: `[{"start_time": "...Z", "end_time": "...Z"}]`.
-struct IntervalList<'a>(&'a [Interval]);
+/// An instant as the API shows it: UTC with `Z`, or with the offset of the `tz` the read asked
+/// for.
+fn format_instant(millis: Millis, zone: Option<Tz>) -> String {
+    match zone {
+        Some(zone) => format_timestamp_in(millis, zone),
+        None => format_timestamp(millis),
+    }
+}
+
+/// One interval as the API shows it: `{"start_time": "...Z", "end_time": "...Z"}`.
+#[derive(Serialize)]
+struct TimeRange {
+    start_time: String,
+    end_time: String,
+}
+
+impl TimeRange {
+    fn new(interval: Interval, zone: Option<Tz>) -> Self {
+        TimeRange {
+            start_time: format_instant(interval.start, zone),
+            end_time: format_instant(interval.end, zone),
+        }
+    }
+}
+
+/// Intervals as the API shows them: `[{"start_time": "...Z", "end_time": "...Z"}]`, in the
+/// read's `tz` when it names one.
+struct IntervalList<'a>(&'a [Interval], Option<Tz>);
 
 impl Serialize for IntervalList<'_> {
     fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
-        #[derive(Serialize)]
-        struct Item {
-            start_time: String,
-            end_time: String,
-        }
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for interval in self.0 {
-            seq.serialize_element(&Item {
-                start_time: format_timestamp(interval.start),
-                end_time: format_timestamp(interval.end),
-            })?;
+        for &interval in self.0 {
+            seq.serialize_element(&TimeRange::new(interval, self.1))?;
         }
         seq.end()
+    }
+}
+
+/// The `window` member of a read that expanded a schedule: `{"from", "to"}`, the instants its
+/// answer covers.
+#[derive(Serialize)]
+struct WindowMember {
+    from: String,
+    to: String,
+}
+
+impl WindowMember {
+    /// `None` when the window is not to be reported (nothing was expanded).
+    fn of(window: ReadWindow, zone: Option<Tz>) -> Option<WindowMember> {
+        window.reported.then(|| WindowMember {
+            from: format_instant(window.interval.start, zone),
+            to: format_instant(window.interval.end, zone),
+        })
     }
 }
 

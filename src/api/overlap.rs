@@ -1,72 +1,418 @@
-//! `GET /overlap`: when the caller and another user are both free.
+//! `GET`/`POST /overlap`: when the caller and other people are free together (or enough of
+//! them), or which meetings fit, one page at a time. This module only reads the request into
+//! an engine query (`crate::domain::overlap`) and writes the engine's answer out.
 
-use super::error::ApiError;
-use super::input::{self, Query, validate_user_id};
-use super::{ALL_TIME, App, Handled, IntervalList, identity, json_response};
+use super::error::{ApiError, FieldError};
+use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus, validate_user_id};
+use super::window::RequestedWindow;
+use super::{App, Handled, TimeRange, WindowMember, cursor, identity, json_response};
+use crate::domain::overlap::{
+    self, MAX_PARTICIPANTS, OverlapError, OverlapQuery, ParticipantSet, SlotQuery,
+};
+use crate::domain::{Interval, IntervalSet, Millis};
 use crate::store::AvailabilityStore;
+use chrono_tz::Tz;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Serialize;
+use serde_json::Value;
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt::Write;
 
-pub async fn get<S: AvailabilityStore>(
+/// Every parameter `/overlap` reads, in the query string or the JSON body.
+const PARAMETERS: &[&str] = &[
+    "users",
+    "user_id_2",
+    "from",
+    "to",
+    "quorum",
+    "min_duration",
+    "duration",
+    "step",
+    "buffer_before",
+    "buffer_after",
+    "tz",
+    "limit",
+    "cursor",
+];
+
+/// Results per page when the request gives no `limit`.
+pub const DEFAULT_LIMIT: usize = 1000;
+/// The largest `limit` a request may give.
+pub const MAX_LIMIT: usize = 10_000;
+/// A page's JSON body stays under this. Lambda answers at most 6 MB and the body travels as a
+/// JSON string inside the response, where escaping can at most double it.
+pub const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
+/// An upper bound on one result's JSON without `users`: `{"start_time":"…","end_time":"…"},`
+/// with the longest timestamps (27 characters, years beyond 9999).
+const RESULT_BYTES: usize = 100;
+/// What a `users` member adds beyond the ids themselves: `,"users":[]`.
+const USERS_MEMBER_BYTES: usize = 11;
+
+pub async fn find<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     from_path: Option<&str>,
 ) -> Handled {
     let caller = identity::caller(request, app.config())?;
-    let other = other_user(request, from_path)?;
-    let (mine, theirs) = (
-        app.store().load(&caller).await?,
-        app.store().load(&other).await?,
-    );
-    let overlap = mine
-        .availability_within(ALL_TIME)
-        .intersection(&theirs.availability_within(ALL_TIME));
-    #[derive(Serialize)]
-    struct Body<'a> {
-        overlap: IntervalList<'a>,
+    let body = input::json_body(request)?;
+    let query = Query::of(request);
+    let parameters = Parameters::new(&query, body.as_ref(), PARAMETERS)?;
+    let asked = Asked::parse(&parameters, &caller, from_path)?;
+
+    let mut records = Vec::with_capacity(asked.participants.len());
+    for user in &asked.participants {
+        records.push(app.store().load(user).await?);
     }
+    // A weekly schedule is expanded over a bounded window only (30 days unless `from`/`to` say).
+    let expands_schedule = records.iter().any(|record| record.schedule.is_some());
+    let window = RequestedWindow::new(asked.query.from, asked.query.to)
+        .resolve(app.clock(), expands_schedule)?;
+    let query = OverlapQuery {
+        from: Some(window.interval.start),
+        to: Some(window.interval.end),
+        ..asked.query
+    };
+    let reach = overlap::reach(&query, asked.slots.as_ref());
+    let availability: Vec<IntervalSet> = records
+        .iter()
+        .map(|record| record.availability_within(reach))
+        .collect();
+    let page = asked
+        .page(&query, &availability)
+        .map_err(|error| refused(&parameters, error))?;
     Ok(json_response(
         StatusCode::OK,
-        &Body {
-            overlap: IntervalList(overlap.as_slice()),
-        },
+        &asked.body(page, WindowMember::of(window, asked.output_zone)),
     ))
 }
 
-/// The other user, named by the path, the `user_id_2` query parameter or a JSON body
-/// `{"user_id_2": ...}` (a GET with a body, as the seed's clients send). Naming two different
-/// users is a 400.
-fn other_user(request: &Request, from_path: Option<&str>) -> Result<String, ApiError> {
-    let from_query = Query::of(request).single("user_id_2")?.map(str::to_owned);
-    let from_body = match input::json_body(request)? {
-        Some(body) => {
-            let mut errors = Vec::new();
-            let id =
-                input::expect_object(&body, "", &["user_id_2"], &mut errors).and_then(|object| {
-                    input::string_member(object, "", "user_id_2", false, &mut errors)
-                        .map(str::to_owned)
-                });
-            if !errors.is_empty() {
-                return Err(ApiError::invalid_fields(errors));
+/// A valid request, read into the engine's terms.
+struct Asked {
+    /// Distinct and sorted, the caller included; results' `users` lists follow this order.
+    participants: Vec<String>,
+    query: OverlapQuery,
+    /// `Some` when the request asks for meetings (`duration`) rather than free intervals.
+    slots: Option<SlotQuery>,
+    /// The zone whose wall clock the slot grid follows.
+    zone: Tz,
+    /// The zone whose offsets output timestamps carry (`tz`), else UTC with `Z`.
+    output_zone: Option<Tz>,
+    limit: usize,
+}
+
+/// One page of results, in increasing start order.
+struct Page {
+    found: Vec<(Interval, ParticipantSet)>,
+    /// The start of the last result, when more results follow it.
+    resume_after: Option<Millis>,
+}
+
+impl Asked {
+    fn parse(
+        parameters: &Parameters,
+        caller: &str,
+        from_path: Option<&str>,
+    ) -> Result<Self, ApiError> {
+        let participants = participants(parameters, caller, from_path)?;
+        let timestamp = |name| parameters.single(name)?.map(|p| p.timestamp()).transpose();
+        let duration = |name| parameters.single(name)?.map(|p| p.duration()).transpose();
+        let count = |name| {
+            parameters
+                .single(name)?
+                .map(|p| {
+                    let number = p.whole_number()?;
+                    usize::try_from(number).map_err(|_| p.invalid("is too large"))
+                })
+                .transpose()
+        };
+        let query = OverlapQuery {
+            quorum: count("quorum")?,
+            from: timestamp("from")?,
+            to: timestamp("to")?,
+            min_duration: duration("min_duration")?,
+            resume_after: None,
+        };
+        let slots = match duration("duration")? {
+            Some(length) => Some(SlotQuery {
+                duration: length,
+                step: duration("step")?,
+                buffer_before: duration("buffer_before")?.unwrap_or(0),
+                buffer_after: duration("buffer_after")?.unwrap_or(0),
+            }),
+            None => {
+                if let Some(stray) = ["step", "buffer_before", "buffer_after"]
+                    .into_iter()
+                    .find_map(|name| parameters.all(name).first().copied())
+                {
+                    return Err(stray.invalid(format!(
+                        "`{}` applies to meeting slots only; give `duration` too",
+                        stray.name
+                    )));
+                }
+                None
             }
-            id
+        };
+        let output_zone = parameters
+            .single("tz")?
+            .map(|tz| tz.time_zone())
+            .transpose()?;
+        let zone = output_zone.unwrap_or(Tz::UTC);
+        let limit = match count("limit")? {
+            None => DEFAULT_LIMIT,
+            Some(limit @ 1..=MAX_LIMIT) => limit,
+            Some(_) => {
+                return Err(ApiError::invalid_field(
+                    parameters.pointer("limit"),
+                    format!("`limit` must be between 1 and {MAX_LIMIT}"),
+                ));
+            }
+        };
+        overlap::validate(participants.len(), &query, slots.as_ref())
+            .map_err(|error| refused(parameters, error))?;
+
+        let mut asked = Asked {
+            participants,
+            query,
+            slots,
+            zone,
+            output_zone,
+            limit,
+        };
+        if let Some(given) = parameters.single("cursor")? {
+            let resume_after = cursor::decode(given.text()?, &asked.normalized()).ok_or_else(|| {
+                given.invalid(
+                    "is not a `next` value this API returned for these parameters; send `next` back unchanged, with the same parameters as the request that returned it",
+                )
+            })?;
+            asked.query.resume_after = Some(resume_after);
         }
-        None => None,
+        Ok(asked)
+    }
+
+    /// Whether results list who is free: only when that can differ from everyone.
+    fn lists_users(&self) -> bool {
+        self.query
+            .quorum
+            .is_some_and(|quorum| quorum < self.participants.len())
+    }
+
+    /// `limit`, lowered when results list users so that a page stays under
+    /// [`MAX_PAGE_BYTES`] even if every participant is free in every result.
+    fn page_size(&self) -> usize {
+        let users_bytes = if self.lists_users() {
+            let ids: usize = self.participants.iter().map(|id| id.len() + 3).sum();
+            USERS_MEMBER_BYTES + ids
+        } else {
+            0
+        };
+        let fitting = MAX_PAGE_BYTES / (RESULT_BYTES + users_bytes);
+        self.limit.min(fitting).max(1)
+    }
+
+    /// Runs the engine for one page of `query` (the request's, within the read's window) over
+    /// `availability` (one set per participant, in order).
+    fn page(
+        &self,
+        query: &OverlapQuery,
+        availability: &[IntervalSet],
+    ) -> Result<Page, OverlapError> {
+        let sets: Vec<&IntervalSet> = availability.iter().collect();
+        let results: Box<dyn Iterator<Item = (Interval, ParticipantSet)>> = match &self.slots {
+            None => Box::new(
+                overlap::free_intervals(&sets, query)?.map(|free| (free.interval, free.free)),
+            ),
+            Some(slots) => Box::new(
+                overlap::bookable_slots(&sets, query, slots, self.zone)?
+                    .map(|slot| (slot.meeting, slot.free)),
+            ),
+        };
+        let size = self.page_size();
+        // One more than a page tells whether another page follows.
+        let mut found: Vec<_> = results.take(size + 1).collect();
+        let resume_after = (found.len() > size).then(|| {
+            found.truncate(size);
+            found
+                .last()
+                .map_or(Millis::MIN, |(interval, _)| interval.start)
+        });
+        Ok(Page {
+            found,
+            resume_after,
+        })
+    }
+
+    /// The query in one canonical text, defaults filled in, for the cursor's check: two
+    /// requests that ask the same thing have the same text, whatever their spelling.
+    fn normalized(&self) -> String {
+        let OverlapQuery {
+            quorum,
+            from,
+            to,
+            min_duration,
+            resume_after: _,
+        } = self.query;
+        let mut text = format!(
+            "users={}\nquorum={}\nfrom={from:?}\nto={to:?}\nmin_duration={min_duration:?}",
+            self.participants.join(","),
+            quorum.unwrap_or(self.participants.len()),
+        );
+        if let Some(slots) = &self.slots {
+            let _ = write!(
+                text,
+                "\nduration={}\nstep={}\nbuffers={},{}\ntz={}",
+                slots.duration,
+                slots.step.unwrap_or(slots.duration),
+                slots.buffer_before,
+                slots.buffer_after,
+                self.zone.name(),
+            );
+        }
+        text
+    }
+
+    /// `{"overlap": [...]}` or `{"slots": [...]}`, with `next` when another page follows and
+    /// `window` when a schedule was expanded.
+    fn body(&self, page: Page, window: Option<WindowMember>) -> ResponseBody<'_> {
+        let lists_users = self.lists_users();
+        let found = page
+            .found
+            .into_iter()
+            .map(|(interval, free)| Found {
+                times: TimeRange::new(interval, self.output_zone),
+                users: lists_users.then(|| {
+                    free.iter()
+                        .filter_map(|index| self.participants.get(index).map(String::as_str))
+                        .collect()
+                }),
+            })
+            .collect();
+        let next = page
+            .resume_after
+            .map(|instant| cursor::encode(instant, &self.normalized()));
+        match self.slots {
+            None => ResponseBody {
+                overlap: Some(found),
+                slots: None,
+                next,
+                window,
+            },
+            Some(_) => ResponseBody {
+                overlap: None,
+                slots: Some(found),
+                next,
+                window,
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ResponseBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    overlap: Option<Vec<Found<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slots: Option<Vec<Found<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window: Option<WindowMember>,
+}
+
+/// One free interval or meeting; `users` only when a quorum below everyone was asked for.
+#[derive(Serialize)]
+struct Found<'a> {
+    #[serde(flatten)]
+    times: TimeRange,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    users: Option<Vec<&'a str>>,
+}
+
+/// Everyone the request names, with the caller, distinct and sorted. Named by the path
+/// `/overlap/{user_id_2}`, `user_id_2` (repeatable), `users` (comma separated in the query,
+/// an array in the body); at least one must be named, as in the seed.
+fn participants(
+    parameters: &Parameters,
+    caller: &str,
+    from_path: Option<&str>,
+) -> Result<Vec<String>, ApiError> {
+    // Each id with where it was first named, for an error about it.
+    let mut named: BTreeMap<String, String> = BTreeMap::new();
+    let mut name = |id: &str, pointer: &dyn Fn() -> String| {
+        named.entry(id.to_owned()).or_insert_with(pointer);
     };
-    let mut named = [from_path.map(str::to_owned), from_query, from_body]
-        .into_iter()
-        .flatten();
-    let Some(other) = named.next() else {
+    if let Some(user) = from_path {
+        name(user, &|| "user_id_2".to_owned());
+    }
+    for given in parameters.all("user_id_2") {
+        let user = user_id_text(&given)?;
+        // The path form names exactly one other user; a different `user_id_2` is ambiguous.
+        if from_path.is_some_and(|path| path != user) {
+            return Err(ApiError::bad_request(
+                "The request names two different users as user_id_2.",
+            ));
+        }
+        name(&user, &|| given.pointer());
+    }
+    for given in parameters.all("users") {
+        match given.value {
+            Given::Query(_) => {
+                for user in user_id_text(&given)?.split(',') {
+                    name(user, &|| given.pointer());
+                }
+            }
+            Given::Body(Value::Array(users)) => {
+                for (index, user) in users.iter().enumerate() {
+                    let pointer = || format!("{}/{index}", given.pointer());
+                    match user {
+                        Value::String(user) => name(user, &pointer),
+                        _ => return Err(ApiError::invalid_field(pointer(), "must be a string")),
+                    }
+                }
+            }
+            Given::Body(_) => return Err(given.invalid("must be an array of user ids")),
+        }
+    }
+    if named.is_empty() {
         return Err(ApiError::bad_request(
-            "Name the other user: /overlap/{user_id_2}, ?user_id_2=, or a JSON body {\"user_id_2\": ...}.",
-        ));
-    };
-    if named.any(|again| again != other) {
-        return Err(ApiError::bad_request(
-            "The request names two different users as user_id_2.",
+            "Name the other participants: users=a,b, user_id_2=, /overlap/{user_id_2}, or a JSON body {\"users\": [...]}.",
         ));
     }
-    validate_user_id(&other).map_err(|why| ApiError::invalid_field("user_id_2", why))?;
-    Ok(other)
+    named.entry(caller.to_owned()).or_default();
+    // Counted before each id is checked, so a huge list costs one short answer.
+    if named.len() > MAX_PARTICIPANTS {
+        return Err(refused(
+            parameters,
+            OverlapError::TooManyParticipants { count: named.len() },
+        ));
+    }
+    let errors: Vec<_> = named
+        .iter()
+        .filter(|(id, _)| id.as_str() != caller)
+        .filter_map(|(id, pointer)| {
+            validate_user_id(id)
+                .err()
+                .map(|why| FieldError::new(pointer.as_str(), why))
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_fields(errors));
+    }
+    Ok(named.into_keys().collect())
+}
+
+/// A user id (or list of them) as text; in a query string, where a raw `+` arrives as a space,
+/// ids (which hold no spaces) get their `+` back.
+fn user_id_text<'a>(given: &Parameter<'a>) -> Result<Cow<'a, str>, ApiError> {
+    let text = given.text()?;
+    Ok(match given.value {
+        Given::Query(_) => space_as_plus(text),
+        Given::Body(_) => Cow::Borrowed(text),
+    })
+}
+
+/// The engine's refusal as a 400 that points at the parameter where the client gave it.
+fn refused(parameters: &Parameters, error: OverlapError) -> ApiError {
+    ApiError::invalid_field(parameters.pointer(error.parameter()), error.to_string())
 }

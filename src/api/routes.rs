@@ -6,10 +6,32 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use percent_encoding::percent_decode_str;
 
+/// Every route as `openapi.yaml` names it, with the methods it serves (besides `HEAD` wherever
+/// there is a `GET`, and `OPTIONS` everywhere). 405s, `Allow`, CORS preflights and the test that
+/// the router and the OpenAPI description agree all read this one table.
+pub const ROUTE_TABLE: &[(&str, &[Method])] = &[
+    ("/", &[Method::GET]),
+    ("/openapi.json", &[Method::GET]),
+    (
+        "/availability",
+        &[Method::GET, Method::POST, Method::DELETE],
+    ),
+    (
+        "/availability/schedule",
+        &[Method::GET, Method::PUT, Method::DELETE],
+    ),
+    // POST carries the same parameters in a body, for lists too long for a URL.
+    ("/overlap", &[Method::GET, Method::POST]),
+    ("/overlap/{user_id_2}", &[Method::GET, Method::POST]),
+];
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Route {
     Root,
+    OpenApi,
     Availability,
+    /// `/availability/schedule`: the caller's weekly schedule.
+    Schedule,
     /// `/overlap`, or `/overlap/{user_id_2}` with the decoded id.
     Overlap {
         other_user: Option<String>,
@@ -31,7 +53,9 @@ impl Route {
         let mut segments = path.split('/').skip(1);
         let route = match (segments.next(), segments.next(), segments.next()) {
             (None, ..) => Route::Root,
+            (Some("openapi.json"), None, _) => Route::OpenApi,
             (Some("availability"), None, _) => Route::Availability,
+            (Some("availability"), Some("schedule"), None) => Route::Schedule,
             (Some("overlap"), None, _) => Route::Overlap { other_user: None },
             (Some("overlap"), Some(other), None) => Route::Overlap {
                 other_user: Some(percent_decode_str(other).decode_utf8().ok()?.into_owned()),
@@ -41,25 +65,33 @@ impl Route {
         Some(route)
     }
 
-    /// The methods this route serves, for 405's `Allow` header.
-    pub fn allowed_methods(&self) -> &'static [Method] {
-        match self {
-            Route::Root => &[Method::GET],
-            Route::Availability => &[Method::GET, Method::POST, Method::DELETE],
-            Route::Overlap { .. } => &[Method::GET],
-        }
-    }
-
-    /// A low-cardinality name for logs and metrics.
-    pub fn label(&self) -> &'static str {
+    /// The path template of this route, as in `ROUTE_TABLE` and `openapi.yaml`; also the
+    /// low-cardinality name logs use.
+    pub fn template(&self) -> &'static str {
         match self {
             Route::Root => "/",
+            Route::OpenApi => "/openapi.json",
             Route::Availability => "/availability",
+            Route::Schedule => "/availability/schedule",
             Route::Overlap { other_user: None } => "/overlap",
             Route::Overlap {
                 other_user: Some(_),
             } => "/overlap/{user_id_2}",
         }
+    }
+
+    /// Every method this route answers: its table entry, `HEAD` where `GET` is, and `OPTIONS`.
+    pub fn allowed_methods(&self) -> Vec<Method> {
+        let declared = ROUTE_TABLE
+            .iter()
+            .find(|(template, _)| *template == self.template())
+            .map_or(&[][..], |(_, methods)| methods);
+        let mut methods = declared.to_vec();
+        if declared.contains(&Method::GET) {
+            methods.push(Method::HEAD);
+        }
+        methods.push(Method::OPTIONS);
+        methods
     }
 }
 
@@ -80,6 +112,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_table_entry_resolves_to_itself() {
+        for (template, _) in ROUTE_TABLE {
+            let path = template.replace("{user_id_2}", "someone");
+            let route = Route::from_path(&path).unwrap_or_else(|| panic!("{template} resolves"));
+            assert_eq!(route.template(), *template);
+        }
+    }
+
+    #[test]
     fn paths_resolve_with_or_without_stage_and_trailing_slash() {
         assert_eq!(Route::from_path(""), Some(Route::Root));
         assert_eq!(Route::from_path("/"), Some(Route::Root));
@@ -93,6 +134,12 @@ mod tests {
                 other_user: Some("auth0|42".into())
             })
         );
+        assert_eq!(
+            Route::from_path("/availability/schedule/"),
+            Some(Route::Schedule)
+        );
+        assert_eq!(Route::from_path("/availability/other"), None);
+        assert_eq!(Route::from_path("/availability/schedule/x"), None);
         assert_eq!(Route::from_path("/overlap/a/b"), None);
         assert_eq!(Route::from_path("/availabilityx"), None);
         assert_eq!(

@@ -181,13 +181,8 @@ pub fn free_intervals<'a>(
     participants: &[&'a IntervalSet],
     query: &OverlapQuery,
 ) -> Result<FreeIntervals<'a>, OverlapError> {
-    let checked = CheckedQuery::new(participants.len(), query)?;
+    let checked = CheckedQuery::new(participants.len(), query, None)?;
     let min_duration = query.min_duration.unwrap_or(0);
-    if min_duration < 0 {
-        return Err(OverlapError::Negative {
-            parameter: "min_duration",
-        });
-    }
     // A result that contains `resume_after` started at or before it and so was on an earlier
     // page: sweeping from there and dropping results that start at or before it is exact.
     let from = query
@@ -218,28 +213,8 @@ pub fn bookable_slots<'a, C: WallClock>(
     slots: &SlotQuery,
     clock: C,
 ) -> Result<BookableSlots<'a, C>, OverlapError> {
-    if query.min_duration.is_some() {
-        return Err(OverlapError::MinDurationWithSlots);
-    }
-    let checked = CheckedQuery::new(participants.len(), query)?;
+    let checked = CheckedQuery::new(participants.len(), query, Some(slots))?;
     let step = slots.step.unwrap_or(slots.duration);
-    for (parameter, value) in [("duration", slots.duration), ("step", step)] {
-        if value <= 0 {
-            return Err(OverlapError::NotPositive { parameter });
-        }
-    }
-    if step > DAY {
-        return Err(OverlapError::StepLongerThanADay);
-    }
-    for (parameter, value) in [
-        ("buffer_before", slots.buffer_before),
-        ("buffer_after", slots.buffer_after),
-    ] {
-        if value < 0 {
-            return Err(OverlapError::Negative { parameter });
-        }
-    }
-
     let earliest_start = query.resume_after.map_or(checked.from, |resume| {
         resume.saturating_add(1).max(checked.from)
     });
@@ -265,7 +240,32 @@ pub fn bookable_slots<'a, C: WallClock>(
     })
 }
 
-/// The checks common to both kinds of query.
+/// Checks a query for `participants` people as [`free_intervals`] (`slots` is `None`) or
+/// [`bookable_slots`] would, without any availability: lets a caller refuse a bad query before
+/// it loads anyone's data.
+pub fn validate(
+    participants: usize,
+    query: &OverlapQuery,
+    slots: Option<&SlotQuery>,
+) -> Result<(), OverlapError> {
+    CheckedQuery::new(participants, query, slots).map(drop)
+}
+
+/// The span of the participants' availability that answering `query` reads: the window, widened
+/// by the buffers for slots (a meeting at the window's edge needs free time beyond it). Passing
+/// availability clipped to this span gives the same results as passing all of it.
+pub fn reach(query: &OverlapQuery, slots: Option<&SlotQuery>) -> Interval {
+    let (before, after) = slots.map_or((0, 0), |s| (s.buffer_before, s.buffer_after));
+    Interval {
+        start: query
+            .from
+            .unwrap_or(Millis::MIN)
+            .saturating_sub(before.max(0)),
+        end: query.to.unwrap_or(Millis::MAX).saturating_add(after.max(0)),
+    }
+}
+
+/// The checks of a query, for intervals or for `slots`.
 struct CheckedQuery {
     quorum: u32,
     from: Millis,
@@ -273,7 +273,14 @@ struct CheckedQuery {
 }
 
 impl CheckedQuery {
-    fn new(participants: usize, query: &OverlapQuery) -> Result<Self, OverlapError> {
+    fn new(
+        participants: usize,
+        query: &OverlapQuery,
+        slots: Option<&SlotQuery>,
+    ) -> Result<Self, OverlapError> {
+        if slots.is_some() && query.min_duration.is_some() {
+            return Err(OverlapError::MinDurationWithSlots);
+        }
         if participants == 0 {
             return Err(OverlapError::NoParticipants);
         }
@@ -293,6 +300,30 @@ impl CheckedQuery {
         let to = query.to.unwrap_or(Millis::MAX);
         if from >= to {
             return Err(OverlapError::EmptyWindow);
+        }
+        if query.min_duration.is_some_and(|length| length < 0) {
+            return Err(OverlapError::Negative {
+                parameter: "min_duration",
+            });
+        }
+        if let Some(slots) = slots {
+            let step = slots.step.unwrap_or(slots.duration);
+            for (parameter, value) in [("duration", slots.duration), ("step", step)] {
+                if value <= 0 {
+                    return Err(OverlapError::NotPositive { parameter });
+                }
+            }
+            if step > DAY {
+                return Err(OverlapError::StepLongerThanADay);
+            }
+            for (parameter, value) in [
+                ("buffer_before", slots.buffer_before),
+                ("buffer_after", slots.buffer_after),
+            ] {
+                if value < 0 {
+                    return Err(OverlapError::Negative { parameter });
+                }
+            }
         }
         Ok(CheckedQuery {
             quorum: quorum as u32,
@@ -942,6 +973,37 @@ mod tests {
             slot_starts(&[&free], resumed, buffered, chrono::Utc),
             vec![at(10, 0)]
         );
+    }
+
+    #[test]
+    fn availability_clipped_to_the_reach_gives_the_same_results() {
+        let free = set(&[(at(8, 0), at(12, 0))]);
+        let window = OverlapQuery {
+            from: Some(at(9, 0)),
+            to: Some(at(11, 0)),
+            ..Default::default()
+        };
+        let buffered = SlotQuery {
+            buffer_before: HOUR,
+            buffer_after: HOUR,
+            ..SlotQuery::new(HOUR)
+        };
+        let span = reach(&window, Some(&buffered));
+        assert_eq!((span.start, span.end), (at(8, 0), at(12, 0)));
+        let clipped = free.clip(span);
+        assert_eq!(
+            slot_starts(&[&clipped], window, buffered, chrono::Utc),
+            slot_starts(&[&free], window, buffered, chrono::Utc)
+        );
+        let open = reach(&OverlapQuery::default(), Some(&buffered));
+        assert_eq!((open.start, open.end), (Millis::MIN, Millis::MAX));
+        assert_eq!(
+            validate(3, &window, Some(&SlotQuery::new(0))),
+            Err(OverlapError::NotPositive {
+                parameter: "duration"
+            })
+        );
+        assert_eq!(validate(3, &window, Some(&buffered)), Ok(()));
     }
 
     #[test]

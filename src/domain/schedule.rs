@@ -457,6 +457,40 @@ impl Schedule {
         IntervalSet::from_intervals(intervals)
     }
 
+    /// The instants outside which [`Schedule::expand`] never yields anything (`None`: it never
+    /// does). Lets a search over a long range skip what cannot hold a range.
+    ///
+    /// Bounded by the validity dates, and by the first and last override when there are no
+    /// weekly rules; an open side reaches the end of chrono's calendar. A range lies within a
+    /// day before its date and three days after, in UTC (see [`Schedule::dates_reaching`]).
+    pub fn span(&self) -> Option<Interval> {
+        let (first_override, last_override) = if self.weekly.is_empty() {
+            (
+                Some(*self.overrides.first_key_value()?.0),
+                Some(*self.overrides.last_key_value()?.0),
+            )
+        } else {
+            (None, None)
+        };
+        let first = self
+            .valid_from
+            .into_iter()
+            .chain(first_override)
+            .max()
+            .unwrap_or(NaiveDate::MIN);
+        let last = self
+            .valid_until
+            .into_iter()
+            .chain(last_override)
+            .min()
+            .unwrap_or(NaiveDate::MAX);
+        let midnight = |date: NaiveDate| date.and_time(NaiveTime::MIN).and_utc().timestamp_millis();
+        Interval::new(
+            midnight(first).saturating_sub(DAY_MS),
+            midnight(last).saturating_add(3 * DAY_MS),
+        )
+    }
+
     /// The local dates whose ranges can reach `window`, within the validity dates.
     ///
     /// A range lies between local midnight of its date and local midnight two days later, and
@@ -978,6 +1012,40 @@ mod tests {
             !near_start.is_empty(),
             "ranges exist at chrono's first dates"
         );
+    }
+
+    #[test]
+    fn the_span_holds_every_expanded_instant() {
+        let span = |value| Schedule::validate(&input(value)).expect("valid").span();
+        assert_eq!(span(json!({"timezone": "UTC"})), None, "nothing ever");
+        assert_eq!(
+            span(json!({"timezone": "Pacific/Kiritimati",
+                        "overrides": [{"date": "2026-05-01", "ranges": []},
+                                      {"date": "2026-05-03", "ranges": []}]})),
+            Some(window("2026-04-30T00:00:00Z", "2026-05-06T00:00:00Z")),
+            "overrides only: their dates"
+        );
+        let weekly = json!({"timezone": "Pacific/Kiritimati",
+            "weekly": [{"days": ["fri"], "start": "00:00", "end": "00:00"}],
+            "overrides": [{"date": "2026-05-01", "ranges": []}]});
+        let unbounded = span(weekly.clone()).expect("weekly rules");
+        assert!(
+            unbounded.start < at("0001-01-01T00:00:00Z")
+                && unbounded.end > at("9999-01-01T00:00:00Z")
+        );
+        let mut bounded = weekly;
+        bounded["valid_until"] = json!("2026-05-08");
+        let bounded_span = span(bounded.clone()).expect("weekly rules");
+        assert_eq!(bounded_span.end, at("2026-05-11T00:00:00Z"));
+        // Friday 2026-05-08 00:00 +14:00 to Saturday 00:00 +14:00 lies inside.
+        let last = Schedule::validate(&input(bounded))
+            .expect("valid")
+            .expand(window("2026-05-01T00:00:00Z", "2026-06-01T00:00:00Z"));
+        assert_eq!(
+            last.as_slice(),
+            [window("2026-05-07T10:00:00Z", "2026-05-08T10:00:00Z")]
+        );
+        assert!(bounded_span.start <= last.as_slice()[0].start);
     }
 
     #[test]

@@ -1,0 +1,128 @@
+//! CORS for browsers calling the function directly (function URLs, ALB, REST APIs). On an
+//! HTTP API, template.yaml also configures CORS on the API itself.
+
+use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use lambda_http::{Body, Request, Response};
+
+/// Request headers browsers may send (beyond the CORS-safelisted ones).
+const ALLOWED_HEADERS: &str = "authorization, content-type, if-match, x-user-id";
+/// Response headers scripts may read.
+const EXPOSED_HEADERS: &str = "etag, allow, retry-after";
+/// How long a browser may cache a preflight answer, in seconds.
+const MAX_AGE_SECONDS: &str = "600";
+
+/// Which origins may call the API from a browser, from `CORS_ALLOW_ORIGINS`: a comma-separated
+/// list of origins, `*` for any, or unset/empty for none (no CORS headers at all).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CorsOrigins {
+    #[default]
+    None,
+    Any,
+    List(Vec<String>),
+}
+
+impl CorsOrigins {
+    pub fn parse(setting: Option<&str>) -> Self {
+        let origins: Vec<String> = setting
+            .unwrap_or_default()
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+        if origins.iter().any(|o| o == "*") {
+            CorsOrigins::Any
+        } else if origins.is_empty() {
+            CorsOrigins::None
+        } else {
+            CorsOrigins::List(origins)
+        }
+    }
+
+    /// The `Access-Control-Allow-Origin` value for a request from `origin`, if it is allowed.
+    fn allow(&self, origin: &str) -> Option<HeaderValue> {
+        match self {
+            CorsOrigins::None => None,
+            CorsOrigins::Any => Some(HeaderValue::from_static("*")),
+            CorsOrigins::List(list) => list
+                .iter()
+                .any(|allowed| allowed.eq_ignore_ascii_case(origin))
+                .then(|| HeaderValue::from_str(origin).ok())
+                .flatten(),
+        }
+    }
+
+    /// Adds the CORS response headers an allowed origin needs.
+    pub fn decorate(&self, request: &Request, response: &mut Response<Body>) {
+        let headers = response.headers_mut();
+        if matches!(self, CorsOrigins::List(_)) {
+            // The answer depends on the request's Origin: caches must key on it.
+            headers.append(header::VARY, HeaderValue::from_static("origin"));
+        }
+        let Some(allowed) = origin_of(request.headers()).and_then(|o| self.allow(o)) else {
+            return;
+        };
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(EXPOSED_HEADERS),
+        );
+    }
+
+    /// The answer to `OPTIONS` on a route serving `methods`: a CORS preflight when the request
+    /// is one, else a plain `Allow` listing.
+    pub fn options_response(&self, request: &Request, methods: &[Method]) -> Response<Body> {
+        let allow = methods
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut response = Response::new(Body::Empty);
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&allow) {
+            headers.insert(header::ALLOW, value.clone());
+            let is_preflight = request
+                .headers()
+                .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+            if is_preflight
+                && origin_of(request.headers())
+                    .and_then(|o| self.allow(o))
+                    .is_some()
+            {
+                headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, value);
+                headers.insert(
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    HeaderValue::from_static(ALLOWED_HEADERS),
+                );
+                headers.insert(
+                    header::ACCESS_CONTROL_MAX_AGE,
+                    HeaderValue::from_static(MAX_AGE_SECONDS),
+                );
+            }
+        }
+        response
+    }
+}
+
+fn origin_of(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::ORIGIN).and_then(|o| o.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_setting_reads_lists_any_and_none() {
+        assert_eq!(CorsOrigins::parse(None), CorsOrigins::None);
+        assert_eq!(CorsOrigins::parse(Some(" ")), CorsOrigins::None);
+        assert_eq!(
+            CorsOrigins::parse(Some("https://a.example, *")),
+            CorsOrigins::Any
+        );
+        assert_eq!(
+            CorsOrigins::parse(Some("https://a.example/, https://b.example")),
+            CorsOrigins::List(vec!["https://a.example".into(), "https://b.example".into()])
+        );
+    }
+}

@@ -1,0 +1,172 @@
+//! The window a read covers (`from`/`to`), and the clock that fills it in when a schedule must
+//! be expanded and the request names none.
+
+use super::ALL_TIME;
+use super::error::ApiError;
+use super::input::Query;
+use crate::domain::schedule::{MAX_WINDOW_DAYS, window_within_limit};
+use crate::domain::{Interval, Millis};
+use chrono::Utc;
+
+/// How far a read reaches when it expands a schedule and leaves an end of its window open.
+pub const DEFAULT_WINDOW_DAYS: i64 = 30;
+const DAY_MS: Millis = 24 * 60 * 60 * 1000;
+const MINUTE_MS: Millis = 60 * 1000;
+
+/// Where "now" comes from: the system's clock in the function, a fixed instant in tests.
+/// Only a read without `from` and `to` that expands a schedule asks it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Clock {
+    #[default]
+    System,
+    Fixed(Millis),
+}
+
+impl Clock {
+    pub fn now(self) -> Millis {
+        match self {
+            Clock::System => Utc::now().timestamp_millis(),
+            Clock::Fixed(now) => now,
+        }
+    }
+}
+
+/// The `from` and `to` query parameters as given, checked for syntax only.
+pub struct RequestedWindow {
+    from: Option<Millis>,
+    to: Option<Millis>,
+}
+
+/// The window a read covers, and whether the response states it (it does whenever a schedule
+/// was expanded, so that clients know how far the answer reaches).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReadWindow {
+    pub interval: Interval,
+    pub reported: bool,
+}
+
+impl RequestedWindow {
+    pub fn new(from: Option<Millis>, to: Option<Millis>) -> Self {
+        RequestedWindow { from, to }
+    }
+
+    pub fn parse(query: &Query) -> Result<Self, ApiError> {
+        Ok(RequestedWindow {
+            from: query.timestamp("from")?,
+            to: query.timestamp("to")?,
+        })
+    }
+
+    /// The window to read.
+    ///
+    /// Without a schedule to expand, an open end reaches as far as time goes (what reads always
+    /// did). With one, the window is bounded: an open end lies [`DEFAULT_WINDOW_DAYS`] from the
+    /// given one, and with both open the window is the next 30 days from the start of the
+    /// current minute; a window longer than [`MAX_WINDOW_DAYS`] is a 400.
+    pub fn resolve(&self, clock: Clock, expands_schedule: bool) -> Result<ReadWindow, ApiError> {
+        let default_length = DEFAULT_WINDOW_DAYS * DAY_MS;
+        let (start, end) = match (self.from, self.to, expands_schedule) {
+            (from, to, false) => (from.unwrap_or(ALL_TIME.start), to.unwrap_or(ALL_TIME.end)),
+            (Some(from), Some(to), true) => (from, to),
+            (Some(from), None, true) => (from, from.saturating_add(default_length)),
+            (None, Some(to), true) => (to.saturating_sub(default_length), to),
+            (None, None, true) => {
+                let now = clock.now();
+                let minute = now - now.rem_euclid(MINUTE_MS);
+                (minute, minute.saturating_add(default_length))
+            }
+        };
+        let interval = Interval::new(start, end)
+            .ok_or_else(|| ApiError::invalid_field("?to", "must be later than from"))?;
+        if expands_schedule && !window_within_limit(interval) {
+            return Err(ApiError::invalid_field(
+                "?to",
+                format!(
+                    "is more than {MAX_WINDOW_DAYS} days after from; a read that expands a weekly schedule covers at most {MAX_WINDOW_DAYS} days"
+                ),
+            ));
+        }
+        Ok(ReadWindow {
+            interval,
+            reported: expands_schedule,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::time::parse_timestamp;
+
+    fn at(text: &str) -> Millis {
+        parse_timestamp(text).expect("valid test timestamp")
+    }
+
+    fn requested(from: Option<&str>, to: Option<&str>) -> RequestedWindow {
+        RequestedWindow {
+            from: from.map(at),
+            to: to.map(at),
+        }
+    }
+
+    fn interval(from: &str, to: &str) -> Interval {
+        Interval::new(at(from), at(to)).expect("valid test window")
+    }
+
+    #[test]
+    fn without_a_schedule_open_ends_reach_as_far_as_time_goes() {
+        let clock = Clock::Fixed(at("2026-03-01T10:20:30Z"));
+        let all = requested(None, None).resolve(clock, false).expect("valid");
+        assert_eq!((all.interval, all.reported), (ALL_TIME, false));
+        let from = requested(Some("2026-01-01T00:00:00Z"), None)
+            .resolve(clock, false)
+            .expect("valid");
+        assert_eq!(from.interval.end, Millis::MAX);
+    }
+
+    #[test]
+    fn with_a_schedule_open_ends_are_thirty_days_from_the_given_end_or_now() {
+        let clock = Clock::Fixed(at("2026-03-01T10:20:30.500Z"));
+        let resolve = |from, to| {
+            requested(from, to)
+                .resolve(clock, true)
+                .expect("valid")
+                .interval
+        };
+        assert_eq!(
+            resolve(None, None),
+            interval("2026-03-01T10:20:00Z", "2026-03-31T10:20:00Z")
+        );
+        assert_eq!(
+            resolve(Some("2026-01-01T00:00:00Z"), None),
+            interval("2026-01-01T00:00:00Z", "2026-01-31T00:00:00Z")
+        );
+        assert_eq!(
+            resolve(None, Some("2026-01-31T00:00:00Z")),
+            interval("2026-01-01T00:00:00Z", "2026-01-31T00:00:00Z")
+        );
+        assert!(
+            requested(None, None)
+                .resolve(clock, true)
+                .expect("valid")
+                .reported
+        );
+    }
+
+    #[test]
+    fn with_a_schedule_windows_are_at_most_400_days() {
+        let clock = Clock::Fixed(0);
+        let just = requested(Some("2026-01-01T00:00:00Z"), Some("2027-02-05T00:00:00Z"));
+        assert!(just.resolve(clock, true).is_ok(), "exactly 400 days");
+        let over = requested(
+            Some("2026-01-01T00:00:00Z"),
+            Some("2027-02-05T00:00:00.001Z"),
+        );
+        let error = over.resolve(clock, true).expect_err("too long");
+        assert_eq!(error.errors[0].pointer, "?to");
+        assert!(over.resolve(clock, false).is_ok(), "nothing to expand");
+        let reversed = requested(Some("2026-01-02T00:00:00Z"), Some("2026-01-01T00:00:00Z"));
+        assert!(reversed.resolve(clock, true).is_err());
+        assert!(reversed.resolve(clock, false).is_err());
+    }
+}
