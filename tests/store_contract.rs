@@ -14,6 +14,7 @@ macro_rules! store_contract {
         mod $suite {
             store_contract!(@cases $new_store;
                 unknown_user_has_the_empty_record,
+                every_field_of_a_record_round_trips,
                 a_change_is_stored_and_bumps_the_version,
                 an_unchanged_record_keeps_its_version,
                 a_rejected_change_writes_nothing,
@@ -96,6 +97,31 @@ async fn load<S: AvailabilityStore>(store: &S, user: &str) -> Arc<UserRecord> {
 
 async fn unknown_user_has_the_empty_record<S: AvailabilityStore>(store: Arc<S>) {
     assert_eq!(*load(&*store, "nobody").await, UserRecord::default());
+}
+
+async fn every_field_of_a_record_round_trips<S: AvailabilityStore>(store: Arc<S>) {
+    let schedule = serde_json::from_value(serde_json::json!({
+        "timezone": "Europe/Berlin",
+        "weekly": [{"days": ["mon", "fri"], "start": "09:00", "end": "17:00"}],
+        "overrides": [{"date": "2026-12-24", "ranges": []}]
+    }))
+    .expect("a valid schedule");
+    let written = UserRecord {
+        slots: set(&[(0, 10)]),
+        removed: set(&[(20, 30), (40, 50)]),
+        schedule: Some(schedule),
+        ..UserRecord::default()
+    };
+    let version = store.update("ana", None, |_| Ok::<_, ()>(written.clone()));
+    assert_eq!(version.await.expect("the write succeeds"), 1);
+    let read = load(&*store, "ana").await;
+    assert_eq!(
+        *read,
+        UserRecord {
+            version: 1,
+            ..written
+        }
+    );
 }
 
 async fn a_change_is_stored_and_bumps_the_version<S: AvailabilityStore>(store: Arc<S>) {
