@@ -13,14 +13,14 @@ pub use identity::DEV_USER_HEADER;
 
 use crate::config::Config;
 use crate::domain::Interval;
-use crate::domain::time::format_timestamp;
+use crate::domain::time::FormattedTimestamp;
 use crate::store::{AvailabilityStore, StoreError, WriteError};
 use error::{ApiError, ProblemKind};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Error, Request, Response};
 use routes::Route;
 use serde::Serialize;
-use serde::ser::SerializeSeq;
+use serde::ser::{SerializeSeq, SerializeStruct};
 use std::time::Instant;
 
 /// The function's state, built once per Lambda instance and shared by every invocation.
@@ -176,19 +176,23 @@ struct IntervalList<'a>(&'a [Interval]);
 
 impl Serialize for IntervalList<'_> {
     fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
-        #[derive(Serialize)]
-        struct Item {
-            start_time: String,
-            end_time: String,
-        }
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
         for interval in self.0 {
-            seq.serialize_element(&Item {
-                start_time: format_timestamp(interval.start),
-                end_time: format_timestamp(interval.end),
-            })?;
+            seq.serialize_element(&ShownInterval(interval))?;
         }
         seq.end()
+    }
+}
+
+/// One interval, its timestamps formatted on the stack (no `String` per timestamp).
+struct ShownInterval<'a>(&'a Interval);
+
+impl Serialize for ShownInterval<'_> {
+    fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        let mut item = serializer.serialize_struct("Interval", 2)?;
+        item.serialize_field("start_time", FormattedTimestamp::new(self.0.start).as_str())?;
+        item.serialize_field("end_time", FormattedTimestamp::new(self.0.end).as_str())?;
+        item.end()
     }
 }
 
