@@ -14,6 +14,7 @@
 
 use super::interval::{Interval, IntervalSet, Millis};
 use std::cmp::Reverse;
+use std::collections::binary_heap::PeekMut;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 
@@ -359,22 +360,29 @@ impl<'a> Sweep<'a> {
         }
     }
 
-    /// Applies `participant`'s pending event, which happens at `now`.
-    fn advance(&mut self, participant: usize, now: Millis) {
+    /// Applies `participant`'s pending event, which happens at `now`, and returns its next one
+    /// (`None` when it has no more before `to`). An associated function over the fields it
+    /// needs, so the caller can hold the heap's top while it runs.
+    fn advance(
+        lists: &[&[Interval]],
+        current: &mut [usize],
+        free: &mut u128,
+        to: Millis,
+        participant: usize,
+        now: Millis,
+    ) -> Option<Millis> {
         let bit = 1 << participant;
-        let index = &mut self.current[participant];
-        let next_event = if self.free & bit != 0 {
-            self.free &= !bit;
+        let index = &mut current[participant];
+        let next_event = if *free & bit != 0 {
+            *free &= !bit;
             *index += 1;
-            self.lists[participant].get(*index).map(|i| i.start)
+            lists[participant].get(*index).map(|i| i.start)
         } else {
-            self.free |= bit;
-            self.lists[participant].get(*index).map(|i| i.end)
+            *free |= bit;
+            lists[participant].get(*index).map(|i| i.end)
         };
-        if let Some(at) = next_event {
-            // Normalized lists never go back in time; `max` keeps any other list finite.
-            self.schedule(at.max(now), participant);
-        }
+        // Normalized lists never go back in time; `max` keeps any other list finite.
+        next_event.map(|at| at.max(now)).filter(|&at| at < to)
     }
 }
 
@@ -387,11 +395,19 @@ impl Iterator for Sweep<'_> {
                 let (start, free) = self.open.take()?;
                 return Some(stretch(start, self.to, free));
             };
-            while let Some(&Reverse((at, participant))) = self.events.peek()
-                && at == now
+            // Each pending event at `now` is replaced in place by its participant's next one:
+            // one sift of the heap per event instead of a pop and a push.
+            while let Some(mut top) = self.events.peek_mut()
+                && top.0.0 == now
             {
-                self.events.pop();
-                self.advance(participant, now);
+                let participant = top.0.1;
+                let (lists, current, free) = (&self.lists, &mut self.current, &mut self.free);
+                match Self::advance(lists, current, free, self.to, participant, now) {
+                    Some(at) => *top = Reverse((at, participant)),
+                    None => {
+                        PeekMut::pop(top);
+                    }
+                }
             }
             let qualifies = self.free.count_ones() >= self.quorum;
             match self.open {
