@@ -44,6 +44,15 @@ fn by_size(c: &mut Criterion) {
             group.bench_with_input(BenchmarkId::new("read_once", per_user), &sets, |b, sets| {
                 b.iter(|| read_once(black_box(sets)))
             });
+            if users == 2 {
+                // The special case a two-list merge solves: what GET /overlap ran before the
+                // sweep, and a second yardstick for it.
+                group.bench_with_input(
+                    BenchmarkId::new("two_list_intersection", per_user),
+                    &sets,
+                    |b, sets| b.iter(|| black_box(sets[0]).intersection(black_box(sets[1])).len()),
+                );
+            }
         }
         group.finish();
     }
