@@ -14,7 +14,6 @@
 
 use super::interval::{Interval, IntervalSet, Millis};
 use std::cmp::Reverse;
-use std::collections::binary_heap::PeekMut;
 use std::collections::{BinaryHeap, VecDeque};
 use std::fmt;
 
@@ -360,29 +359,22 @@ impl<'a> Sweep<'a> {
         }
     }
 
-    /// Applies `participant`'s pending event, which happens at `now`, and returns its next one
-    /// (`None` when it has no more before `to`). An associated function over the fields it
-    /// needs, so the caller can hold the heap's top while it runs.
-    fn advance(
-        lists: &[&[Interval]],
-        current: &mut [usize],
-        free: &mut u128,
-        to: Millis,
-        participant: usize,
-        now: Millis,
-    ) -> Option<Millis> {
+    /// Applies `participant`'s pending event, which happens at `now`.
+    fn advance(&mut self, participant: usize, now: Millis) {
         let bit = 1 << participant;
-        let index = &mut current[participant];
-        let next_event = if *free & bit != 0 {
-            *free &= !bit;
+        let index = &mut self.current[participant];
+        let next_event = if self.free & bit != 0 {
+            self.free &= !bit;
             *index += 1;
-            lists[participant].get(*index).map(|i| i.start)
+            self.lists[participant].get(*index).map(|i| i.start)
         } else {
-            *free |= bit;
-            lists[participant].get(*index).map(|i| i.end)
+            self.free |= bit;
+            self.lists[participant].get(*index).map(|i| i.end)
         };
-        // Normalized lists never go back in time; `max` keeps any other list finite.
-        next_event.map(|at| at.max(now)).filter(|&at| at < to)
+        if let Some(at) = next_event {
+            // Normalized lists never go back in time; `max` keeps any other list finite.
+            self.schedule(at.max(now), participant);
+        }
     }
 }
 
@@ -395,19 +387,11 @@ impl Iterator for Sweep<'_> {
                 let (start, free) = self.open.take()?;
                 return Some(stretch(start, self.to, free));
             };
-            // Each pending event at `now` is replaced in place by its participant's next one:
-            // one sift of the heap per event instead of a pop and a push.
-            while let Some(mut top) = self.events.peek_mut()
-                && top.0.0 == now
+            while let Some(&Reverse((at, participant))) = self.events.peek()
+                && at == now
             {
-                let participant = top.0.1;
-                let (lists, current, free) = (&self.lists, &mut self.current, &mut self.free);
-                match Self::advance(lists, current, free, self.to, participant, now) {
-                    Some(at) => *top = Reverse((at, participant)),
-                    None => {
-                        PeekMut::pop(top);
-                    }
-                }
+                self.events.pop();
+                self.advance(participant, now);
             }
             let qualifies = self.free.count_ones() >= self.quorum;
             match self.open {
