@@ -22,13 +22,12 @@ CARGO_TARGET_DIR=target/hello cargo build --release --locked --quiet --manifest-
 report x86_64 "$(size target/release/availability-api)" "$(size target/hello/release/hello)"
 
 echo "== arm64 (cargo lambda build --release --arm64)" >&2
-# cargo-lambda looks for the hello binary under bench/hello whatever CARGO_TARGET_DIR says (it
-# warns it found none): read it where cargo put it.
+# An absolute CARGO_TARGET_DIR: cargo-lambda resolves a relative one from bench/hello.
 if cargo lambda build --release --arm64 >&2 &&
   CARGO_TARGET_DIR="$PWD/target/hello" cargo lambda build --release --arm64 \
     --manifest-path bench/hello/Cargo.toml >&2; then
   report arm64 "$(size target/lambda/availability-api/bootstrap)" \
-    "$(size target/hello/aarch64-unknown-linux-gnu/release/hello)"
+    "$(size target/hello/lambda/hello/bootstrap)"
 else
   echo "arm64    cargo lambda build failed (see above)"
 fi
