@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Tables and a plot from one benchmark run: criterion's results beside the Flask figures.
 
-Reads target/criterion/**/new/{benchmark,estimates}.json (criterion's median estimate) and the
+Reads target/criterion/**/new/{benchmark,estimates}.json (criterion's headline estimate: the
+slope of time against iterations where it has one, else the mean) and the
 JSON written by bench/flask_seed/bench.py; prints Markdown tables and writes an SVG of cost
 against data size, drawn by hand (standard library only).
 """
@@ -20,10 +21,11 @@ def criterion_results(root):
         with open(path) as f:
             full_id = json.load(f)["full_id"]
         with open(os.path.join(os.path.dirname(path), "estimates.json")) as f:
-            median = json.load(f)["median"]
-        results[full_id] = {"ns": median["point_estimate"],
-                            "low": median["confidence_interval"]["lower_bound"],
-                            "high": median["confidence_interval"]["upper_bound"]}
+            estimates = json.load(f)
+        headline = estimates.get("slope") or estimates["mean"]
+        results[full_id] = {"ns": headline["point_estimate"],
+                            "low": headline["confidence_interval"]["lower_bound"],
+                            "high": headline["confidence_interval"]["upper_bound"]}
     return results
 
 
@@ -55,19 +57,20 @@ def tables(rust, flask):
                 if f.get("skipped") else "–")
             out.append(f"| {op} | {n:,} | {human(r)} | {shown} | {ratio(fns, r)} |")
     out.append("")
-    out.append("| overlap core | intervals per user | sweep | read once (floor) | sweep ÷ floor | sweep per stored interval | Flask `find_overlap` | Flask ÷ sweep |")
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    out.append("| overlap core | intervals per user | sweep | read once (floor) | sweep ÷ floor | sweep per stored interval | two-list merge | Flask `find_overlap` | Flask ÷ sweep |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for users in (2, 16):
         for n in sorted({int(k.split("/")[-1]) for k in rust
                          if k.startswith(f"overlap_core/{users}_users/sweep/")}):
             s = rust[f"overlap_core/{users}_users/sweep/{n}"]["ns"]
             b = rust.get(f"overlap_core/{users}_users/read_once/{n}", {}).get("ns")
+            merge = rust.get(f"overlap_core/{users}_users/two_list_intersection/{n}", {}).get("ns")
             f = flask.get(f"overlap_core/{users}_users/{n}", {}) if users == 2 else {}
             fns = f["seconds"] * 1e9 if "seconds" in f else None
             shown = human(fns) if fns else (
                 f"not run (projected {f['projected_seconds']:,.0f} s)" if f.get("skipped") else "–")
             out.append(f"| {users} users | {n:,} | {human(s)} | {human(b)} | {ratio(s, b)} | "
-                       f"{s / (users * n):.2f} ns | {shown} | {ratio(fns, s)} |")
+                       f"{s / (users * n):.2f} ns | {human(merge)} | {shown} | {ratio(fns, s)} |")
     out.append("")
     out.append("| participants (10,000 intervals each) | sweep | per stored interval |")
     out.append("|---:|---:|---:|")
@@ -140,6 +143,8 @@ def series_from(rust, flask):
         ("Rust overlap (handler)", ("#d62728", False), rust_line("handler/overlap")),
         ("Rust core, 2 users", ("#9467bd", False), rust_line("overlap_core/2_users/sweep")),
         ("Rust core, 16 users", ("#8c564b", False), rust_line("overlap_core/16_users/sweep")),
+        ("two-list merge", ("#e377c2", False),
+         rust_line("overlap_core/2_users/two_list_intersection")),
         ("read once, 2 users", ("#7f7f7f", False), rust_line("overlap_core/2_users/read_once")),
         ("Flask set", ("#1f77b4", True), flask_line("handler/set")),
         ("Flask get", ("#2ca02c", True), flask_line("handler/get")),
