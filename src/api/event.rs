@@ -103,25 +103,28 @@ fn to_lambda_response(origin: Origin, response: Response<Body>) -> Value {
         multi.insert(name.to_string(), json!(values));
     }
     let status = parts.status.as_u16();
-    match origin {
+    let mut event_response = match origin {
         Origin::RestApi => json!({
             "statusCode": status, "multiValueHeaders": multi,
-            "body": body, "isBase64Encoded": is_base64_encoded,
+            "isBase64Encoded": is_base64_encoded,
         }),
         // `cookies` is optional for API Gateway but required by `cargo lambda watch`.
         Origin::HttpApi => json!({
             "statusCode": status, "headers": single, "cookies": [],
-            "body": body, "isBase64Encoded": is_base64_encoded,
+            "isBase64Encoded": is_base64_encoded,
         }),
         Origin::Alb => json!({
             "statusCode": status,
             "statusDescription": format!("{status} {}", parts.status.canonical_reason().unwrap_or("")),
             "headers": single, "multiValueHeaders": multi,
-            "body": body, "isBase64Encoded": is_base64_encoded,
+            "isBase64Encoded": is_base64_encoded,
         }),
         Origin::Unknown => json!({
             "statusCode": status, "headers": single, "multiValueHeaders": multi,
-            "body": body, "isBase64Encoded": is_base64_encoded,
+            "isBase64Encoded": is_base64_encoded,
         }),
-    }
+    };
+    // Moved in: `json!` would copy it, and a large read's body is megabytes.
+    event_response["body"] = Value::String(body);
+    event_response
 }

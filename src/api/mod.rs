@@ -19,7 +19,7 @@ pub use window::Clock;
 
 use crate::config::Config;
 use crate::domain::schedule::format_timestamp_in;
-use crate::domain::time::format_timestamp;
+use crate::domain::time::FormattedTimestamp;
 use crate::domain::{Interval, Millis};
 use crate::store::{AvailabilityStore, StoreError, WriteError};
 use chrono_tz::Tz;
@@ -28,7 +28,7 @@ use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Error, Request, Response};
 use routes::Route;
 use serde::Serialize;
-use serde::ser::SerializeSeq;
+use serde::ser::{SerializeSeq, SerializeStruct};
 use std::time::Instant;
 use window::ReadWindow;
 
@@ -230,23 +230,32 @@ fn message(status: StatusCode, message: &str) -> Response<Body> {
 fn format_instant(millis: Millis, zone: Option<Tz>) -> String {
     match zone {
         Some(zone) => format_timestamp_in(millis, zone),
-        None => format_timestamp(millis),
+        None => FormattedTimestamp::new(millis).as_str().to_owned(),
     }
 }
 
-/// One interval as the API shows it: `{"start_time": "...Z", "end_time": "...Z"}`.
-#[derive(Serialize)]
-struct TimeRange {
-    start_time: String,
-    end_time: String,
-}
+/// One interval as the API shows it: `{"start_time", "end_time"}`, in UTC with `Z` (formatted on
+/// the stack: no `String` per timestamp) or in the read's `tz`.
+struct ShownInterval(Interval, Option<Tz>);
 
-impl TimeRange {
-    fn new(interval: Interval, zone: Option<Tz>) -> Self {
-        TimeRange {
-            start_time: format_instant(interval.start, zone),
-            end_time: format_instant(interval.end, zone),
+impl Serialize for ShownInterval {
+    fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
+        let ShownInterval(interval, zone) = *self;
+        let mut item = serializer.serialize_struct("Interval", 2)?;
+        match zone {
+            None => {
+                item.serialize_field(
+                    "start_time",
+                    FormattedTimestamp::new(interval.start).as_str(),
+                )?;
+                item.serialize_field("end_time", FormattedTimestamp::new(interval.end).as_str())?;
+            }
+            Some(zone) => {
+                item.serialize_field("start_time", &format_timestamp_in(interval.start, zone))?;
+                item.serialize_field("end_time", &format_timestamp_in(interval.end, zone))?;
+            }
         }
+        item.end()
     }
 }
 
@@ -258,7 +267,7 @@ impl Serialize for IntervalList<'_> {
     fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
         for &interval in self.0 {
-            seq.serialize_element(&TimeRange::new(interval, self.1))?;
+            seq.serialize_element(&ShownInterval(interval, self.1))?;
         }
         seq.end()
     }

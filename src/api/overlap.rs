@@ -5,7 +5,7 @@
 use super::error::{ApiError, FieldError};
 use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus, validate_user_id};
 use super::window::RequestedWindow;
-use super::{App, Handled, TimeRange, WindowMember, cursor, identity, json_response};
+use super::{App, Handled, ShownInterval, WindowMember, cursor, identity, json_response};
 use crate::domain::overlap::{
     self, MAX_PARTICIPANTS, OverlapError, OverlapQuery, ParticipantSet, SlotQuery,
 };
@@ -280,7 +280,7 @@ impl Asked {
             .found
             .into_iter()
             .map(|(interval, free)| Found {
-                times: TimeRange::new(interval, self.output_zone),
+                times: ShownInterval(interval, self.output_zone),
                 users: lists_users.then(|| {
                     free.iter()
                         .filter_map(|index| self.participants.get(index).map(String::as_str))
@@ -324,7 +324,7 @@ struct ResponseBody<'a> {
 #[derive(Serialize)]
 struct Found<'a> {
     #[serde(flatten)]
-    times: TimeRange,
+    times: ShownInterval,
     #[serde(skip_serializing_if = "Option::is_none")]
     users: Option<Vec<&'a str>>,
 }

@@ -46,18 +46,120 @@ pub fn parse_timestamp(text: &str) -> Result<Millis, TimestampError> {
 
 /// Formats UTC milliseconds as RFC 3339 with `Z`; a fraction only when it is not zero.
 pub fn format_timestamp(millis: Millis) -> String {
-    match DateTime::<Utc>::from_timestamp_millis(millis) {
-        Some(instant) => instant.to_rfc3339_opts(
-            if millis.rem_euclid(1000) == 0 {
-                SecondsFormat::Secs
-            } else {
-                SecondsFormat::Millis
-            },
-            true,
-        ),
-        // Unreachable for values that came through `parse_timestamp`.
-        None => millis.to_string(),
+    FormattedTimestamp::new(millis).as_str().to_owned()
+}
+
+/// A timestamp formatted as [`format_timestamp`] does, on the stack: responses format two per
+/// interval, so this path avoids chrono's general formatter and a `String` per timestamp.
+pub struct FormattedTimestamp {
+    bytes: [u8; Self::CAPACITY],
+    len: usize,
+}
+
+impl FormattedTimestamp {
+    /// Room for the longest output, chrono's `+262143-12-31T23:59:59.999Z` (27 bytes).
+    const CAPACITY: usize = 32;
+
+    pub fn new(millis: Millis) -> Self {
+        let mut text = FormattedTimestamp {
+            bytes: [0; Self::CAPACITY],
+            len: 0,
+        };
+        if !text.write_four_digit_year(millis) {
+            text.write_with_chrono(millis);
+        }
+        text
     }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever written, and only whole `str`s in the fallback.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
+
+    /// The common case, years 0000 to 9999; false (nothing written) outside them.
+    fn write_four_digit_year(&mut self, millis: Millis) -> bool {
+        let seconds = millis.div_euclid(1000);
+        let fraction = millis.rem_euclid(1000);
+        let (year, month, day) = civil_from_days(seconds.div_euclid(86_400));
+        if !(0..=9999).contains(&year) {
+            return false;
+        }
+        let second_of_day = seconds.rem_euclid(86_400);
+        let b = &mut self.bytes;
+        put_digits(&mut b[0..4], year);
+        b[4] = b'-';
+        put_digits(&mut b[5..7], month);
+        b[7] = b'-';
+        put_digits(&mut b[8..10], day);
+        b[10] = b'T';
+        put_digits(&mut b[11..13], second_of_day / 3600);
+        b[13] = b':';
+        put_digits(&mut b[14..16], second_of_day / 60 % 60);
+        b[16] = b':';
+        put_digits(&mut b[17..19], second_of_day % 60);
+        let mut len = 19;
+        if fraction != 0 {
+            b[19] = b'.';
+            put_digits(&mut b[20..23], fraction);
+            len = 23;
+        }
+        b[len] = b'Z';
+        self.len = len + 1;
+        true
+    }
+
+    /// Years beyond four digits, as chrono writes them (or the plain number chrono cannot).
+    fn write_with_chrono(&mut self, millis: Millis) {
+        let text = match DateTime::<Utc>::from_timestamp_millis(millis) {
+            Some(instant) => instant.to_rfc3339_opts(
+                if millis.rem_euclid(1000) == 0 {
+                    SecondsFormat::Secs
+                } else {
+                    SecondsFormat::Millis
+                },
+                true,
+            ),
+            // Unreachable for values that came through `parse_timestamp`.
+            None => millis.to_string(),
+        };
+        let len = text.len().min(Self::CAPACITY);
+        self.bytes[..len].copy_from_slice(&text.as_bytes()[..len]);
+        self.len = len;
+    }
+}
+
+impl fmt::Display for FormattedTimestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `value` (non-negative, fitting) as zero-padded decimal digits filling `out`.
+fn put_digits(out: &mut [u8], mut value: i64) {
+    for digit in out.iter_mut().rev() {
+        *digit = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+}
+
+/// (year, month, day) of the proleptic Gregorian calendar for days since 1970-01-01
+/// (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153; // March is 0
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// The number of digits after the seconds' decimal point, if there is a fraction.
@@ -122,6 +224,46 @@ mod tests {
         }
         let offsetless = parse_timestamp("2024-09-27T09:00:00").expect_err("no offset");
         assert!(offsetless.0.contains("offset"));
+    }
+
+    /// What `format_timestamp` was before its fast path, the reference it must match.
+    fn chrono_format(millis: Millis) -> String {
+        let mut text = FormattedTimestamp {
+            bytes: [0; FormattedTimestamp::CAPACITY],
+            len: 0,
+        };
+        text.write_with_chrono(millis);
+        text.as_str().to_owned()
+    }
+
+    #[test]
+    fn fast_formatting_matches_chrono_everywhere() {
+        let year_0000 = -62_167_219_200_000;
+        let year_10000 = 253_402_300_800_000;
+        let mut edges = vec![0, -1, 1, 999, 1000, -1000, -1001, i64::MIN, i64::MAX];
+        for boundary in [year_0000, year_10000, 951_782_400_000, 4_107_542_400_000] {
+            // around 0000-01-01, 10000-01-01, 2000-02-29 and 2100-03-01
+            edges.extend((-2..=2).map(|step| boundary + step * 43_200_000 - 1));
+            edges.extend([boundary - 1, boundary, boundary + 1]);
+        }
+        // A fixed pseudo-random walk over the four-digit years and beyond.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let span = (year_10000 - year_0000) as u64 * 2;
+        for _ in 0..200_000 {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            let millis = year_0000 - span as i64 / 4 + ((state >> 11) % span) as i64;
+            // Half of them on whole seconds, where no fraction is shown.
+            edges.push(if state & 1 == 0 {
+                millis - millis % 1000
+            } else {
+                millis
+            });
+        }
+        for millis in edges {
+            assert_eq!(format_timestamp(millis), chrono_format(millis), "{millis}");
+        }
     }
 
     #[test]

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Stripped release binary sizes, this crate beside bench/hello (a minimal lambda_http function
+# with the same release profile): x86_64 with cargo, arm64 with `cargo lambda build --arm64`
+# (zig as the linker; cargo-lambda from PyPI when missing). Reports a failed arm64 build as such.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need() { command -v "$1" >/dev/null 2>&1; }
+need cargo-lambda || python3 -m pip install --quiet --disable-pip-version-check cargo-lambda
+command -v pyenv >/dev/null 2>&1 && pyenv rehash
+
+size() { stat -c %s "$1"; }
+report() { # name, ours, hello
+  awk -v n="$1" -v a="$2" -v h="$3" 'BEGIN {
+    printf "%-8s availability-api %9d bytes (%.2f MiB)   hello %9d bytes (%.2f MiB)   ratio %.3f\n",
+      n, a, a / 1048576, h, h / 1048576, a / h }'
+}
+
+echo "== x86_64 (cargo build --release)" >&2
+cargo build --release --locked --quiet
+CARGO_TARGET_DIR=target/hello cargo build --release --locked --quiet --manifest-path bench/hello/Cargo.toml
+report x86_64 "$(size target/release/availability-api)" "$(size target/hello/release/hello)"
+
+echo "== arm64 (cargo lambda build --release --arm64)" >&2
+# An absolute CARGO_TARGET_DIR: cargo-lambda resolves a relative one from bench/hello.
+if cargo lambda build --release --arm64 >&2 &&
+  CARGO_TARGET_DIR="$PWD/target/hello" cargo lambda build --release --arm64 \
+    --manifest-path bench/hello/Cargo.toml >&2; then
+  report arm64 "$(size target/lambda/availability-api/bootstrap)" \
+    "$(size target/hello/lambda/hello/bootstrap)"
+else
+  echo "arm64    cargo lambda build failed (see above)"
+fi
