@@ -109,6 +109,34 @@ async fn an_unreachable_table_answers_503_with_retry_after() {
 }
 
 #[tokio::test]
+async fn a_table_that_never_answers_is_a_503_within_the_sdk_timeouts() {
+    // A server that accepts connections and never says a word: without the configured
+    // timeouts the request would hang until the Lambda timeout.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("an address").port();
+    let silent = std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(4).collect();
+        std::thread::sleep(std::time::Duration::from_secs(120));
+        drop(held);
+    });
+    let config = sdk_config_loader()
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .load()
+        .await;
+    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::new(&config), "any");
+    let app = App::new(store, Config::dev());
+    let started = std::time::Instant::now();
+    let reply = invoke(&app, http_api("GET", "/availability").build()).await;
+    assert_eq!(reply.status, 503, "{}", reply.raw);
+    // Not a speed check: without timeouts the call would hang for the server's 120 s.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the store gave up on the silent server instead of hanging"
+    );
+    drop(silent);
+}
+
+#[tokio::test]
 async fn a_missing_table_is_a_fault_not_a_busy_service() {
     let store = store_on("no-such-table").await;
     assert!(matches!(

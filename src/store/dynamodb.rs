@@ -260,7 +260,16 @@ pub fn sdk_config_loader() -> aws_config::ConfigLoader {
             tls::rustls_provider::CryptoMode::Ring,
         ))
         .build_https();
-    aws_config::defaults(aws_config::BehaviorVersion::latest()).http_client(http_client)
+    // Bounded well inside the function's 10 s timeout, so a hung connection becomes a 503 with
+    // `Retry-After` (a timeout is `Unavailable`) rather than a Lambda timeout.
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(1))
+        .operation_attempt_timeout(Duration::from_millis(1500))
+        .operation_timeout(Duration::from_secs(3))
+        .build();
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(http_client)
+        .timeout_config(timeouts)
 }
 
 impl AvailabilityStore for DynamoDbStore {
