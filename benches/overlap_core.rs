@@ -58,11 +58,12 @@ fn by_size(c: &mut Criterion) {
     }
 }
 
-/// Growth with the number of participants at a fixed size per user.
+/// Growth with the number of participants at a fixed size per user (3 is the size issue 4 asks
+/// about).
 fn by_participants(c: &mut Criterion) {
     let per_user = 10_000;
     let mut group = c.benchmark_group("overlap_core/participants_10000_each");
-    for users in [2, 4, 8, 16] {
+    for users in [2, 3, 4, 8, 16] {
         let owned = participants(users, per_user);
         let sets: Vec<&IntervalSet> = owned.iter().collect();
         group.throughput(Throughput::Elements((users * per_user) as u64));
