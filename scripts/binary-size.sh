@@ -21,7 +21,9 @@ cargo build --release --locked --quiet
 CARGO_TARGET_DIR=target/hello cargo build --release --locked --quiet --manifest-path bench/hello/Cargo.toml
 report x86_64 "$(size target/release/availability-api)" "$(size target/hello/release/hello)"
 
-echo "== arm64 (cargo lambda build --release --arm64)" >&2
+# cargo lambda build takes `features = ["dynamodb"]` from [package.metadata.lambda.build]: this is
+# the variant template.yaml deploys, not the default build measured above.
+echo "== arm64, the deployed (dynamodb) variant (cargo lambda build --release --arm64)" >&2
 # An absolute CARGO_TARGET_DIR: cargo-lambda resolves a relative one from bench/hello.
 if cargo lambda build --release --arm64 >&2 &&
   CARGO_TARGET_DIR="$PWD/target/hello" cargo lambda build --release --arm64 \
