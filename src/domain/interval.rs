@@ -73,10 +73,6 @@ impl IntervalSet {
         &self.intervals
     }
 
-    pub fn into_vec(self) -> Vec<Interval> {
-        self.intervals
-    }
-
     pub fn len(&self) -> usize {
         self.intervals.len()
     }
