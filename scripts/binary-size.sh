@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stripped release binary sizes, this crate beside bench/hello (a minimal lambda_http function
+# Stripped release binary sizes, this crate beside baselines/hello (a minimal lambda_http function
 # with the same release profile): x86_64 with cargo, arm64 with `cargo lambda build --arm64`
 # (zig as the linker; cargo-lambda from PyPI when missing). Reports a failed arm64 build as such.
 set -euo pipefail
@@ -18,16 +18,16 @@ report() { # name, ours, hello
 
 echo "== x86_64 (cargo build --release)" >&2
 cargo build --release --locked --quiet
-CARGO_TARGET_DIR=target/hello cargo build --release --locked --quiet --manifest-path bench/hello/Cargo.toml
+CARGO_TARGET_DIR=target/hello cargo build --release --locked --quiet --manifest-path baselines/hello/Cargo.toml
 report x86_64 "$(size target/release/availability-api)" "$(size target/hello/release/hello)"
 
 # cargo lambda build takes `features = ["dynamodb"]` from [package.metadata.lambda.build]: this is
 # the variant template.yaml deploys, not the default build measured above.
 echo "== arm64, the deployed (dynamodb) variant (cargo lambda build --release --arm64)" >&2
-# An absolute CARGO_TARGET_DIR: cargo-lambda resolves a relative one from bench/hello.
+# An absolute CARGO_TARGET_DIR: cargo-lambda resolves a relative one from baselines/hello.
 if cargo lambda build --release --arm64 >&2 &&
   CARGO_TARGET_DIR="$PWD/target/hello" cargo lambda build --release --arm64 \
-    --manifest-path bench/hello/Cargo.toml >&2; then
+    --manifest-path baselines/hello/Cargo.toml >&2; then
   report arm64 "$(size target/lambda/availability-api/bootstrap)" \
     "$(size target/hello/lambda/hello/bootstrap)"
 else

@@ -197,7 +197,7 @@ def rfc3339(millis):
 
 
 def measure(binaries, reps, warm):
-    # `sub` = user123, GET /availability: a seed-sized read the deployed function answers.
+    # `sub` = user123, GET /availability: a small read the deployed function answers.
     event = load_event("http-api-jwt-authorizer.json")
     results = {name: [] for name in binaries}
     for rep in range(reps):

@@ -1,7 +1,7 @@
 """A reconstruction of the original Flask prototype, for benchmarks only.
 
-The seed app is not in this repository. This is written from the contract it left behind
-(../../README.md, the shared CONTRACT.md): an in-memory dict of lists, times in UTC, the
+The original app is not in this repository. This is written from the contract it left behind
+(docs/api.md, the shared CONTRACT.md): an in-memory dict of lists, times in UTC, the
 logged-in user `user123`, `POST/GET/DELETE /availability` and `GET /overlap/<user_id_2>`, and
 the overlap a Flask prototype would have: every slot of one user against every slot of the
 other. Slots are parsed to datetimes when they are stored (kinder to Flask than re-parsing them

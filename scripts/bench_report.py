@@ -3,7 +3,7 @@
 
 Reads target/criterion/**/new/{benchmark,estimates}.json (criterion's headline estimate: the
 slope of time against iterations where it has one, else the mean) and the
-JSON written by bench/flask_seed/bench.py; prints Markdown tables and writes an SVG of cost
+JSON written by baselines/flask_original/bench.py; prints Markdown tables and writes an SVG of cost
 against data size, drawn by hand (standard library only).
 """
 

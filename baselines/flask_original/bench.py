@@ -18,7 +18,7 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-import app as seed
+import app as original
 
 BASE = datetime(2024, 1, 1, tzinfo=timezone.utc)
 HOUR = timedelta(hours=1)
@@ -49,7 +49,7 @@ def main():
                         help="skip a quadratic case whose one call would take longer (s)")
     parser.add_argument("--json", required=True)
     args = parser.parse_args()
-    client = seed.app.test_client()
+    client = original.app.test_client()
     results = {}
     per_pair = None  # seconds per compared pair, from the last overlap measured
 
@@ -63,8 +63,8 @@ def main():
 
     for n in map(int, args.sizes.split(",")):
         mine, theirs = hourly(n, timedelta(0), 40 * MINUTE), hourly(n, 20 * MINUTE, 40 * MINUTE)
-        seed.availability_data.clear()
-        seed.availability_data.update({"user123": list(mine), "user456": theirs})
+        original.availability_data.clear()
+        original.availability_data.update({"user123": list(mine), "user456": theirs})
         body = {"availability": [
             {"start_time": (BASE + h * HOUR + 30 * MINUTE).isoformat(),
              "end_time": (BASE + h * HOUR + 50 * MINUTE).isoformat()}
@@ -74,7 +74,7 @@ def main():
             assert client.post("/availability", json=body).status_code == 200
 
         def restore():
-            del seed.availability_data["user123"][n:]
+            del original.availability_data["user123"][n:]
 
         record(f"handler/set/{n}", *timed(post, after=restore))
 
@@ -102,7 +102,7 @@ def main():
         if projected > args.budget:
             skip(name, projected)
             continue
-        seconds, calls = timed(lambda: seed.find_overlap(a, b))
+        seconds, calls = timed(lambda: original.find_overlap(a, b))
         per_pair = seconds / (n * n)
         record(name, seconds, calls)
 
