@@ -11,8 +11,8 @@ mod common;
 
 use availability_api::api::{self, App};
 use availability_api::config::Config;
-use availability_api::domain::IntervalSet;
-use availability_api::store::{AvailabilityStore, MemoryStore, UserRecord};
+use availability_api::domain::{IntervalSet, UserRecord};
+use availability_api::store::{AvailabilityStore, MemoryStore};
 use common::{BASE, HOUR, MINUTE, hourly};
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use lambda_http::{Context, LambdaEvent};
@@ -54,7 +54,7 @@ fn set_body(stored: usize) -> Value {
 }
 
 fn format_millis(millis: i64) -> String {
-    availability_api::domain::time::format_timestamp(millis)
+    availability_api::domain::timestamp::format_timestamp(millis)
 }
 
 fn runtime() -> Runtime {

@@ -4,8 +4,8 @@
 //! Berlin schedule across the spring change of 2026-03-29.
 
 use availability_api::domain::Interval;
-use availability_api::domain::schedule::{Schedule, format_timestamp_in, window_within_limit};
-use availability_api::domain::time::{format_timestamp, parse_timestamp};
+use availability_api::domain::schedule::{Schedule, window_within_limit};
+use availability_api::domain::timestamp::{format_timestamp, format_timestamp_in, parse_timestamp};
 use std::process::ExitCode;
 
 const DEMO: &str = r#"{

@@ -5,7 +5,7 @@ mod common;
 
 use availability_api::api::{App, Clock};
 use availability_api::config::Config;
-use availability_api::domain::time::parse_timestamp;
+use availability_api::domain::timestamp::parse_timestamp;
 use availability_api::store::MemoryStore;
 use common::{Reply, http_api, intervals, invoke, slot};
 use serde_json::{Value, json};

@@ -1,8 +1,8 @@
 //! Fixed cases of schedules meeting daylight-saving changes, through the library's public API.
 //! Expected instants are written with the offset the wall clock shows, as a person checks them.
 
-use availability_api::domain::schedule::{Schedule, format_timestamp_in, parse_time_zone};
-use availability_api::domain::time::parse_timestamp;
+use availability_api::domain::schedule::Schedule;
+use availability_api::domain::timestamp::{format_timestamp_in, parse_time_zone, parse_timestamp};
 use availability_api::domain::{Interval, IntervalSet, Millis};
 use chrono::{DateTime, Offset, TimeZone};
 use chrono_tz::Tz;

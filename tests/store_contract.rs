@@ -4,8 +4,8 @@
 
 mod common;
 
-use availability_api::domain::{Interval, IntervalSet};
-use availability_api::store::{AvailabilityStore, MemoryStore, UserRecord, WriteError};
+use availability_api::domain::{Interval, IntervalSet, UserRecord};
+use availability_api::store::{AvailabilityStore, MemoryStore, WriteError};
 use std::sync::Arc;
 
 /// Instantiates every case below for one store; `$new_store` makes a fresh, empty store.

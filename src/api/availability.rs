@@ -7,9 +7,10 @@ use super::{
     App, Handled, IntervalList, WindowMember, expected_version, identity, message, with_etag,
 };
 use crate::config::AuthMode;
+use crate::domain::UserRecord;
 use crate::domain::recurrence::Period;
 use crate::domain::{Interval, IntervalSet};
-use crate::store::{AvailabilityStore, UserRecord};
+use crate::store::AvailabilityStore;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Serialize;

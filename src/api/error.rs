@@ -5,22 +5,7 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
-/// One bad field of a request: where it is (a JSON Pointer into the body, or `?name` for a
-/// query parameter) and why it was refused.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub pointer: String,
-    pub detail: String,
-}
-
-impl FieldError {
-    pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self {
-            pointer: pointer.into(),
-            detail: detail.into(),
-        }
-    }
-}
+pub use crate::domain::FieldError;
 
 /// The most field errors one response lists; the sentence still counts them all.
 pub const MAX_FIELD_ERRORS: usize = 100;

@@ -3,8 +3,7 @@
 
 use super::error::{ApiError, FieldError, ProblemKind};
 use crate::domain::duration::parse_duration;
-use crate::domain::schedule::parse_time_zone;
-use crate::domain::time::parse_timestamp;
+use crate::domain::timestamp::{parse_time_zone, parse_timestamp};
 use crate::domain::{Interval, Millis};
 use chrono_tz::Tz;
 use lambda_http::http::header;

@@ -18,9 +18,8 @@ pub use overlap::{DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE_BYTES};
 pub use window::Clock;
 
 use crate::config::Config;
-use crate::domain::schedule::format_timestamp_in;
-use crate::domain::time::FormattedTimestamp;
-use crate::domain::{Interval, Millis};
+use crate::domain::Interval;
+use crate::domain::timestamp::{FormattedTimestamp, format_instant, format_timestamp_in};
 use crate::store::{AvailabilityStore, StoreError, WriteError};
 use chrono_tz::Tz;
 use error::{ApiError, ProblemKind};
@@ -223,15 +222,6 @@ pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> Respon
 
 fn message(status: StatusCode, message: &str) -> Response<Body> {
     json_response(status, &serde_json::json!({ "message": message }))
-}
-
-/// An instant as the API shows it: UTC with `Z`, or with the offset of the `tz` the read asked
-/// for.
-fn format_instant(millis: Millis, zone: Option<Tz>) -> String {
-    match zone {
-        Some(zone) => format_timestamp_in(millis, zone),
-        None => FormattedTimestamp::new(millis).as_str().to_owned(),
-    }
 }
 
 /// One interval as the API shows it: `{"start_time", "end_time"}`, in UTC with `Z` (formatted on

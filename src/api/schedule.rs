@@ -1,10 +1,11 @@
 //! `PUT`, `GET` and `DELETE /availability/schedule`: the caller's weekly hours in a time zone.
 //! Only the caller's own: the body names no user, in any mode.
 
-use super::error::{ApiError, FieldError, ProblemKind};
+use super::error::{ApiError, ProblemKind};
 use super::{App, Handled, expected_version, identity, input, json_response, message, with_etag};
+use crate::domain::UserRecord;
 use crate::domain::schedule::{Schedule, ScheduleInput};
-use crate::store::{AvailabilityStore, UserRecord};
+use crate::store::AvailabilityStore;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 
@@ -73,13 +74,5 @@ fn parse_schedule(request: &Request) -> Result<Schedule, ApiError> {
     })?;
     let shape: ScheduleInput = serde_json::from_value(body)
         .map_err(|error| ApiError::bad_request(format!("The body is not a schedule: {error}.")))?;
-    Schedule::validate(&shape).map_err(|invalid| {
-        ApiError::invalid_fields(
-            invalid
-                .errors
-                .into_iter()
-                .map(|error| FieldError::new(error.path, error.message))
-                .collect(),
-        )
-    })
+    Schedule::validate(&shape).map_err(|invalid| ApiError::invalid_fields(invalid.errors))
 }

@@ -5,13 +5,12 @@ use super::ALL_TIME;
 use super::error::ApiError;
 use super::input::Query;
 use crate::domain::schedule::{MAX_WINDOW_DAYS, window_within_limit};
+use crate::domain::time::{DAY_MS, MINUTE_MS};
 use crate::domain::{Interval, Millis};
 use chrono::Utc;
 
 /// How far a read reaches when it expands a schedule and leaves an end of its window open.
 pub const DEFAULT_WINDOW_DAYS: i64 = 30;
-const DAY_MS: Millis = 24 * 60 * 60 * 1000;
-const MINUTE_MS: Millis = 60 * 1000;
 
 /// Where "now" comes from: the system's clock in the function, a fixed instant in tests.
 /// Only a read without `from` and `to` that expands a schedule asks it.
@@ -96,21 +95,13 @@ impl RequestedWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::time::parse_timestamp;
-
-    fn at(text: &str) -> Millis {
-        parse_timestamp(text).expect("valid test timestamp")
-    }
+    use crate::domain::test_support::{at, interval};
 
     fn requested(from: Option<&str>, to: Option<&str>) -> RequestedWindow {
         RequestedWindow {
             from: from.map(at),
             to: to.map(at),
         }
-    }
-
-    fn interval(from: &str, to: &str) -> Interval {
-        Interval::new(at(from), at(to)).expect("valid test window")
     }
 
     #[test]

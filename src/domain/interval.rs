@@ -3,13 +3,11 @@
 //! Every operation on [`IntervalSet`] is a linear merge over sorted lists, so the cost of
 //! a request grows with the data it touches and never quadratically.
 
+use super::time::Millis;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
 use std::cmp::{max, min};
 use std::fmt;
-
-/// Milliseconds since the Unix epoch, UTC. The API keeps millisecond precision.
-pub type Millis = i64;
 
 /// `[start, end)` with `start < end`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -240,6 +238,7 @@ impl Visitor<'_> for PackedIntervals {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::test_support::millis_set as set;
 
     #[test]
     fn json_form_round_trips_and_refuses_unnormalized_lists() {
@@ -251,15 +250,6 @@ mod tests {
         for bad in ["[[5,9],[1,3]]", "[[1,3],[3,9]]", "[[4,4]]"] {
             assert!(serde_json::from_str::<IntervalSet>(bad).is_err(), "{bad}");
         }
-    }
-
-    fn set(pairs: &[(i64, i64)]) -> IntervalSet {
-        IntervalSet::from_intervals(
-            pairs
-                .iter()
-                .map(|&(s, e)| Interval::new(s, e).expect("test intervals are valid"))
-                .collect(),
-        )
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! The seed's `period` rule for one-off slots.
 
-use super::interval::{Interval, Millis};
+use super::Interval;
+use super::time::DAY_MS;
 use chrono::{DateTime, Datelike, Weekday};
 
 /// How many days a `weekdays` slot repeats for, counted from its own start (the seed's rule).
 pub const WEEKDAYS_SPAN_DAYS: i64 = 30;
-const DAY_MS: Millis = 24 * 60 * 60 * 1000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Period {
@@ -46,11 +46,7 @@ impl Period {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::time::parse_timestamp;
-
-    fn at(text: &str) -> Millis {
-        parse_timestamp(text).expect("valid test timestamp")
-    }
+    use crate::domain::test_support::at;
 
     #[test]
     fn weekdays_keeps_monday_to_friday_for_thirty_days() {
