@@ -1,11 +1,12 @@
 //! `POST`, `GET` and `DELETE /availability`: the caller's own availability.
 
 use super::error::{ApiError, FieldError, ProblemKind};
-use super::input::{self, Query, validate_user_id};
+use super::input::{self, Query, expected_version, validate_user_id};
+use super::response::{json_response, message, with_etag};
+use super::router::{App, Handled};
+use super::shown_interval::IntervalList;
 use super::window::RequestedWindow;
-use super::{
-    App, Handled, IntervalList, WindowMember, expected_version, identity, message, with_etag,
-};
+use super::window_member::WindowMember;
 use crate::config::AuthMode;
 use crate::domain::UserRecord;
 use crate::domain::recurrence::Period;
@@ -27,8 +28,7 @@ struct SetRequest {
     additions: IntervalSet,
 }
 
-pub async fn set<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
-    let caller = identity::caller(request, app.config())?;
+pub async fn set<S: AvailabilityStore>(app: &App<S>, request: &Request, caller: String) -> Handled {
     let body = input::json_body(request)?.ok_or_else(|| {
         ApiError::bad_request("The request needs a JSON body with `availability`.")
     })?;
@@ -46,8 +46,7 @@ pub async fn set<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handl
     ))
 }
 
-pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
-    let caller = identity::caller(request, app.config())?;
+pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request, caller: String) -> Handled {
     let query = Query::of(request);
     let (requested, zone) = (RequestedWindow::parse(&query)?, query.time_zone("tz")?);
     let record = app.store().load(&caller).await?;
@@ -66,13 +65,16 @@ pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handl
         window: WindowMember::of(window, zone),
     };
     Ok(with_etag(
-        super::json_response(StatusCode::OK, &body),
+        json_response(StatusCode::OK, &body),
         record.version,
     ))
 }
 
-pub async fn delete<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
-    let caller = identity::caller(request, app.config())?;
+pub async fn delete<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: String,
+) -> Handled {
     let (user_id, range) = match input::json_body(request)? {
         Some(body) => parse_delete_body(&body)?,
         None => (None, range_from_query(&Query::of(request))?),

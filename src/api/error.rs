@@ -138,7 +138,7 @@ impl ApiError {
             error: &self.detail,
             errors: &self.errors,
         };
-        let mut response = super::json_response(status, &problem);
+        let mut response = super::response::json_response(status, &problem);
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

@@ -350,6 +350,28 @@ impl<'a> Parameter<'a> {
     }
 }
 
+/// The version a write must apply on top of, from `If-Match`; `*` or no header means any.
+pub fn expected_version(request: &Request) -> Result<Option<u64>, ApiError> {
+    let Some(value) = request.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    text.trim_start_matches("W/")
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|t| t.parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "header If-Match",
+                "must be an ETag this API returned, such as \"3\", or *",
+            )
+        })
+}
+
 /// Longest user id accepted, in bytes.
 pub const MAX_USER_ID_LEN: usize = 128;
 

@@ -2,10 +2,14 @@
 //! them), or which meetings fit, one page at a time. This module only reads the request into
 //! an engine query (`crate::domain::overlap`) and writes the engine's answer out.
 
+use super::cursor;
 use super::error::{ApiError, FieldError};
 use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus, validate_user_id};
+use super::response::json_response;
+use super::router::{App, Handled};
+use super::shown_interval::ShownInterval;
 use super::window::RequestedWindow;
-use super::{App, Handled, ShownInterval, WindowMember, cursor, identity, json_response};
+use super::window_member::WindowMember;
 use crate::domain::overlap::{
     self, MAX_PARTICIPANTS, OverlapError, OverlapQuery, ParticipantSet, SlotQuery,
 };
@@ -53,9 +57,9 @@ const USERS_MEMBER_BYTES: usize = 11;
 pub async fn find<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
+    caller: String,
     from_path: Option<&str>,
 ) -> Handled {
-    let caller = identity::caller(request, app.config())?;
     let body = input::json_body(request)?;
     let query = Query::of(request);
     let parameters = Parameters::new(&query, body.as_ref(), PARAMETERS)?;

@@ -2,7 +2,9 @@
 //! Only the caller's own: the body names no user, in any mode.
 
 use super::error::{ApiError, ProblemKind};
-use super::{App, Handled, expected_version, identity, input, json_response, message, with_etag};
+use super::input::{self, expected_version};
+use super::response::{json_response, message, with_etag};
+use super::router::{App, Handled};
 use crate::domain::UserRecord;
 use crate::domain::schedule::{Schedule, ScheduleInput};
 use crate::store::AvailabilityStore;
@@ -10,8 +12,7 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 
 /// Stores (replaces) the caller's schedule and answers with it as stored.
-pub async fn put<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
-    let caller = identity::caller(request, app.config())?;
+pub async fn put<S: AvailabilityStore>(app: &App<S>, request: &Request, caller: String) -> Handled {
     let schedule = parse_schedule(request)?;
     let version = app
         .store()
@@ -28,8 +29,7 @@ pub async fn put<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handl
     ))
 }
 
-pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
-    let caller = identity::caller(request, app.config())?;
+pub async fn get<S: AvailabilityStore>(app: &App<S>, caller: String) -> Handled {
     let record = app.store().load(&caller).await?;
     let schedule = record.schedule.as_ref().ok_or_else(no_schedule)?;
     Ok(with_etag(
@@ -39,8 +39,11 @@ pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handl
 }
 
 /// Removes the schedule; slots and removed ranges stay as they are.
-pub async fn delete<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
-    let caller = identity::caller(request, app.config())?;
+pub async fn delete<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: String,
+) -> Handled {
     let version = app
         .store()
         .update(&caller, expected_version(request)?, |current| {

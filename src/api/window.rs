@@ -1,13 +1,18 @@
 //! The window a read covers (`from`/`to`), and the clock that fills it in when a schedule must
 //! be expanded and the request names none.
 
-use super::ALL_TIME;
 use super::error::ApiError;
 use super::input::Query;
 use crate::domain::schedule::{MAX_WINDOW_DAYS, window_within_limit};
 use crate::domain::time::{DAY_MS, MINUTE_MS};
 use crate::domain::{Interval, Millis};
 use chrono::Utc;
+
+/// The window of a read that names none and expands no schedule.
+const ALL_TIME: Interval = Interval {
+    start: i64::MIN,
+    end: i64::MAX,
+};
 
 /// How far a read reaches when it expands a schedule and leaves an end of its window open.
 pub const DEFAULT_WINDOW_DAYS: i64 = 30;
