@@ -1,9 +1,5 @@
-//! Shared test helpers: events shaped as API Gateway sends them, and invocations through the
-//! same door Lambda uses (`api::handle_event` on raw event JSON).
-#![allow(dead_code)] // each test crate uses a different part of this module
-
-#[cfg(feature = "dynamodb")]
-pub mod dynamodb;
+//! Events shaped as API Gateway sends them, and invocations through the same door Lambda uses
+//! (`api::handle_event` on raw event JSON).
 
 use availability_api::api::{self, App};
 use availability_api::config::Config;

@@ -6,8 +6,9 @@
 //! jump over gets the instant it would have had with the offset before the jump. Then it lays
 //! each day's ranges onto that map and decides minute by minute whether the user is available.
 
+use availability_api::domain::Interval;
 use availability_api::domain::schedule::Schedule;
-use availability_api::domain::{Interval, Millis};
+use availability_api::domain::time::MINUTE_MS;
 use chrono::{DateTime, Datelike, Days, NaiveDate, Offset, TimeZone};
 use chrono_tz::Tz;
 use proptest::prelude::*;
@@ -15,7 +16,6 @@ use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
-const MINUTE_MS: Millis = 60_000;
 const DAY_MINUTES: i64 = 24 * 60;
 
 /// Zones with the awkward kinds of change: 30- and 45-minute offsets and shifts, a two-hour

@@ -3,12 +3,10 @@
 //! that order (on interval sets, as an oracle) must explain every version and give exactly the
 //! final state the race left behind.
 
-mod common;
-
+use crate::helpers::{dev_app, http_api, invoke};
 use availability_api::api::App;
 use availability_api::domain::{Interval, IntervalSet};
 use availability_api::store::MemoryStore;
-use common::{dev_app, http_api, invoke};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;

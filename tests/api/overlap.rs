@@ -1,11 +1,9 @@
 //! `GET`/`POST /overlap` with every parameter: many users, windows, quorum, slots on a zone's
 //! grid, paging, and a 400 naming the parameter for every bad request.
 
-mod common;
-
+use crate::helpers::{Reply, dev_app, http_api, intervals, invoke, slot};
 use availability_api::api::App;
 use availability_api::store::MemoryStore;
-use common::{Reply, dev_app, http_api, intervals, invoke, slot};
 use serde_json::{Value, json};
 
 /// Monday 2024-10-07 at `hh:mm` UTC.

@@ -2,8 +2,6 @@
 //! `AvailabilityStore`. It runs against `MemoryStore` always and, with `--features dynamodb`,
 //! against `DynamoDbStore` on a local moto server (`scripts/with-moto.sh`).
 
-mod common;
-
 use availability_api::domain::{Interval, IntervalSet, UserRecord};
 use availability_api::store::{AvailabilityStore, MemoryStore, WriteError};
 use std::sync::Arc;
@@ -34,10 +32,10 @@ macro_rules! store_contract {
     )*};
 }
 
-store_contract!(memory, crate::new_memory_store);
+store_contract!(memory, crate::contract::new_memory_store);
 
 #[cfg(feature = "dynamodb")]
-store_contract!(dynamodb, crate::common::dynamodb::fresh_store);
+store_contract!(dynamodb, crate::helpers::fresh_store);
 
 async fn new_memory_store() -> MemoryStore {
     MemoryStore::new()
@@ -231,8 +229,9 @@ async fn race_to_add<S: AvailabilityStore>(store: &Arc<S>, user: &'static str, w
 /// What the suite cannot see through the trait: how the table holds a big user.
 #[cfg(feature = "dynamodb")]
 mod dynamodb_items {
-    use super::common::dynamodb::{fresh_table, items_of, store_on};
     use super::{many, put, set};
+    use crate::helpers::items_of;
+    use crate::moto::{fresh_table, store_on};
     use availability_api::store::dynamodb::CHUNK_BYTES;
 
     #[tokio::test]
