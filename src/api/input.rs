@@ -371,24 +371,3 @@ pub fn expected_version(request: &Request) -> Result<Option<u64>, ApiError> {
             )
         })
 }
-
-/// Longest user id accepted, in bytes.
-pub const MAX_USER_ID_LEN: usize = 128;
-
-/// User ids are what identity providers put in `sub` (UUIDs, `auth0|…`, emails) and the
-/// seed's names: letters, digits and `._-@:|+=`.
-pub fn validate_user_id(id: &str) -> Result<(), &'static str> {
-    if id.is_empty() {
-        return Err("must not be empty");
-    }
-    if id.len() > MAX_USER_ID_LEN {
-        return Err("is longer than 128 characters");
-    }
-    if !id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-@:|+=".contains(c))
-    {
-        return Err("may hold only letters, digits and . _ - @ : | + =");
-    }
-    Ok(())
-}

@@ -4,7 +4,7 @@
 
 use super::cursor;
 use super::error::{ApiError, FieldError};
-use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus, validate_user_id};
+use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus};
 use super::response::json_response;
 use super::router::{App, Handled};
 use super::shown_interval::ShownInterval;
@@ -13,7 +13,7 @@ use super::window_member::WindowMember;
 use crate::domain::overlap::{
     self, MAX_PARTICIPANTS, OverlapError, OverlapQuery, ParticipantSet, SlotQuery,
 };
-use crate::domain::{Interval, IntervalSet, Millis};
+use crate::domain::{Interval, IntervalSet, Millis, UserId};
 use crate::store::AvailabilityStore;
 use chrono_tz::Tz;
 use lambda_http::Request;
@@ -57,7 +57,7 @@ const USERS_MEMBER_BYTES: usize = 11;
 pub async fn find<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
-    caller: String,
+    caller: UserId,
     from_path: Option<&str>,
 ) -> Handled {
     let body = input::json_body(request)?;
@@ -67,7 +67,7 @@ pub async fn find<S: AvailabilityStore>(
 
     let mut records = Vec::with_capacity(asked.participants.len());
     for user in &asked.participants {
-        records.push(app.store().load(user).await?);
+        records.push(app.store().load(user.as_str()).await?);
     }
     // A weekly schedule is expanded over a bounded window only (30 days unless `from`/`to` say).
     let expands_schedule = records.iter().any(|record| record.schedule.is_some());
@@ -95,7 +95,7 @@ pub async fn find<S: AvailabilityStore>(
 /// A valid request, read into the engine's terms.
 struct Asked {
     /// Distinct and sorted, the caller included; results' `users` lists follow this order.
-    participants: Vec<String>,
+    participants: Vec<UserId>,
     query: OverlapQuery,
     /// `Some` when the request asks for meetings (`duration`) rather than free intervals.
     slots: Option<SlotQuery>,
@@ -116,7 +116,7 @@ struct Page {
 impl Asked {
     fn parse(
         parameters: &Parameters,
-        caller: &str,
+        caller: &UserId,
         from_path: Option<&str>,
     ) -> Result<Self, ApiError> {
         let participants = participants(parameters, caller, from_path)?;
@@ -206,7 +206,11 @@ impl Asked {
     /// [`MAX_PAGE_BYTES`] even if every participant is free in every result.
     fn page_size(&self) -> usize {
         let users_bytes = if self.lists_users() {
-            let ids: usize = self.participants.iter().map(|id| id.len() + 3).sum();
+            let ids: usize = self
+                .participants
+                .iter()
+                .map(|id| id.as_str().len() + 3)
+                .sum();
             USERS_MEMBER_BYTES + ids
         } else {
             0
@@ -259,7 +263,11 @@ impl Asked {
         } = self.query;
         let mut text = format!(
             "users={}\nquorum={}\nfrom={from:?}\nto={to:?}\nmin_duration={min_duration:?}",
-            self.participants.join(","),
+            self.participants
+                .iter()
+                .map(UserId::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
             quorum.unwrap_or(self.participants.len()),
         );
         if let Some(slots) = &self.slots {
@@ -287,7 +295,7 @@ impl Asked {
                 times: ShownInterval(interval, self.output_zone),
                 users: lists_users.then(|| {
                     free.iter()
-                        .filter_map(|index| self.participants.get(index).map(String::as_str))
+                        .filter_map(|index| self.participants.get(index).map(UserId::as_str))
                         .collect()
                 }),
             })
@@ -338,9 +346,9 @@ struct Found<'a> {
 /// an array in the body); at least one must be named, as in the seed.
 fn participants(
     parameters: &Parameters,
-    caller: &str,
+    caller: &UserId,
     from_path: Option<&str>,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<UserId>, ApiError> {
     // Each id with where it was first named, for an error about it.
     let mut named: BTreeMap<String, String> = BTreeMap::new();
     let mut name = |id: &str, pointer: &dyn Fn() -> String| {
@@ -383,7 +391,7 @@ fn participants(
             "Name the other participants: users=a,b, user_id_2=, /overlap/{user_id_2}, or a JSON body {\"users\": [...]}.",
         ));
     }
-    named.entry(caller.to_owned()).or_default();
+    named.entry(caller.to_string()).or_default();
     // Counted before each id is checked, so a huge list costs one short answer.
     if named.len() > MAX_PARTICIPANTS {
         return Err(refused(
@@ -391,19 +399,22 @@ fn participants(
             OverlapError::TooManyParticipants { count: named.len() },
         ));
     }
-    let errors: Vec<_> = named
-        .iter()
-        .filter(|(id, _)| id.as_str() != caller)
-        .filter_map(|(id, pointer)| {
-            validate_user_id(id)
-                .err()
-                .map(|why| FieldError::new(pointer.as_str(), why))
-        })
-        .collect();
+    let mut participants = Vec::with_capacity(named.len());
+    let mut errors = Vec::new();
+    for (id, pointer) in named {
+        if id == caller.as_str() {
+            participants.push(caller.clone());
+            continue;
+        }
+        match UserId::parse(&id) {
+            Ok(id) => participants.push(id),
+            Err(why) => errors.push(FieldError::new(pointer, why)),
+        }
+    }
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
-    Ok(named.into_keys().collect())
+    Ok(participants)
 }
 
 /// A user id (or list of them) as text; in a query string, where a raw `+` arrives as a space,

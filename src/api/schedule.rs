@@ -5,18 +5,18 @@ use super::error::{ApiError, ProblemKind};
 use super::input::{self, expected_version};
 use super::response::{json_response, message, with_etag};
 use super::router::{App, Handled};
-use crate::domain::UserRecord;
 use crate::domain::schedule::{Schedule, ScheduleInput};
+use crate::domain::{UserId, UserRecord};
 use crate::store::AvailabilityStore;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 
 /// Stores (replaces) the caller's schedule and answers with it as stored.
-pub async fn put<S: AvailabilityStore>(app: &App<S>, request: &Request, caller: String) -> Handled {
+pub async fn put<S: AvailabilityStore>(app: &App<S>, request: &Request, caller: UserId) -> Handled {
     let schedule = parse_schedule(request)?;
     let version = app
         .store()
-        .update(&caller, expected_version(request)?, |current| {
+        .update(caller.as_str(), expected_version(request)?, |current| {
             Ok::<_, ApiError>(UserRecord {
                 schedule: Some(schedule.clone()),
                 ..current.clone()
@@ -29,8 +29,8 @@ pub async fn put<S: AvailabilityStore>(app: &App<S>, request: &Request, caller: 
     ))
 }
 
-pub async fn get<S: AvailabilityStore>(app: &App<S>, caller: String) -> Handled {
-    let record = app.store().load(&caller).await?;
+pub async fn get<S: AvailabilityStore>(app: &App<S>, caller: UserId) -> Handled {
+    let record = app.store().load(caller.as_str()).await?;
     let schedule = record.schedule.as_ref().ok_or_else(no_schedule)?;
     Ok(with_etag(
         json_response(StatusCode::OK, &schedule.to_input()),
@@ -42,11 +42,11 @@ pub async fn get<S: AvailabilityStore>(app: &App<S>, caller: String) -> Handled 
 pub async fn delete<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
-    caller: String,
+    caller: UserId,
 ) -> Handled {
     let version = app
         .store()
-        .update(&caller, expected_version(request)?, |current| {
+        .update(caller.as_str(), expected_version(request)?, |current| {
             current.schedule.as_ref().ok_or_else(no_schedule)?;
             Ok(UserRecord {
                 schedule: None,

@@ -11,8 +11,10 @@ pub mod schedule;
 pub(crate) mod test_support;
 pub mod time;
 pub mod timestamp;
+pub mod user_id;
 
 pub use field_error::FieldError;
 pub use interval::{Interval, IntervalSet};
 pub use record::UserRecord;
 pub use time::Millis;
+pub use user_id::UserId;
