@@ -28,7 +28,7 @@ fn sweep(sets: &[&IntervalSet]) -> usize {
 fn read_once(sets: &[&IntervalSet]) -> i64 {
     sets.iter()
         .flat_map(|set| set.as_slice())
-        .fold(0i64, |sum, i| sum.wrapping_add(i.end - i.start))
+        .fold(0i64, |sum, i| sum.wrapping_add(i.end() - i.start()))
 }
 
 fn by_size(c: &mut Criterion) {

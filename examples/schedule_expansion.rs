@@ -48,16 +48,16 @@ fn main() -> ExitCode {
     println!("{}", serde_json::to_string(&schedule).unwrap_or_default());
     println!(
         "window {} .. {}",
-        format_timestamp(window.start),
-        format_timestamp(window.end)
+        format_timestamp(window.start()),
+        format_timestamp(window.end())
     );
     for interval in schedule.expand(window).as_slice() {
         println!(
             "{} .. {}   = {} .. {}   ({} min)",
-            format_timestamp(interval.start),
-            format_timestamp(interval.end),
-            format_timestamp_in(interval.start, zone),
-            format_timestamp_in(interval.end, zone),
+            format_timestamp(interval.start()),
+            format_timestamp(interval.end()),
+            format_timestamp_in(interval.start(), zone),
+            format_timestamp_in(interval.end(), zone),
             interval.duration() / 60_000
         );
     }

@@ -16,10 +16,7 @@ pub fn hourly(count: usize, offset: Millis, length: Millis) -> IntervalSet {
     let intervals = (0..count as Millis)
         .map(|hour| {
             let start = BASE + hour * HOUR + offset;
-            Interval {
-                start,
-                end: start + length,
-            }
+            Interval::new(start, start + length).expect("lengths are positive")
         })
         .collect();
     IntervalSet::from_normalized(intervals)

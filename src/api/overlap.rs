@@ -74,14 +74,16 @@ pub async fn find<S: AvailabilityStore>(
     let window = RequestedWindow::new(asked.query.from, asked.query.to)
         .resolve(app.clock(), expands_schedule)?;
     let query = OverlapQuery {
-        from: Some(window.interval.start),
-        to: Some(window.interval.end),
+        from: Some(window.interval.start()),
+        to: Some(window.interval.end()),
         ..asked.query
     };
     let reach = overlap::reach(&query, asked.slots.as_ref());
     let availability: Vec<IntervalSet> = records
         .iter()
-        .map(|record| record.availability_within(reach))
+        .map(|record| {
+            reach.map_or_else(IntervalSet::new, |reach| record.availability_within(reach))
+        })
         .collect();
     let page = asked
         .page(&query, &availability)
@@ -243,7 +245,7 @@ impl Asked {
             found.truncate(size);
             found
                 .last()
-                .map_or(Millis::MIN, |(interval, _)| interval.start)
+                .map_or(Millis::MIN, |(interval, _)| interval.start())
         });
         Ok(Page {
             found,

@@ -18,13 +18,13 @@ impl Serialize for ShownInterval {
             None => {
                 item.serialize_field(
                     "start_time",
-                    FormattedTimestamp::new(interval.start).as_str(),
+                    FormattedTimestamp::new(interval.start()).as_str(),
                 )?;
-                item.serialize_field("end_time", FormattedTimestamp::new(interval.end).as_str())?;
+                item.serialize_field("end_time", FormattedTimestamp::new(interval.end()).as_str())?;
             }
             Some(zone) => {
-                item.serialize_field("start_time", &format_timestamp_in(interval.start, zone))?;
-                item.serialize_field("end_time", &format_timestamp_in(interval.end, zone))?;
+                item.serialize_field("start_time", &format_timestamp_in(interval.start(), zone))?;
+                item.serialize_field("end_time", &format_timestamp_in(interval.end(), zone))?;
             }
         }
         item.end()

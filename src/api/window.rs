@@ -8,12 +8,6 @@ use crate::domain::time::{DAY_MS, MINUTE_MS};
 use crate::domain::{Interval, Millis};
 use chrono::Utc;
 
-/// The window of a read that names none and expands no schedule.
-const ALL_TIME: Interval = Interval {
-    start: i64::MIN,
-    end: i64::MAX,
-};
-
 /// How far a read reaches when it expands a schedule and leaves an end of its window open.
 pub const DEFAULT_WINDOW_DAYS: i64 = 30;
 
@@ -70,7 +64,10 @@ impl RequestedWindow {
     pub fn resolve(&self, clock: Clock, expands_schedule: bool) -> Result<ReadWindow, ApiError> {
         let default_length = DEFAULT_WINDOW_DAYS * DAY_MS;
         let (start, end) = match (self.from, self.to, expands_schedule) {
-            (from, to, false) => (from.unwrap_or(ALL_TIME.start), to.unwrap_or(ALL_TIME.end)),
+            (from, to, false) => (
+                from.unwrap_or(Interval::ALL.start()),
+                to.unwrap_or(Interval::ALL.end()),
+            ),
             (Some(from), Some(to), true) => (from, to),
             (Some(from), None, true) => (from, from.saturating_add(default_length)),
             (None, Some(to), true) => (to.saturating_sub(default_length), to),
@@ -113,11 +110,11 @@ mod tests {
     fn without_a_schedule_open_ends_reach_as_far_as_time_goes() {
         let clock = Clock::Fixed(at("2026-03-01T10:20:30Z"));
         let all = requested(None, None).resolve(clock, false).expect("valid");
-        assert_eq!((all.interval, all.reported), (ALL_TIME, false));
+        assert_eq!((all.interval, all.reported), (Interval::ALL, false));
         let from = requested(Some("2026-01-01T00:00:00Z"), None)
             .resolve(clock, false)
             .expect("valid");
-        assert_eq!(from.interval.end, Millis::MAX);
+        assert_eq!(from.interval.end(), Millis::MAX);
     }
 
     #[test]

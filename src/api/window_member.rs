@@ -17,8 +17,8 @@ impl WindowMember {
     /// `None` when the window is not to be reported (nothing was expanded).
     pub(crate) fn of(window: ReadWindow, zone: Option<Tz>) -> Option<WindowMember> {
         window.reported.then(|| WindowMember {
-            from: format_instant(window.interval.start, zone),
-            to: format_instant(window.interval.end, zone),
+            from: format_instant(window.interval.start(), zone),
+            to: format_instant(window.interval.end(), zone),
         })
     }
 }

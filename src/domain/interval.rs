@@ -9,17 +9,36 @@ use serde::ser::{Serialize, Serializer};
 use std::cmp::{max, min};
 use std::fmt;
 
-/// `[start, end)` with `start < end`.
+/// `[start, end)` with `start < end`: the fields are private and [`Interval::new`] checks, so
+/// no empty or reversed interval exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Interval {
-    pub start: Millis,
-    pub end: Millis,
+    start: Millis,
+    end: Millis,
 }
 
 impl Interval {
+    /// Every instant there is.
+    pub const ALL: Interval = Interval {
+        start: Millis::MIN,
+        end: Millis::MAX,
+    };
+
     /// `None` unless `start < end`.
-    pub fn new(start: Millis, end: Millis) -> Option<Self> {
-        (start < end).then_some(Self { start, end })
+    pub const fn new(start: Millis, end: Millis) -> Option<Self> {
+        if start < end {
+            Some(Self { start, end })
+        } else {
+            None
+        }
+    }
+
+    pub const fn start(&self) -> Millis {
+        self.start
+    }
+
+    pub const fn end(&self) -> Millis {
+        self.end
     }
 
     pub fn duration(&self) -> Millis {
@@ -191,21 +210,22 @@ const PACKED_INTERVAL_BYTES: usize = 16;
 
 impl<'de> Deserialize<'de> for IntervalSet {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let intervals = if deserializer.is_human_readable() {
+        let pairs = if deserializer.is_human_readable() {
             Vec::<(Millis, Millis)>::deserialize(deserializer)?
-                .into_iter()
-                .map(|(start, end)| Interval { start, end })
-                .collect()
         } else {
             deserializer.deserialize_bytes(PackedIntervals)?
         };
-        let normalized = intervals.iter().all(|i| i.start < i.end)
-            && intervals.windows(2).all(|w| w[0].end < w[1].start);
-        if !normalized {
+        // Through the checked constructor: stored data must not make an empty interval.
+        let intervals = pairs
+            .into_iter()
+            .map(|(start, end)| Interval::new(start, end))
+            .collect::<Option<Vec<_>>>()
+            .filter(|intervals| intervals.windows(2).all(|w| w[0].end < w[1].start));
+        let Some(intervals) = intervals else {
             return Err(de::Error::custom(
                 "intervals must be non-empty, sorted and separated by gaps",
             ));
-        }
+        };
         Ok(Self { intervals })
     }
 }
@@ -213,7 +233,7 @@ impl<'de> Deserialize<'de> for IntervalSet {
 struct PackedIntervals;
 
 impl Visitor<'_> for PackedIntervals {
-    type Value = Vec<Interval>;
+    type Value = Vec<(Millis, Millis)>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("bytes holding big-endian i64 start/end pairs")
@@ -227,10 +247,7 @@ impl Visitor<'_> for PackedIntervals {
         }
         Ok(pairs
             .iter()
-            .map(|&[start, end]| Interval {
-                start: i64::from_be_bytes(start),
-                end: i64::from_be_bytes(end),
-            })
+            .map(|&[start, end]| (i64::from_be_bytes(start), i64::from_be_bytes(end)))
             .collect())
     }
 }

@@ -103,10 +103,10 @@ impl UserRecord {
 
 /// `interval` cut into consecutive windows of at most `length`, lazily.
 fn windows_of_at_most(interval: Interval, length: Millis) -> impl Iterator<Item = Interval> {
-    let mut start = interval.start;
+    let mut start = interval.start();
     std::iter::from_fn(move || {
-        let window = Interval::new(start, start.saturating_add(length).min(interval.end))?;
-        start = window.end;
+        let window = Interval::new(start, start.saturating_add(length).min(interval.end()))?;
+        start = window.end();
         Some(window)
     })
 }

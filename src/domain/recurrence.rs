@@ -32,11 +32,13 @@ impl Period {
             Period::Once => vec![slot],
             Period::Weekdays => (0..WEEKDAYS_SPAN_DAYS)
                 .filter_map(|day| {
-                    let start = slot.start.checked_add(day * DAY_MS)?;
-                    let end = slot.end.checked_add(day * DAY_MS)?;
+                    let start = slot.start().checked_add(day * DAY_MS)?;
+                    let end = slot.end().checked_add(day * DAY_MS)?;
                     let weekday = DateTime::from_timestamp_millis(start)?.weekday();
-                    (!matches!(weekday, Weekday::Sat | Weekday::Sun))
-                        .then_some(Interval { start, end })
+                    if matches!(weekday, Weekday::Sat | Weekday::Sun) {
+                        return None;
+                    }
+                    Interval::new(start, end)
                 })
                 .collect(),
         }
@@ -56,8 +58,8 @@ mod tests {
         let days = Period::Weekdays.expand(slot);
         assert_eq!(days.len(), 21);
         assert_eq!(days[0], slot);
-        assert_eq!(days[1].start, at("2024-09-30T09:00:00Z"));
-        assert_eq!(days[20].start, at("2024-10-25T09:00:00Z"));
+        assert_eq!(days[1].start(), at("2024-09-30T09:00:00Z"));
+        assert_eq!(days[20].start(), at("2024-10-25T09:00:00Z"));
         assert!(days.iter().all(|d| d.duration() == slot.duration()));
     }
 
@@ -66,7 +68,7 @@ mod tests {
         let slot =
             Interval::new(at("2024-09-28T09:00:00Z"), at("2024-09-28T10:00:00Z")).expect("valid");
         let days = Period::Weekdays.expand(slot);
-        assert_eq!(days[0].start, at("2024-09-30T09:00:00Z"));
+        assert_eq!(days[0].start(), at("2024-09-30T09:00:00Z"));
         assert_eq!(days.len(), 20);
     }
 

@@ -38,7 +38,7 @@ fn timestamp(minute: i64) -> String {
 
 fn write_event(seed: usize) -> Value {
     let body =
-        |r: Interval| json!({"start_time": timestamp(r.start), "end_time": timestamp(r.end)});
+        |r: Interval| json!({"start_time": timestamp(r.start()), "end_time": timestamp(r.end())});
     match write_of(seed) {
         Write::Remove(range) => http_api("DELETE", "/availability")
             .json(body(range))
@@ -60,7 +60,7 @@ fn apply(write: Write, set: &IntervalSet) -> IntervalSet {
 fn as_response(set: &IntervalSet) -> Value {
     set.as_slice()
         .iter()
-        .map(|i| json!({"start_time": timestamp(i.start), "end_time": timestamp(i.end)}))
+        .map(|i| json!({"start_time": timestamp(i.start()), "end_time": timestamp(i.end())}))
         .collect()
 }
 

@@ -36,9 +36,8 @@ fn interval_sets(users: &[Vec<(i64, i64)>]) -> Vec<IntervalSet> {
             IntervalSet::from_intervals(
                 pairs
                     .iter()
-                    .map(|&(s, e)| Interval {
-                        start: s * MINUTE_MS,
-                        end: e * MINUTE_MS,
+                    .map(|&(s, e)| {
+                        Interval::new(s * MINUTE_MS, e * MINUTE_MS).expect("lengths are positive")
                     })
                     .collect(),
             )
@@ -166,7 +165,7 @@ fn engine_intervals(
     free_intervals(&refs, &p.query(sets.len(), resume, true))
         .expect("valid query")
         .take(take)
-        .map(|f| to_minutes(f.interval.start, f.interval.end, f.free.iter()))
+        .map(|f| to_minutes(f.interval.start(), f.interval.end(), f.free.iter()))
         .collect()
 }
 
@@ -287,8 +286,8 @@ fn engine_slots(
     .expect("valid query")
     .take(take)
     .map(|s| {
-        assert_eq!(s.meeting.end - s.meeting.start, slots.duration);
-        to_minutes(s.meeting.start, s.meeting.end, s.free.iter())
+        assert_eq!(s.meeting.end() - s.meeting.start(), slots.duration);
+        to_minutes(s.meeting.start(), s.meeting.end(), s.free.iter())
     })
     .collect()
 }
@@ -329,7 +328,7 @@ proptest! {
         let expected: Vec<Found> = common
             .as_slice()
             .iter()
-            .map(|i| (i.start / MINUTE_MS, i.end / MINUTE_MS, everyone_bits))
+            .map(|i| (i.start() / MINUTE_MS, i.end() / MINUTE_MS, everyone_bits))
             .collect();
         prop_assert_eq!(engine_intervals(&sets, &everyone, None, usize::MAX), expected);
     }

@@ -39,8 +39,8 @@ fn pairs_in(set: &IntervalSet, zone: Tz) -> Vec<(String, String)> {
         .iter()
         .map(|i| {
             (
-                format_timestamp_in(i.start, zone),
-                format_timestamp_in(i.end, zone),
+                format_timestamp_in(i.start(), zone),
+                format_timestamp_in(i.end(), zone),
             )
         })
         .collect()

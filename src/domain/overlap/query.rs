@@ -113,16 +113,17 @@ pub fn validate(
 
 /// The span of the participants' availability that answering `query` reads: the window, widened
 /// by the buffers for slots (a meeting at the window's edge needs free time beyond it). Passing
-/// availability clipped to this span gives the same results as passing all of it.
-pub fn reach(query: &OverlapQuery, slots: Option<&SlotQuery>) -> Interval {
+/// availability clipped to this span gives the same results as passing all of it. `None` when
+/// the window is empty (a query [`validate`] refuses).
+pub fn reach(query: &OverlapQuery, slots: Option<&SlotQuery>) -> Option<Interval> {
     let (before, after) = slots.map_or((0, 0), |s| (s.buffer_before, s.buffer_after));
-    Interval {
-        start: query
+    Interval::new(
+        query
             .from
             .unwrap_or(Millis::MIN)
             .saturating_sub(before.max(0)),
-        end: query.to.unwrap_or(Millis::MAX).saturating_add(after.max(0)),
-    }
+        query.to.unwrap_or(Millis::MAX).saturating_add(after.max(0)),
+    )
 }
 
 /// The checks of a query, for intervals or for `slots`.

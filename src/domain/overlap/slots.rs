@@ -85,7 +85,7 @@ impl<C: WallClock> Iterator for BookableSlots<'_, C> {
             };
             let lower = self
                 .earliest_start
-                .max(front.start.saturating_add(self.buffer_before));
+                .max(front.start().saturating_add(self.buffer_before));
             let start = self.grid.first_at_or_after(lower)?;
             if start > self.latest_start {
                 return None;
@@ -94,7 +94,7 @@ impl<C: WallClock> Iterator for BookableSlots<'_, C> {
             let span_end = start
                 .checked_add(self.duration)?
                 .checked_add(self.buffer_after)?;
-            if front.end <= span_start {
+            if front.end() <= span_start {
                 self.block.pop_front();
                 continue;
             }
@@ -102,7 +102,7 @@ impl<C: WallClock> Iterator for BookableSlots<'_, C> {
             // gap starts a new block and the search goes on from there.
             while self.block.back_end() < span_end {
                 let next = self.sweep.next()?;
-                let gapless = next.interval.start == self.block.back_end();
+                let gapless = next.interval.start() == self.block.back_end();
                 if !gapless {
                     self.block.clear();
                 }
@@ -115,10 +115,8 @@ impl<C: WallClock> Iterator for BookableSlots<'_, C> {
             if free.count_ones() >= self.quorum {
                 self.earliest_start = start.saturating_add(1);
                 return Some(Slot {
-                    meeting: Interval {
-                        start,
-                        end: start + self.duration,
-                    },
+                    // `span_end` above showed the end fits; `duration` is positive.
+                    meeting: Interval::new(start, start + self.duration)?,
                     free: ParticipantSet(free),
                 });
             }
@@ -156,7 +154,7 @@ impl Block {
     fn back_end(&self) -> Millis {
         self.stretches
             .back()
-            .map_or(Millis::MIN, |s| s.interval.end)
+            .map_or(Millis::MIN, |s| s.interval.end())
     }
 
     fn push(&mut self, stretch: FreeInterval) {

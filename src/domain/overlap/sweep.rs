@@ -69,13 +69,13 @@ impl<'a> Sweep<'a> {
         for (participant, set) in participants.iter().enumerate() {
             let list = set.as_slice();
             // Binary search: intervals that end before the window cost nothing.
-            let first = list.partition_point(|interval| interval.end <= from);
+            let first = list.partition_point(|interval| interval.end() <= from);
             if let Some(interval) = list.get(first) {
-                let next_event = if interval.start <= from {
+                let next_event = if interval.start() <= from {
                     sweep.free |= 1 << participant;
-                    interval.end
+                    interval.end()
                 } else {
-                    interval.start
+                    interval.start()
                 };
                 sweep.schedule(next_event, participant);
             }
@@ -101,10 +101,10 @@ impl<'a> Sweep<'a> {
         let next_event = if self.free & bit != 0 {
             self.free &= !bit;
             *index += 1;
-            self.lists[participant].get(*index).map(|i| i.start)
+            self.lists[participant].get(*index).map(|i| i.start())
         } else {
             self.free |= bit;
-            self.lists[participant].get(*index).map(|i| i.end)
+            self.lists[participant].get(*index).map(|i| i.end())
         };
         if let Some(at) = next_event {
             // Normalized lists never go back in time; `max` keeps any other list finite.
@@ -120,7 +120,7 @@ impl Iterator for Sweep<'_> {
         loop {
             let Some(&Reverse((now, _))) = self.events.peek() else {
                 let (start, free) = self.open.take()?;
-                return Some(stretch(start, self.to, free));
+                return stretch(start, self.to, free);
             };
             while let Some(&Reverse((at, participant))) = self.events.peek()
                 && at == now
@@ -132,7 +132,9 @@ impl Iterator for Sweep<'_> {
             match self.open {
                 Some((start, free)) if free != self.free => {
                     self.open = qualifies.then_some((now, self.free));
-                    return Some(stretch(start, now, free));
+                    if let Some(found) = stretch(start, now, free) {
+                        return Some(found);
+                    }
                 }
                 None if qualifies => self.open = Some((now, self.free)),
                 _ => {}
@@ -141,11 +143,13 @@ impl Iterator for Sweep<'_> {
     }
 }
 
-fn stretch(start: Millis, end: Millis, free: u128) -> FreeInterval {
-    FreeInterval {
-        interval: Interval { start, end },
+/// A stretch of the sweep; events are strictly increasing, so it is never empty (`None` if it
+/// were, and it is then skipped).
+fn stretch(start: Millis, end: Millis, free: u128) -> Option<FreeInterval> {
+    Some(FreeInterval {
+        interval: Interval::new(start, end)?,
         free: ParticipantSet(free),
-    }
+    })
 }
 
 /// The iterator [`free_intervals`] returns.
@@ -160,7 +164,7 @@ impl Iterator for FreeIntervals<'_> {
 
     fn next(&mut self) -> Option<FreeInterval> {
         self.sweep.by_ref().find(|found| {
-            let Interval { start, end } = found.interval;
+            let (start, end) = (found.interval.start(), found.interval.end());
             end.saturating_sub(start) >= self.min_duration
                 && self.resume_after.is_none_or(|resume| start > resume)
         })

@@ -13,7 +13,13 @@ fn at(hours: i64, minutes: i64) -> Millis {
 fn intervals(sets: &[&IntervalSet], query: OverlapQuery) -> Vec<(Millis, Millis, Vec<usize>)> {
     free_intervals(sets, &query)
         .expect("valid query")
-        .map(|f| (f.interval.start, f.interval.end, f.free.iter().collect()))
+        .map(|f| {
+            (
+                f.interval.start(),
+                f.interval.end(),
+                f.free.iter().collect(),
+            )
+        })
         .collect()
 }
 
@@ -27,7 +33,7 @@ fn slot_starts<C: WallClock>(
         .expect("valid query")
         .map(|s| {
             assert_eq!(s.meeting.duration(), slots.duration);
-            s.meeting.start
+            s.meeting.start()
         })
         .collect()
 }
@@ -228,7 +234,7 @@ fn a_slot_may_span_a_change_of_free_set_if_enough_stay_free_throughout() {
     };
     let found: Vec<_> = bookable_slots(&[&a, &b, &c], &quorum, &hour, chrono::Utc)
         .expect("valid")
-        .map(|s| (s.meeting.start, s.free.iter().collect::<Vec<_>>()))
+        .map(|s| (s.meeting.start(), s.free.iter().collect::<Vec<_>>()))
         .collect();
     assert_eq!(
         found,
@@ -288,15 +294,15 @@ fn availability_clipped_to_the_reach_gives_the_same_results() {
         buffer_after: HOUR_MS,
         ..SlotQuery::new(HOUR_MS)
     };
-    let span = reach(&window, Some(&buffered));
-    assert_eq!((span.start, span.end), (at(8, 0), at(12, 0)));
+    let span = reach(&window, Some(&buffered)).expect("the window is not empty");
+    assert_eq!((span.start(), span.end()), (at(8, 0), at(12, 0)));
     let clipped = free.clip(span);
     assert_eq!(
         slot_starts(&[&clipped], window, buffered, chrono::Utc),
         slot_starts(&[&free], window, buffered, chrono::Utc)
     );
-    let open = reach(&OverlapQuery::default(), Some(&buffered));
-    assert_eq!((open.start, open.end), (Millis::MIN, Millis::MAX));
+    let open = reach(&OverlapQuery::default(), Some(&buffered)).expect("the window is not empty");
+    assert_eq!((open.start(), open.end()), (Millis::MIN, Millis::MAX));
     assert_eq!(
         validate(3, &window, Some(&SlotQuery::new(0))),
         Err(OverlapError::NotPositive {

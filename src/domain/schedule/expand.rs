@@ -81,11 +81,11 @@ impl Schedule {
         &self,
         window: Interval,
     ) -> impl Iterator<Item = NaiveDate> + use<> {
-        let first = utc_date(window.start)
+        let first = utc_date(window.start())
             .checked_sub_days(Days::new(2))
             .unwrap_or(NaiveDate::MIN)
             .max(self.valid_from.unwrap_or(NaiveDate::MIN));
-        let last = utc_date(window.end)
+        let last = utc_date(window.end())
             .checked_add_days(Days::new(2))
             .unwrap_or(NaiveDate::MAX)
             .min(self.valid_until.unwrap_or(NaiveDate::MAX));
@@ -103,8 +103,8 @@ impl Schedule {
 /// True when a read window is no longer than [`MAX_WINDOW_DAYS`].
 pub fn window_within_limit(window: Interval) -> bool {
     window
-        .end
-        .checked_sub(window.start)
+        .end()
+        .checked_sub(window.start())
         .is_some_and(|length| length <= MAX_WINDOW_DAYS * DAY_MS)
 }
 

@@ -226,7 +226,7 @@ fn expansion_never_panics_at_the_edges_of_time() {
             expanded
                 .as_slice()
                 .iter()
-                .all(|i| window.start <= i.start && i.end <= window.end)
+                .all(|i| window.start() <= i.start() && i.end() <= window.end())
         );
     }
     let near_start =
@@ -253,12 +253,13 @@ fn the_span_holds_every_expanded_instant() {
         "overrides": [{"date": "2026-05-01", "ranges": []}]});
     let unbounded = span(weekly.clone()).expect("weekly rules");
     assert!(
-        unbounded.start < at("0001-01-01T00:00:00Z") && unbounded.end > at("9999-01-01T00:00:00Z")
+        unbounded.start() < at("0001-01-01T00:00:00Z")
+            && unbounded.end() > at("9999-01-01T00:00:00Z")
     );
     let mut bounded = weekly;
     bounded["valid_until"] = json!("2026-05-08");
     let bounded_span = span(bounded.clone()).expect("weekly rules");
-    assert_eq!(bounded_span.end, at("2026-05-11T00:00:00Z"));
+    assert_eq!(bounded_span.end(), at("2026-05-11T00:00:00Z"));
     // Friday 2026-05-08 00:00 +14:00 to Saturday 00:00 +14:00 lies inside.
     let last = Schedule::validate(&input(bounded))
         .expect("valid")
@@ -267,7 +268,7 @@ fn the_span_holds_every_expanded_instant() {
         last.as_slice(),
         [window("2026-05-07T10:00:00Z", "2026-05-08T10:00:00Z")]
     );
-    assert!(bounded_span.start <= last.as_slice()[0].start);
+    assert!(bounded_span.start() <= last.as_slice()[0].start());
 }
 
 #[test]
