@@ -18,17 +18,21 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// Slots one `POST` may carry (a `weekdays` slot counts once).
-pub const MAX_SLOTS_PER_REQUEST: usize = 1000;
+pub(super) const MAX_SLOTS_PER_REQUEST: usize = 1000;
 /// Intervals one user may hold after normalization, slots and removed ranges together; a
 /// write beyond it stores nothing.
-pub const MAX_INTERVALS_PER_USER: usize = 100_000;
+pub(super) const MAX_INTERVALS_PER_USER: usize = 100_000;
 
 struct SetRequest {
     user_id: Option<UserId>,
     additions: IntervalSet,
 }
 
-pub async fn set<S: AvailabilityStore>(app: &App<S>, request: &Request, caller: UserId) -> Handled {
+pub(super) async fn set<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: UserId,
+) -> Handled {
     let body = input::json_body(request)?.ok_or_else(|| {
         ApiError::bad_request("The request needs a JSON body with `availability`.")
     })?;
@@ -46,7 +50,11 @@ pub async fn set<S: AvailabilityStore>(app: &App<S>, request: &Request, caller: 
     ))
 }
 
-pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request, caller: UserId) -> Handled {
+pub(super) async fn get<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: UserId,
+) -> Handled {
     let query = Query::of(request);
     let (requested, zone) = (RequestedWindow::parse(&query)?, query.time_zone("tz")?);
     let record = app.store().load(caller.as_str()).await?;
@@ -70,7 +78,7 @@ pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request, caller: 
     ))
 }
 
-pub async fn delete<S: AvailabilityStore>(
+pub(super) async fn delete<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,

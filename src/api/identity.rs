@@ -8,10 +8,10 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::Value;
 
-pub const DEV_USER_HEADER: &str = "x-user-id";
+pub(super) const DEV_USER_HEADER: &str = "x-user-id";
 
 /// The caller's user id, or 401 when `jwt` mode finds no identity.
-pub fn caller(request: &Request, config: &Config) -> Result<UserId, ApiError> {
+pub(super) fn caller(request: &Request, config: &Config) -> Result<UserId, ApiError> {
     let identity = match (authorizer_identity(request), config.auth_mode) {
         (Some(id), _) => id,
         (None, AuthMode::Dev) => request

@@ -1,30 +1,31 @@
 //! HTTP routing and the mapping between requests/responses and the domain.
 //!
-//! - [`router`]: the [`App`], which routes a request and turns failures into responses;
-//!   [`routes`] is its route table, [`event`] the Lambda door in front of it.
+//! - `router`: the [`App`], which routes a request and turns failures into responses;
+//!   `routes` is its route table, `event` the Lambda door in front of it ([`handle_event`]).
 //! - The handlers, one module per resource: `availability`, `schedule`, `overlap`.
-//! - Reading requests: [`input`], `identity` (who the caller is), `window`, `cursor`.
-//! - Writing responses: `response` (helpers), [`error`] (problem responses), and the output
-//!   shapes `shown_interval` and `window_member`.
+//! - Reading requests: `input`, `identity` (who the caller is), `window`, `cursor`.
+//! - Writing responses: `response` (helpers), `error` (problem responses), `cors`, and the
+//!   output shapes `shown_interval` and `window_member`.
 
 mod availability;
-pub mod cors;
+mod cors;
 mod cursor;
-pub mod error;
+mod error;
 mod event;
 mod identity;
-pub mod input;
+mod input;
 mod overlap;
 mod response;
-pub mod router;
-pub mod routes;
+mod router;
+mod routes;
 mod schedule;
 mod shown_interval;
 mod window;
 mod window_member;
 
+pub use error::MAX_FIELD_ERRORS;
 pub use event::handle_event;
-pub use identity::DEV_USER_HEADER;
-pub use overlap::{DEFAULT_LIMIT, MAX_LIMIT, MAX_PAGE_BYTES};
+pub use overlap::MAX_PAGE_BYTES;
 pub use router::App;
+pub use routes::ROUTE_TABLE;
 pub use window::Clock;

@@ -42,9 +42,9 @@ const PARAMETERS: &[&str] = &[
 ];
 
 /// Results per page when the request gives no `limit`.
-pub const DEFAULT_LIMIT: usize = 1000;
+pub(super) const DEFAULT_LIMIT: usize = 1000;
 /// The largest `limit` a request may give.
-pub const MAX_LIMIT: usize = 10_000;
+pub(super) const MAX_LIMIT: usize = 10_000;
 /// A page's JSON body stays under this. Lambda answers at most 6 MB and the body travels as a
 /// JSON string inside the response, where escaping can at most double it.
 pub const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
@@ -54,7 +54,7 @@ const RESULT_BYTES: usize = 100;
 /// What a `users` member adds beyond the ids themselves: `,"users":[]`.
 const USERS_MEMBER_BYTES: usize = 11;
 
-pub async fn find<S: AvailabilityStore>(
+pub(super) async fn find<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,

@@ -22,7 +22,7 @@ pub struct App<S> {
 /// Why a request was not served: a client's mistake (answered), a busy store (answered 503),
 /// or the unexpected (an `Err` for the Lambda runtime, so it shows in the function's error
 /// metrics).
-pub enum Failure {
+pub(super) enum Failure {
     Client(ApiError),
     Unavailable(String),
     Unexpected(Error),

@@ -12,7 +12,11 @@ use lambda_http::Request;
 use lambda_http::http::StatusCode;
 
 /// Stores (replaces) the caller's schedule and answers with it as stored.
-pub async fn put<S: AvailabilityStore>(app: &App<S>, request: &Request, caller: UserId) -> Handled {
+pub(super) async fn put<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: UserId,
+) -> Handled {
     let schedule = parse_schedule(request)?;
     let version = app
         .store()
@@ -29,7 +33,7 @@ pub async fn put<S: AvailabilityStore>(app: &App<S>, request: &Request, caller: 
     ))
 }
 
-pub async fn get<S: AvailabilityStore>(app: &App<S>, caller: UserId) -> Handled {
+pub(super) async fn get<S: AvailabilityStore>(app: &App<S>, caller: UserId) -> Handled {
     let record = app.store().load(caller.as_str()).await?;
     let schedule = record.schedule.as_ref().ok_or_else(no_schedule)?;
     Ok(with_etag(
@@ -39,7 +43,7 @@ pub async fn get<S: AvailabilityStore>(app: &App<S>, caller: UserId) -> Handled 
 }
 
 /// Removes the schedule; slots and removed ranges stay as they are.
-pub async fn delete<S: AvailabilityStore>(
+pub(super) async fn delete<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,

@@ -9,7 +9,7 @@ use crate::domain::{Interval, Millis};
 use chrono::Utc;
 
 /// How far a read reaches when it expands a schedule and leaves an end of its window open.
-pub const DEFAULT_WINDOW_DAYS: i64 = 30;
+pub(super) const DEFAULT_WINDOW_DAYS: i64 = 30;
 
 /// Where "now" comes from: the system's clock in the function, a fixed instant in tests.
 /// Only a read without `from` and `to` that expands a schedule asks it.
@@ -30,7 +30,7 @@ impl Clock {
 }
 
 /// The `from` and `to` query parameters as given, checked for syntax only.
-pub struct RequestedWindow {
+pub(super) struct RequestedWindow {
     from: Option<Millis>,
     to: Option<Millis>,
 }
@@ -38,17 +38,17 @@ pub struct RequestedWindow {
 /// The window a read covers, and whether the response states it (it does whenever a schedule
 /// was expanded, so that clients know how far the answer reaches).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReadWindow {
+pub(super) struct ReadWindow {
     pub interval: Interval,
     pub reported: bool,
 }
 
 impl RequestedWindow {
-    pub fn new(from: Option<Millis>, to: Option<Millis>) -> Self {
+    pub(super) fn new(from: Option<Millis>, to: Option<Millis>) -> Self {
         RequestedWindow { from, to }
     }
 
-    pub fn parse(query: &Query) -> Result<Self, ApiError> {
+    pub(super) fn parse(query: &Query) -> Result<Self, ApiError> {
         Ok(RequestedWindow {
             from: query.timestamp("from")?,
             to: query.timestamp("to")?,
@@ -61,7 +61,11 @@ impl RequestedWindow {
     /// did). With one, the window is bounded: an open end lies [`DEFAULT_WINDOW_DAYS`] from the
     /// given one, and with both open the window is the next 30 days from the start of the
     /// current minute; a window longer than [`MAX_WINDOW_DAYS`] is a 400.
-    pub fn resolve(&self, clock: Clock, expands_schedule: bool) -> Result<ReadWindow, ApiError> {
+    pub(super) fn resolve(
+        &self,
+        clock: Clock,
+        expands_schedule: bool,
+    ) -> Result<ReadWindow, ApiError> {
         let default_length = DEFAULT_WINDOW_DAYS * DAY_MS;
         let (start, end) = match (self.from, self.to, expands_schedule) {
             (from, to, false) => (

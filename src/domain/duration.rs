@@ -11,7 +11,7 @@ use std::fmt;
 /// Why a duration was refused; the message completes a sentence that starts with the
 /// parameter's name, e.g. "`step` is not an ISO 8601 duration ...".
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DurationError(pub &'static str);
+pub(crate) struct DurationError(pub &'static str);
 
 impl fmt::Display for DurationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -33,7 +33,7 @@ const TOO_PRECISE: DurationError = DurationError("has more than millisecond prec
 
 /// Reads `PT30M`-style ISO 8601 durations and whole minutes. Zero is accepted (`PT0S`, `0`):
 /// whether zero makes sense is the caller's decision.
-pub fn parse_duration(text: &str) -> Result<Millis, DurationError> {
+pub(crate) fn parse_duration(text: &str) -> Result<Millis, DurationError> {
     if text.starts_with('-') {
         return Err(NEGATIVE);
     }

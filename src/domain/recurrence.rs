@@ -5,10 +5,10 @@ use super::time::DAY_MS;
 use chrono::{DateTime, Datelike, Weekday};
 
 /// How many days a `weekdays` slot repeats for, counted from its own start (the seed's rule).
-pub const WEEKDAYS_SPAN_DAYS: i64 = 30;
+pub(crate) const WEEKDAYS_SPAN_DAYS: i64 = 30;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Period {
+pub(crate) enum Period {
     /// One slot, as given.
     Once,
     /// The slot repeats daily for 30 days from its start, keeping the days whose start falls on
@@ -18,7 +18,7 @@ pub enum Period {
 
 impl Period {
     /// `None` for anything but the documented names.
-    pub fn parse(name: Option<&str>) -> Option<Period> {
+    pub(crate) fn parse(name: Option<&str>) -> Option<Period> {
         match name {
             None | Some("none") => Some(Period::Once),
             Some("weekdays") => Some(Period::Weekdays),
@@ -27,7 +27,7 @@ impl Period {
     }
 
     /// The concrete intervals one slot stands for.
-    pub fn expand(self, slot: Interval) -> Vec<Interval> {
+    pub(crate) fn expand(self, slot: Interval) -> Vec<Interval> {
         match self {
             Period::Once => vec![slot],
             Period::Weekdays => (0..WEEKDAYS_SPAN_DAYS)

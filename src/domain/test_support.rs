@@ -4,22 +4,22 @@ use super::{Interval, IntervalSet, Millis};
 use crate::domain::timestamp::parse_timestamp;
 
 /// The instant an RFC 3339 test timestamp names.
-pub fn at(text: &str) -> Millis {
+pub(crate) fn at(text: &str) -> Millis {
     parse_timestamp(text).expect("valid test timestamp")
 }
 
 /// `[from, to)` from two RFC 3339 test timestamps.
-pub fn interval(from: &str, to: &str) -> Interval {
+pub(crate) fn interval(from: &str, to: &str) -> Interval {
     Interval::new(at(from), at(to)).expect("valid test interval")
 }
 
 /// The normalized set of `[from, to)` pairs of RFC 3339 test timestamps.
-pub fn set(pairs: &[(&str, &str)]) -> IntervalSet {
+pub(crate) fn set(pairs: &[(&str, &str)]) -> IntervalSet {
     IntervalSet::from_intervals(pairs.iter().map(|&(s, e)| interval(s, e)).collect())
 }
 
 /// The normalized set of `[start, end)` pairs of milliseconds.
-pub fn millis_set(pairs: &[(Millis, Millis)]) -> IntervalSet {
+pub(crate) fn millis_set(pairs: &[(Millis, Millis)]) -> IntervalSet {
     IntervalSet::from_intervals(
         pairs
             .iter()

@@ -54,7 +54,7 @@ pub fn format_timestamp(millis: Millis) -> String {
 
 /// A timestamp formatted as [`format_timestamp`] does, on the stack: responses format two per
 /// interval, so this path avoids chrono's general formatter and a `String` per timestamp.
-pub struct FormattedTimestamp {
+pub(crate) struct FormattedTimestamp {
     bytes: [u8; Self::CAPACITY],
     len: usize,
 }
@@ -63,7 +63,7 @@ impl FormattedTimestamp {
     /// Room for the longest output, chrono's `+262143-12-31T23:59:59.999Z` (27 bytes).
     const CAPACITY: usize = 32;
 
-    pub fn new(millis: Millis) -> Self {
+    pub(crate) fn new(millis: Millis) -> Self {
         let mut text = FormattedTimestamp {
             bytes: [0; Self::CAPACITY],
             len: 0,
@@ -74,7 +74,7 @@ impl FormattedTimestamp {
         text
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         // Only ASCII is ever written, and only whole `str`s in the fallback.
         std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
     }
@@ -241,7 +241,7 @@ pub fn format_timestamp_in(millis: Millis, zone: Tz) -> String {
 
 /// An instant as the API shows it: UTC with `Z`, or with the offset of the `tz` the read asked
 /// for.
-pub fn format_instant(millis: Millis, zone: Option<Tz>) -> String {
+pub(crate) fn format_instant(millis: Millis, zone: Option<Tz>) -> String {
     match zone {
         Some(zone) => format_timestamp_in(millis, zone),
         None => format_timestamp(millis),

@@ -4,16 +4,16 @@
 use std::fmt;
 
 /// Longest user id accepted, in bytes.
-pub const MAX_USER_ID_LEN: usize = 128;
+pub(super) const MAX_USER_ID_LEN: usize = 128;
 
 /// A user id as identity providers put it in `sub` (UUIDs, `auth0|…`, emails) and as the seed
 /// names users: 1 to 128 letters, digits and `._-@:|+=`.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct UserId(String);
+pub(crate) struct UserId(String);
 
 impl UserId {
     /// The id, or why it is not one (a phrase that completes "The user id …").
-    pub fn parse(text: &str) -> Result<UserId, &'static str> {
+    pub(crate) fn parse(text: &str) -> Result<UserId, &'static str> {
         if text.is_empty() {
             return Err("must not be empty");
         }
@@ -29,7 +29,7 @@ impl UserId {
         Ok(UserId(text.to_owned()))
     }
 
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::helpers::{dev_app, http_api, invoke};
 use availability_api::api::App;
-use availability_api::api::routes::ROUTE_TABLE;
+use availability_api::api::ROUTE_TABLE;
 use availability_api::config::Config;
 use availability_api::store::MemoryStore;
 use serde_json::Value;

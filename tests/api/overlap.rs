@@ -644,7 +644,7 @@ async fn a_body_of_thousands_of_unknown_members_gets_a_short_answer() {
     assert_eq!(reply.status, 400);
     assert_eq!(
         reply.body["errors"].as_array().map(Vec::len),
-        Some(availability_api::api::error::MAX_FIELD_ERRORS)
+        Some(availability_api::api::MAX_FIELD_ERRORS)
     );
     assert!(reply.error().contains("4999 more"), "{}", reply.error());
 }

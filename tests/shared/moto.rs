@@ -21,19 +21,19 @@ fn require_local_endpoint() {
     );
 }
 
-pub async fn client() -> Client {
+pub(crate) async fn client() -> Client {
     require_local_endpoint();
     Client::new(&sdk_config_loader().load().await)
 }
 
 /// A store with its own client, built the way `main` builds it.
-pub async fn store_on(table: &str) -> DynamoDbStore {
+pub(crate) async fn store_on(table: &str) -> DynamoDbStore {
     require_local_endpoint();
     DynamoDbStore::from_env(table).await
 }
 
 /// A new table keyed like the one in template.yaml.
-pub async fn fresh_table() -> String {
+pub(crate) async fn fresh_table() -> String {
     static TABLES: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)

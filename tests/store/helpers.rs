@@ -6,12 +6,12 @@ use availability_api::store::dynamodb::PARTITION_KEY;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
 
-pub async fn fresh_store() -> DynamoDbStore {
+pub(crate) async fn fresh_store() -> DynamoDbStore {
     store_on(&fresh_table().await).await
 }
 
 /// Every item stored for one user, as the table holds them.
-pub async fn items_of(table: &str, user_id: &str) -> Vec<HashMap<String, AttributeValue>> {
+pub(crate) async fn items_of(table: &str, user_id: &str) -> Vec<HashMap<String, AttributeValue>> {
     client()
         .await
         .query()
