@@ -254,8 +254,9 @@ fn a_slot_may_span_a_change_of_free_set_if_enough_stay_free_throughout() {
     );
 }
 
-#[test]
-fn slot_buffers_may_reach_outside_the_window_but_meetings_may_not() {
+/// One person free 08:00–12:00, a window 09:00–11:00, and hour-long meetings that need an
+/// hour free on each side.
+fn buffered_hours_in_a_window() -> (IntervalSet, OverlapQuery, SlotQuery) {
     let free = millis_set(&[(at(8, 0), at(12, 0))]);
     let window = OverlapQuery {
         from: Some(at(9, 0)),
@@ -267,6 +268,12 @@ fn slot_buffers_may_reach_outside_the_window_but_meetings_may_not() {
         buffer_after: HOUR_MS,
         ..SlotQuery::new(HOUR_MS)
     };
+    (free, window, buffered)
+}
+
+#[test]
+fn slot_buffers_may_reach_outside_the_window_but_meetings_may_not() {
+    let (free, window, buffered) = buffered_hours_in_a_window();
     assert_eq!(
         slot_starts(&[&free], window, buffered, chrono::Utc),
         vec![at(9, 0), at(10, 0)]
@@ -283,17 +290,7 @@ fn slot_buffers_may_reach_outside_the_window_but_meetings_may_not() {
 
 #[test]
 fn availability_clipped_to_the_reach_gives_the_same_results() {
-    let free = millis_set(&[(at(8, 0), at(12, 0))]);
-    let window = OverlapQuery {
-        from: Some(at(9, 0)),
-        to: Some(at(11, 0)),
-        ..Default::default()
-    };
-    let buffered = SlotQuery {
-        buffer_before: HOUR_MS,
-        buffer_after: HOUR_MS,
-        ..SlotQuery::new(HOUR_MS)
-    };
+    let (free, window, buffered) = buffered_hours_in_a_window();
     let span = reach(&window, Some(&buffered)).expect("the window is not empty");
     assert_eq!((span.start(), span.end()), (at(8, 0), at(12, 0)));
     let clipped = free.clip(span);
