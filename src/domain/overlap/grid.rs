@@ -3,7 +3,8 @@
 use crate::domain::Millis;
 use crate::domain::time::{DAY_MS, HOUR_MS};
 
-/// A time zone's wall clock, for the step grid of [`bookable_slots`].
+/// A time zone's wall clock, for the step grid of
+/// [`bookable_slots`](super::bookable_slots).
 pub trait WallClock {
     /// The zone's offset from UTC (east positive) in force at `instant`, in milliseconds.
     fn utc_offset_at(&self, instant: Millis) -> Millis;

@@ -100,8 +100,8 @@ impl fmt::Display for OverlapError {
 
 impl std::error::Error for OverlapError {}
 
-/// Checks a query for `participants` people as [`free_intervals`] (`slots` is `None`) or
-/// [`bookable_slots`] would, without any availability: lets a caller refuse a bad query before
+/// Checks a query for `participants` people as [`free_intervals`](super::free_intervals)
+/// (`slots` is `None`) or [`bookable_slots`](super::bookable_slots) would, without any availability: lets a caller refuse a bad query before
 /// it loads anyone's data.
 pub fn validate(
     participants: usize,

@@ -41,7 +41,7 @@ impl Schedule {
     ///
     /// Bounded by the validity dates, and by the first and last override when there are no
     /// weekly rules; an open side reaches the end of chrono's calendar. A range lies within a
-    /// day before its date and three days after, in UTC (see [`Schedule::dates_reaching`]).
+    /// day before its date and three days after, in UTC (see `Schedule::dates_reaching`).
     pub fn span(&self) -> Option<Interval> {
         let (first_override, last_override) = if self.weekly.is_empty() {
             (

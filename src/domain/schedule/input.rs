@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A schedule as clients send it and as it is stored: every value a string, checked by
-/// [`Schedule::validate`].
+/// [`Schedule::validate`](super::Schedule::validate).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScheduleInput {

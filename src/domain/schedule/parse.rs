@@ -20,7 +20,7 @@ pub(super) const DAY_NAMES: [(&str, Weekday); 7] = [
     ("sun", Weekday::Sun),
 ];
 
-/// Every problem found in a [`ScheduleInput`], in document order.
+/// Every problem found in a [`ScheduleInput`](super::ScheduleInput), in document order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvalidSchedule {
     pub errors: Vec<FieldError>,
