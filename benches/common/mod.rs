@@ -1,13 +1,11 @@
 //! Data shared by the benchmarks: one interval per hour, shifted per user, so every user's
 //! intervals partly overlap every other user's and overlaps have as many results as inputs.
-#![allow(dead_code)] // each bench binary uses a different part of this module
 
+use availability_api::domain::time::HOUR_MS;
 use availability_api::domain::{Interval, IntervalSet, Millis};
 use criterion::Criterion;
 use std::time::Duration;
 
-pub(crate) const MINUTE: Millis = 60_000;
-pub(crate) const HOUR: Millis = 60 * MINUTE;
 /// 2024-01-01T00:00:00Z: 100,000 hourly intervals reach into 2035.
 pub(crate) const BASE: Millis = 1_704_067_200_000;
 
@@ -15,7 +13,7 @@ pub(crate) const BASE: Millis = 1_704_067_200_000;
 pub(crate) fn hourly(count: usize, offset: Millis, length: Millis) -> IntervalSet {
     let intervals = (0..count as Millis)
         .map(|hour| {
-            let start = BASE + hour * HOUR + offset;
+            let start = BASE + hour * HOUR_MS + offset;
             Interval::new(start, start + length).expect("lengths are positive")
         })
         .collect();

@@ -2,6 +2,7 @@
 //! `AvailabilityStore`. It runs against `MemoryStore` always and, with `--features dynamodb`,
 //! against `DynamoDbStore` on a local moto server (`scripts/with-moto.sh`).
 
+use availability_api::domain::time::{HOUR_MS, MINUTE_MS};
 use availability_api::domain::{Interval, IntervalSet, UserRecord};
 use availability_api::store::{AvailabilityStore, MemoryStore, WriteError};
 use std::sync::Arc;
@@ -51,12 +52,10 @@ fn set(pairs: &[(i64, i64)]) -> IntervalSet {
 
 /// `count` disjoint one-minute intervals, an hour apart.
 fn many(count: i64) -> IntervalSet {
-    const MINUTE: i64 = 60_000;
-    const HOUR: i64 = 60 * MINUTE;
     let start = 1_727_427_600_000; // 2024-09-27T09:00:00Z
     IntervalSet::from_normalized(
         (0..count)
-            .map(|i| interval(start + i * HOUR, start + i * HOUR + MINUTE))
+            .map(|i| interval(start + i * HOUR_MS, start + i * HOUR_MS + MINUTE_MS))
             .collect(),
     )
 }
