@@ -6,10 +6,10 @@
 use availability_api::domain::overlap::{
     OverlapQuery, SlotQuery, WallClock, bookable_slots, free_intervals,
 };
+use availability_api::domain::time::MINUTE_MS;
 use availability_api::domain::{Interval, IntervalSet, Millis};
 use proptest::prelude::*;
 
-const MINUTE: Millis = 60_000;
 /// Far enough outside the data that the oracle sees everything an open window would.
 const BEFORE_DATA: i64 = -200;
 const AFTER_DATA: i64 = 500;
@@ -36,9 +36,8 @@ fn interval_sets(users: &[Vec<(i64, i64)>]) -> Vec<IntervalSet> {
             IntervalSet::from_intervals(
                 pairs
                     .iter()
-                    .map(|&(s, e)| Interval {
-                        start: s * MINUTE,
-                        end: e * MINUTE,
+                    .map(|&(s, e)| {
+                        Interval::new(s * MINUTE_MS, e * MINUTE_MS).expect("lengths are positive")
                     })
                     .collect(),
             )
@@ -100,23 +99,23 @@ impl Params {
     fn query(&self, n: usize, resume_after: Option<i64>, with_min_duration: bool) -> OverlapQuery {
         OverlapQuery {
             quorum: self.quorum_for(n),
-            from: self.from.map(|m| m * MINUTE),
-            to: self.to.map(|m| m * MINUTE),
+            from: self.from.map(|m| m * MINUTE_MS),
+            to: self.to.map(|m| m * MINUTE_MS),
             min_duration: self
                 .min_duration
                 .filter(|_| with_min_duration)
-                .map(|m| m * MINUTE),
-            resume_after: resume_after.map(|m| m * MINUTE),
+                .map(|m| m * MINUTE_MS),
+            resume_after: resume_after.map(|m| m * MINUTE_MS),
         }
     }
 }
 
 fn to_minutes(start: Millis, end: Millis, free: impl Iterator<Item = usize>) -> Found {
-    assert_eq!(start % MINUTE, 0, "start {start} is not on a minute");
-    assert_eq!(end % MINUTE, 0, "end {end} is not on a minute");
+    assert_eq!(start % MINUTE_MS, 0, "start {start} is not on a minute");
+    assert_eq!(end % MINUTE_MS, 0, "end {end} is not on a minute");
     (
-        start / MINUTE,
-        end / MINUTE,
+        start / MINUTE_MS,
+        end / MINUTE_MS,
         free.fold(0, |bits, i| bits | 1 << i),
     )
 }
@@ -166,7 +165,7 @@ fn engine_intervals(
     free_intervals(&refs, &p.query(sets.len(), resume, true))
         .expect("valid query")
         .take(take)
-        .map(|f| to_minutes(f.interval.start, f.interval.end, f.free.iter()))
+        .map(|f| to_minutes(f.interval.start(), f.interval.end(), f.free.iter()))
         .collect()
 }
 
@@ -181,8 +180,8 @@ struct Clock {
 
 impl WallClock for Clock {
     fn utc_offset_at(&self, instant: Millis) -> Millis {
-        MINUTE
-            * if instant < self.change_at * MINUTE {
+        MINUTE_MS
+            * if instant < self.change_at * MINUTE_MS {
                 self.before
             } else {
                 self.after
@@ -225,16 +224,16 @@ fn slot_queries() -> impl Strategy<Value = SlotQuery> {
         0_i64..20,
     )
         .prop_map(|(duration, step, before, after)| SlotQuery {
-            duration: duration * MINUTE,
-            step: step.map(|s| s * MINUTE),
-            buffer_before: before * MINUTE,
-            buffer_after: after * MINUTE,
+            duration: duration * MINUTE_MS,
+            step: step.map(|s| s * MINUTE_MS),
+            buffer_before: before * MINUTE_MS,
+            buffer_after: after * MINUTE_MS,
         })
 }
 
 fn on_grid(clock: &Clock, step: i64, minute: i64) -> bool {
     let period = if step <= 60 { 60 } else { 24 * 60 };
-    let local = minute + clock.utc_offset_at(minute * MINUTE) / MINUTE;
+    let local = minute + clock.utc_offset_at(minute * MINUTE_MS) / MINUTE_MS;
     local.rem_euclid(period) % step == 0
 }
 
@@ -246,9 +245,12 @@ fn oracle_slots(
     resume: Option<i64>,
 ) -> Vec<Found> {
     let quorum = p.quorum_for(users.len()).unwrap_or(users.len());
-    let duration = slots.duration / MINUTE;
-    let step = slots.step.unwrap_or(slots.duration) / MINUTE;
-    let (before, after) = (slots.buffer_before / MINUTE, slots.buffer_after / MINUTE);
+    let duration = slots.duration / MINUTE_MS;
+    let step = slots.step.unwrap_or(slots.duration) / MINUTE_MS;
+    let (before, after) = (
+        slots.buffer_before / MINUTE_MS,
+        slots.buffer_after / MINUTE_MS,
+    );
     let first = p
         .from
         .unwrap_or(BEFORE_DATA)
@@ -284,8 +286,8 @@ fn engine_slots(
     .expect("valid query")
     .take(take)
     .map(|s| {
-        assert_eq!(s.meeting.end - s.meeting.start, slots.duration);
-        to_minutes(s.meeting.start, s.meeting.end, s.free.iter())
+        assert_eq!(s.meeting.end() - s.meeting.start(), slots.duration);
+        to_minutes(s.meeting.start(), s.meeting.end(), s.free.iter())
     })
     .collect()
 }
@@ -317,8 +319,8 @@ proptest! {
             common = common.intersection(set);
         }
         if let Some(window) = Interval::new(
-            everyone.from.map_or(Millis::MIN, |m| m * MINUTE),
-            everyone.to.map_or(Millis::MAX, |m| m * MINUTE),
+            everyone.from.map_or(Millis::MIN, |m| m * MINUTE_MS),
+            everyone.to.map_or(Millis::MAX, |m| m * MINUTE_MS),
         ) {
             common = common.clip(window);
         }
@@ -326,7 +328,7 @@ proptest! {
         let expected: Vec<Found> = common
             .as_slice()
             .iter()
-            .map(|i| (i.start / MINUTE, i.end / MINUTE, everyone_bits))
+            .map(|i| (i.start() / MINUTE_MS, i.end() / MINUTE_MS, everyone_bits))
             .collect();
         prop_assert_eq!(engine_intervals(&sets, &everyone, None, usize::MAX), expected);
     }

@@ -1,11 +1,9 @@
 //! `GET`/`POST /overlap` with every parameter: many users, windows, quorum, slots on a zone's
 //! grid, paging, and a 400 naming the parameter for every bad request.
 
-mod common;
-
+use crate::helpers::{Reply, dev_app, http_api, intervals, invoke, slot};
 use availability_api::api::App;
 use availability_api::store::MemoryStore;
-use common::{Reply, dev_app, http_api, intervals, invoke, slot};
 use serde_json::{Value, json};
 
 /// Monday 2024-10-07 at `hh:mm` UTC.
@@ -646,7 +644,7 @@ async fn a_body_of_thousands_of_unknown_members_gets_a_short_answer() {
     assert_eq!(reply.status, 400);
     assert_eq!(
         reply.body["errors"].as_array().map(Vec::len),
-        Some(availability_api::api::error::MAX_FIELD_ERRORS)
+        Some(availability_api::api::MAX_FIELD_ERRORS)
     );
     assert!(reply.error().contains("4999 more"), "{}", reply.error());
 }

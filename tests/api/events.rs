@@ -1,9 +1,7 @@
 //! Every sample in events/ replayed through the handler, in the order events/README.md gives,
 //! with its status and body asserted.
 
-mod common;
-
-use common::{Reply, dev_app, intervals, invoke, jwt_app, project_root, read_event};
+use crate::helpers::{Reply, dev_app, intervals, invoke, jwt_app, project_root, read_event};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 

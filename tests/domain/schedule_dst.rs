@@ -1,14 +1,13 @@
 //! Fixed cases of schedules meeting daylight-saving changes, through the library's public API.
 //! Expected instants are written with the offset the wall clock shows, as a person checks them.
 
-use availability_api::domain::schedule::{Schedule, format_timestamp_in, parse_time_zone};
-use availability_api::domain::time::parse_timestamp;
+use availability_api::domain::schedule::Schedule;
+use availability_api::domain::time::HOUR_MS;
+use availability_api::domain::timestamp::{format_timestamp_in, parse_time_zone, parse_timestamp};
 use availability_api::domain::{Interval, IntervalSet, Millis};
 use chrono::{DateTime, Offset, TimeZone};
 use chrono_tz::Tz;
 use serde_json::json;
-
-const HOUR_MS: Millis = 60 * 60 * 1000;
 
 fn at(text: &str) -> Millis {
     parse_timestamp(text).expect("valid test timestamp")
@@ -40,8 +39,8 @@ fn pairs_in(set: &IntervalSet, zone: Tz) -> Vec<(String, String)> {
         .iter()
         .map(|i| {
             (
-                format_timestamp_in(i.start, zone),
-                format_timestamp_in(i.end, zone),
+                format_timestamp_in(i.start(), zone),
+                format_timestamp_in(i.end(), zone),
             )
         })
         .collect()

@@ -3,12 +3,10 @@
 //! that order (on interval sets, as an oracle) must explain every version and give exactly the
 //! final state the race left behind.
 
-mod common;
-
+use crate::helpers::{dev_app, http_api, invoke};
 use availability_api::api::App;
 use availability_api::domain::{Interval, IntervalSet};
 use availability_api::store::MemoryStore;
-use common::{dev_app, http_api, invoke};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -40,7 +38,7 @@ fn timestamp(minute: i64) -> String {
 
 fn write_event(seed: usize) -> Value {
     let body =
-        |r: Interval| json!({"start_time": timestamp(r.start), "end_time": timestamp(r.end)});
+        |r: Interval| json!({"start_time": timestamp(r.start()), "end_time": timestamp(r.end())});
     match write_of(seed) {
         Write::Remove(range) => http_api("DELETE", "/availability")
             .json(body(range))
@@ -62,7 +60,7 @@ fn apply(write: Write, set: &IntervalSet) -> IntervalSet {
 fn as_response(set: &IntervalSet) -> Value {
     set.as_slice()
         .iter()
-        .map(|i| json!({"start_time": timestamp(i.start), "end_time": timestamp(i.end)}))
+        .map(|i| json!({"start_time": timestamp(i.start()), "end_time": timestamp(i.end())}))
         .collect()
 }
 

@@ -2,10 +2,9 @@
 //! `AvailabilityStore`. It runs against `MemoryStore` always and, with `--features dynamodb`,
 //! against `DynamoDbStore` on a local moto server (`scripts/with-moto.sh`).
 
-mod common;
-
-use availability_api::domain::{Interval, IntervalSet};
-use availability_api::store::{AvailabilityStore, MemoryStore, UserRecord, WriteError};
+use availability_api::domain::time::{HOUR_MS, MINUTE_MS};
+use availability_api::domain::{Interval, IntervalSet, UserRecord};
+use availability_api::store::{AvailabilityStore, MemoryStore, WriteError};
 use std::sync::Arc;
 
 /// Instantiates every case below for one store; `$new_store` makes a fresh, empty store.
@@ -34,10 +33,10 @@ macro_rules! store_contract {
     )*};
 }
 
-store_contract!(memory, crate::new_memory_store);
+store_contract!(memory, crate::contract::new_memory_store);
 
 #[cfg(feature = "dynamodb")]
-store_contract!(dynamodb, crate::common::dynamodb::fresh_store);
+store_contract!(dynamodb, crate::helpers::fresh_store);
 
 async fn new_memory_store() -> MemoryStore {
     MemoryStore::new()
@@ -53,12 +52,10 @@ fn set(pairs: &[(i64, i64)]) -> IntervalSet {
 
 /// `count` disjoint one-minute intervals, an hour apart.
 fn many(count: i64) -> IntervalSet {
-    const MINUTE: i64 = 60_000;
-    const HOUR: i64 = 60 * MINUTE;
     let start = 1_727_427_600_000; // 2024-09-27T09:00:00Z
     IntervalSet::from_normalized(
         (0..count)
-            .map(|i| interval(start + i * HOUR, start + i * HOUR + MINUTE))
+            .map(|i| interval(start + i * HOUR_MS, start + i * HOUR_MS + MINUTE_MS))
             .collect(),
     )
 }
@@ -231,8 +228,9 @@ async fn race_to_add<S: AvailabilityStore>(store: &Arc<S>, user: &'static str, w
 /// What the suite cannot see through the trait: how the table holds a big user.
 #[cfg(feature = "dynamodb")]
 mod dynamodb_items {
-    use super::common::dynamodb::{fresh_table, items_of, store_on};
     use super::{many, put, set};
+    use crate::helpers::items_of;
+    use crate::moto::{fresh_table, store_on};
     use availability_api::store::dynamodb::CHUNK_BYTES;
 
     #[tokio::test]

@@ -1,16 +1,13 @@
 //! Two handler instances sharing one table, as two Lambda instances do: each `App` has its own
 //! store and SDK client. Runs with `--features dynamodb` against a local moto server.
-#![cfg(feature = "dynamodb")]
 
-mod common;
-
+use crate::helpers::{Reply, http_api, intervals, invoke, slot};
+use crate::moto::{fresh_table, store_on};
 use availability_api::api::App;
 use availability_api::config::Config;
 use availability_api::store::dynamodb::sdk_config_loader;
 use availability_api::store::{AvailabilityStore, DynamoDbStore, StoreError};
 use aws_config::retry::RetryConfig;
-use common::dynamodb::{fresh_table, store_on};
-use common::{Reply, http_api, intervals, invoke, slot};
 use serde_json::{Value, json};
 use std::sync::Arc;
 

@@ -1,9 +1,5 @@
-//! Shared test helpers: events shaped as API Gateway sends them, and invocations through the
-//! same door Lambda uses (`api::handle_event` on raw event JSON).
-#![allow(dead_code)] // each test crate uses a different part of this module
-
-#[cfg(feature = "dynamodb")]
-pub mod dynamodb;
+//! Events shaped as API Gateway sends them, and invocations through the same door Lambda uses
+//! (`api::handle_event` on raw event JSON).
 
 use availability_api::api::{self, App};
 use availability_api::config::Config;
@@ -12,17 +8,17 @@ use lambda_http::{Context, LambdaEvent};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
-pub fn dev_app() -> App<MemoryStore> {
+pub(crate) fn dev_app() -> App<MemoryStore> {
     App::new(MemoryStore::new(), Config::dev())
 }
 
-pub fn jwt_app() -> App<MemoryStore> {
+pub(crate) fn jwt_app() -> App<MemoryStore> {
     App::new(MemoryStore::new(), Config::jwt())
 }
 
 /// What came back, read the way a client of the event source would read it.
 #[derive(Debug)]
-pub struct Reply {
+pub(crate) struct Reply {
     pub raw: Value,
     pub status: u16,
     pub body: Value,
@@ -30,7 +26,7 @@ pub struct Reply {
 
 impl Reply {
     /// A response header, whichever of `headers`/`multiValueHeaders` the source uses.
-    pub fn header(&self, name: &str) -> Option<String> {
+    pub(crate) fn header(&self, name: &str) -> Option<String> {
         if let Some(value) = self.raw["headers"].get(name) {
             return value.as_str().map(str::to_owned);
         }
@@ -44,12 +40,12 @@ impl Reply {
         })
     }
 
-    pub fn error(&self) -> &str {
+    pub(crate) fn error(&self) -> &str {
         self.body["error"].as_str().unwrap_or("<no error member>")
     }
 }
 
-pub async fn invoke<S: availability_api::store::AvailabilityStore>(
+pub(crate) async fn invoke<S: availability_api::store::AvailabilityStore>(
     app: &App<S>,
     event: Value,
 ) -> Reply {
@@ -67,7 +63,7 @@ pub async fn invoke<S: availability_api::store::AvailabilityStore>(
 }
 
 /// An HTTP API (payload v2) event as API Gateway builds it, with no authorizer.
-pub fn http_api(method: &str, path: &str) -> HttpApiEvent {
+pub(crate) fn http_api(method: &str, path: &str) -> HttpApiEvent {
     HttpApiEvent(json!({
         "version": "2.0",
         "routeKey": "$default",
@@ -91,54 +87,54 @@ pub fn http_api(method: &str, path: &str) -> HttpApiEvent {
     }))
 }
 
-pub struct HttpApiEvent(pub Value);
+pub(crate) struct HttpApiEvent(pub Value);
 
 impl HttpApiEvent {
-    pub fn query(mut self, raw_query: &str) -> Self {
+    pub(crate) fn query(mut self, raw_query: &str) -> Self {
         self.0["rawQueryString"] = json!(raw_query);
         self
     }
 
-    pub fn header(mut self, name: &str, value: &str) -> Self {
+    pub(crate) fn header(mut self, name: &str, value: &str) -> Self {
         self.0["headers"][name] = json!(value);
         self
     }
 
     /// A JSON body with `content-type: application/json`, as the seed's clients send it.
-    pub fn json(self, body: Value) -> Self {
+    pub(crate) fn json(self, body: Value) -> Self {
         self.header("content-type", "application/json")
             .raw_body(&body.to_string())
     }
 
-    pub fn raw_body(mut self, body: &str) -> Self {
+    pub(crate) fn raw_body(mut self, body: &str) -> Self {
         self.0["body"] = json!(body);
         self
     }
 
-    pub fn jwt_sub(mut self, sub: &str) -> Self {
+    pub(crate) fn jwt_sub(mut self, sub: &str) -> Self {
         self.0["requestContext"]["authorizer"] = json!({"jwt": {"claims": {"sub": sub, "iss": "https://issuer.example"}, "scopes": null}});
         self
     }
 
-    pub fn build(self) -> Value {
+    pub(crate) fn build(self) -> Value {
         self.0
     }
 }
 
-pub fn slot(start: &str, end: &str) -> Value {
+pub(crate) fn slot(start: &str, end: &str) -> Value {
     json!({"start_time": start, "end_time": end})
 }
 
 /// `[{"start_time", "end_time"}]` as the API answers it.
-pub fn intervals(pairs: &[(&str, &str)]) -> Value {
+pub(crate) fn intervals(pairs: &[(&str, &str)]) -> Value {
     Value::Array(pairs.iter().map(|(s, e)| slot(s, e)).collect())
 }
 
-pub fn project_root() -> PathBuf {
+pub(crate) fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn read_event(path: &Path) -> Value {
+pub(crate) fn read_event(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

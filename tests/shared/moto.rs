@@ -1,14 +1,13 @@
 //! Tables on the local DynamoDB-compatible server (moto) that `scripts/with-moto.sh` starts and
 //! names in `AWS_ENDPOINT_URL`. Each test gets a fresh table, so tests never see each other.
+//! Shared by the `api` and `store` test programs, which include it with `#[path]`.
 
 use availability_api::store::DynamoDbStore;
 use availability_api::store::dynamodb::{PARTITION_KEY, SORT_KEY, sdk_config_loader};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    ScalarAttributeType,
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
 };
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -22,23 +21,19 @@ fn require_local_endpoint() {
     );
 }
 
-pub async fn client() -> Client {
+pub(crate) async fn client() -> Client {
     require_local_endpoint();
     Client::new(&sdk_config_loader().load().await)
 }
 
 /// A store with its own client, built the way `main` builds it.
-pub async fn store_on(table: &str) -> DynamoDbStore {
+pub(crate) async fn store_on(table: &str) -> DynamoDbStore {
     require_local_endpoint();
     DynamoDbStore::from_env(table).await
 }
 
-pub async fn fresh_store() -> DynamoDbStore {
-    store_on(&fresh_table().await).await
-}
-
 /// A new table keyed like the one in template.yaml.
-pub async fn fresh_table() -> String {
+pub(crate) async fn fresh_table() -> String {
     static TABLES: AtomicU32 = AtomicU32::new(0);
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -75,22 +70,4 @@ pub async fn fresh_table() -> String {
         .await
         .expect("the local server creates the table");
     name
-}
-
-/// Every item stored for one user, as the table holds them.
-pub async fn items_of(table: &str, user_id: &str) -> Vec<HashMap<String, AttributeValue>> {
-    client()
-        .await
-        .query()
-        .table_name(table)
-        .key_condition_expression("#pk = :pk")
-        .expression_attribute_names("#pk", PARTITION_KEY)
-        .expression_attribute_values(":pk", AttributeValue::S(user_id.to_owned()))
-        .consistent_read(true)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .expect("the local server answers the query")
 }

@@ -1,12 +1,10 @@
 //! The handler through the doors users use: raw event JSON (`api::handle_event`) and
 //! `lambda_http::request::from_str` into `App::handle`.
 
-mod common;
-
+use crate::helpers::{dev_app, http_api, intervals, invoke, jwt_app, slot};
 use availability_api::api::App;
 use availability_api::config::Config;
 use availability_api::store::MemoryStore;
-use common::{dev_app, http_api, intervals, invoke, jwt_app, slot};
 use lambda_http::Body;
 use serde_json::{Value, json};
 
@@ -408,7 +406,7 @@ async fn dev_mode_identity_comes_from_authorizer_then_header_then_default() {
         })
         .expect("valid config"),
     );
-    let who = |event: common::HttpApiEvent| {
+    let who = |event: crate::helpers::HttpApiEvent| {
         let app = &app;
         async move { invoke(app, event.build()).await.body["user_id"].clone() }
     };
@@ -433,7 +431,9 @@ async fn lambda_authorizer_contexts_name_the_caller() {
     v2["requestContext"]["authorizer"] = json!({"lambda": {"user_id": "erin"}});
     assert_eq!(invoke(&app, v2).await.body["user_id"], "erin");
 
-    let mut rest = common::read_event(&common::project_root().join("events/rest-api-stage.json"));
+    let mut rest = crate::helpers::read_event(
+        &crate::helpers::project_root().join("events/rest-api-stage.json"),
+    );
     rest["requestContext"]["authorizer"] =
         json!({"principalId": "frank", "integrationLatency": 12});
     assert_eq!(invoke(&app, rest).await.body["user_id"], "frank");

@@ -1,9 +1,7 @@
 //! What each kind of bad input gets. Every case here is a row of the table in
 //! docs/hostile-input.md (checked below), so the documentation cannot drift from behaviour.
 
-mod common;
-
-use common::{dev_app, http_api, invoke, jwt_app, slot};
+use crate::helpers::{dev_app, http_api, invoke, jwt_app, slot};
 use serde_json::{Value, json};
 
 struct Case {
@@ -95,7 +93,7 @@ fn documented_row<'a>(doc: &'a str, input: &str) -> &'a str {
 
 #[tokio::test]
 async fn every_bad_input_gets_its_documented_answer_and_the_function_keeps_serving() {
-    let doc = std::fs::read_to_string(common::project_root().join("docs/hostile-input.md"))
+    let doc = std::fs::read_to_string(crate::helpers::project_root().join("docs/hostile-input.md"))
         .expect("docs/hostile-input.md");
     let (dev, jwt) = (dev_app(), jwt_app());
     for case in cases() {

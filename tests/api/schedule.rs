@@ -1,13 +1,11 @@
 //! Weekly schedules through the handler: `/availability/schedule`, their expansion in every
 //! read, removed ranges and slots on top, default windows on a fixed clock, `tz` output.
 
-mod common;
-
+use crate::helpers::{Reply, http_api, intervals, invoke, slot};
 use availability_api::api::{App, Clock};
 use availability_api::config::Config;
-use availability_api::domain::time::parse_timestamp;
+use availability_api::domain::timestamp::parse_timestamp;
 use availability_api::store::MemoryStore;
-use common::{Reply, http_api, intervals, invoke, slot};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 

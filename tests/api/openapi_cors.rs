@@ -1,13 +1,11 @@
 //! The OpenAPI description against the router, and the browser-facing behaviour: CORS
 //! preflights, CORS response headers, and HEAD wherever there is a GET.
 
-mod common;
-
+use crate::helpers::{dev_app, http_api, invoke};
 use availability_api::api::App;
-use availability_api::api::routes::ROUTE_TABLE;
+use availability_api::api::ROUTE_TABLE;
 use availability_api::config::Config;
 use availability_api::store::MemoryStore;
-use common::{dev_app, http_api, invoke};
 use serde_json::Value;
 use std::collections::BTreeSet;
 
