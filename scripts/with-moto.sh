@@ -6,6 +6,7 @@
 #   scripts/with-moto.sh cargo nextest run --features dynamodb --test store_contract
 set -euo pipefail
 
+# shellcheck source=scripts/lib/tools.sh
 source "$(dirname "$0")/lib/tools.sh"
 moto_python=$(python_for_tool moto moto.moto_server.werkzeug_app)
 

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the scripts: finds the tools they need, or installs them without touching the
 # system's Python (PEP 668 distributions refuse `pip install` outside a virtual environment).
 #
