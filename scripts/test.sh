@@ -57,7 +57,8 @@ echo "== fuzzing the handler for 60 s (scripts/fuzz.sh)"
 scripts/fuzz.sh 60
 echo "== tests (unit, property, handler, events/, end-to-end through cargo lambda watch)"
 cargo nextest run --locked --no-fail-fast
-# Only the tests the feature changes: unit tests, the store suite, the two-instance handler tests.
+# Only the tests the feature adds: the store's unit tests, the contract suite on DynamoDB, the
+# two-instance handler tests (every test with `dynamodb` in its path).
 echo "== DynamoDB store tests (--features dynamodb, against moto on 127.0.0.1)"
 scripts/with-moto.sh cargo nextest run --locked --no-fail-fast --features dynamodb \
-  --lib --test store_contract --test dynamodb_handlers
+  --lib --test api --test store -E 'test(/dynamodb/)'

@@ -3,7 +3,7 @@
 # a free port. The AWS SDK is pointed at it (AWS_ENDPOINT_URL, dummy credentials, a region);
 # the server stops when the command ends. Installs moto[server] into target/tools when no python3
 # here has it (see scripts/lib/tools.sh).
-#   scripts/with-moto.sh cargo nextest run --features dynamodb --test store_contract
+#   scripts/with-moto.sh cargo nextest run --features dynamodb --test store
 set -euo pipefail
 
 # shellcheck source=scripts/lib/tools.sh
