@@ -1,0 +1,3 @@
+//! The HTTP API's surface.
+
+mod route_parity;
