@@ -223,6 +223,7 @@ impl Deployed {
             *statuses.entry(exchange.status).or_default() += 1;
         }
         let largest = invoked.iter().map(|r| r.response_bytes).max().unwrap_or(0);
+        let largest_request = invoked.iter().map(|r| r.request_bytes).max().unwrap_or(0);
         let peak = invoked
             .iter()
             .filter_map(|r| r.peak_memory_bytes)
@@ -231,13 +232,14 @@ impl Deployed {
         let slowest = invoked.iter().map(|r| r.duration).max().unwrap_or_default();
         format!(
             "deployed {} [{} store]: {} requests, {} invoked the function, statuses {:?}; \
-             largest response {} B (limit {PAYLOAD_LIMIT}); peak memory {:.1} MiB of {} MB ({}); \
+             largest event {} B, largest response {} B (limit {PAYLOAD_LIMIT} each); peak memory {:.1} MiB of {} MB ({}); \
              slowest invocation {} ms (timeout {} s); {} function start(s); wall {:.2} s",
             self.label,
             self.store.label(),
             exchanges.len(),
             invoked.len(),
             statuses,
+            largest_request,
             largest,
             peak as f64 / (1024.0 * 1024.0),
             self.template.memory_mb,

@@ -32,9 +32,12 @@ fn call(endpoint: &str, action: &str, body: &Value) -> Result<Value, String> {
         .set("authorization", &authorization)
         .send_string(&body.to_string());
     match response {
-        Ok(response) => response
-            .into_json::<Value>()
-            .map_err(|e| format!("{action}: {e}")),
+        Ok(response) => {
+            let text = response
+                .into_string()
+                .map_err(|e| format!("{action}: {e}"))?;
+            serde_json::from_str(&text).map_err(|e| format!("{action}: {e}"))
+        }
         Err(ureq::Error::Status(status, response)) => Err(format!(
             "{action}: {status} {}",
             response.into_string().unwrap_or_default()

@@ -72,10 +72,9 @@ fn one_request_per_route(deployed: &mut Deployed) {
     }
     assert!(tried >= 13, "every route and method was tried ({tried})");
 
+    let routes = deployed.template.routes.clone();
     let routed = |method: &str, path: &str| {
-        deployed
-            .template
-            .routes
+        routes
             .iter()
             .any(|r| r.path == *path && (r.method == method || r.method == "ANY"))
     };
