@@ -26,7 +26,11 @@ const OPERATIONS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "
 fn router_operations() -> BTreeSet<(String, String)> {
     ROUTE_TABLE
         .iter()
-        .flat_map(|(path, methods)| methods.iter().map(move |m| (path.to_string(), m.to_string())))
+        .flat_map(|(path, methods)| {
+            methods
+                .iter()
+                .map(move |m| (path.to_string(), m.to_string()))
+        })
         .collect()
 }
 
@@ -93,7 +97,10 @@ fn every_route_of_the_template_is_served_by_the_router() {
     let template = Template::load();
     for route in &template.routes {
         let Some((_, methods)) = ROUTE_TABLE.iter().find(|(path, _)| *path == route.path) else {
-            panic!("template.yaml routes {} but the router has no such path", route.name());
+            panic!(
+                "template.yaml routes {} but the router has no such path",
+                route.name()
+            );
         };
         assert!(
             route.method == "ANY" || methods.iter().any(|m| m.as_str() == route.method),

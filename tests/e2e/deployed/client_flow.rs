@@ -6,7 +6,13 @@ use super::fixture::Deployed;
 use super::gateway::HttpRequest;
 use serde_json::{Value, json};
 
-fn send(deployed: &mut Deployed, user: &str, method: &str, target: &str, body: Option<Value>) -> (u16, Value) {
+fn send(
+    deployed: &mut Deployed,
+    user: &str,
+    method: &str,
+    target: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let request = HttpRequest::new(method, target).signed_in(user);
     let request = match body {
         Some(body) => request.json(&body),
@@ -28,11 +34,23 @@ fn the_seed_client_flow(deployed: &mut Deployed) {
     ]});
     let ok = json!({"message": "Availability set successfully"});
     assert_eq!(
-        send(deployed, "user123", "POST", "/availability", Some(set_user123)),
+        send(
+            deployed,
+            "user123",
+            "POST",
+            "/availability",
+            Some(set_user123)
+        ),
         (200, ok.clone())
     );
     assert_eq!(
-        send(deployed, "user456", "POST", "/availability", Some(set_user456)),
+        send(
+            deployed,
+            "user456",
+            "POST",
+            "/availability",
+            Some(set_user456)
+        ),
         (200, ok)
     );
 
@@ -66,8 +84,17 @@ fn the_seed_client_flow(deployed: &mut Deployed) {
     let gone =
         json!({"start_time": "2024-09-28T14:00:00+00:00", "end_time": "2024-09-28T16:00:00+00:00"});
     assert_eq!(
-        send(deployed, "user123", "DELETE", "/availability", Some(gone.clone())),
-        (200, json!({"message": "Availability slot deleted successfully"}))
+        send(
+            deployed,
+            "user123",
+            "DELETE",
+            "/availability",
+            Some(gone.clone())
+        ),
+        (
+            200,
+            json!({"message": "Availability slot deleted successfully"})
+        )
     );
     let (_, after) = send(deployed, "user123", "GET", "/availability", None);
     let after = after["availability"].as_array().expect("a list").clone();
@@ -99,7 +126,13 @@ fn a_schedule_across_a_dst_change(deployed: &mut Deployed) {
             {"days": ["sun"], "start": "00:00", "end": "12:00"}
         ]
     });
-    let (status, stored) = send(deployed, "user123", "PUT", "/availability/schedule", Some(schedule));
+    let (status, stored) = send(
+        deployed,
+        "user123",
+        "PUT",
+        "/availability/schedule",
+        Some(schedule),
+    );
     assert_eq!(status, 200, "{stored}");
     assert_eq!(stored["valid_until"], Value::Null);
     assert_eq!(
@@ -107,7 +140,13 @@ fn a_schedule_across_a_dst_change(deployed: &mut Deployed) {
         (200, stored)
     );
     let window = "from=2026-10-30T00:00:00Z&to=2026-11-03T00:00:00Z";
-    let (status, utc) = send(deployed, "user123", "GET", &format!("/availability?{window}"), None);
+    let (status, utc) = send(
+        deployed,
+        "user123",
+        "GET",
+        &format!("/availability?{window}"),
+        None,
+    );
     assert_eq!(status, 200, "{utc}");
     assert_eq!(
         utc["availability"],

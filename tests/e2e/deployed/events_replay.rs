@@ -35,13 +35,23 @@ pub fn request_of_event(event: &Value) -> HttpRequest {
         let mut path = event["rawPath"].as_str().unwrap_or("/").to_owned();
         if let Some(stage) = context["stage"].as_str().filter(|s| *s != "$default") {
             if let Some(rest) = path.strip_prefix(&format!("/{stage}")) {
-                path = if rest.is_empty() { "/".into() } else { rest.into() };
+                path = if rest.is_empty() {
+                    "/".into()
+                } else {
+                    rest.into()
+                };
             }
         }
         (
-            context["http"]["method"].as_str().unwrap_or("GET").to_owned(),
+            context["http"]["method"]
+                .as_str()
+                .unwrap_or("GET")
+                .to_owned(),
             path,
-            event["rawQueryString"].as_str().unwrap_or_default().to_owned(),
+            event["rawQueryString"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
         )
     } else {
         let multi = event["multiValueQueryStringParameters"].as_object();
@@ -50,12 +60,20 @@ pub fn request_of_event(event: &Value) -> HttpRequest {
         if let Some(multi) = multi {
             for (name, values) in multi {
                 for value in values.as_array().into_iter().flatten() {
-                    pairs.push(format!("{}={}", encode(name), encode(value.as_str().unwrap_or_default())));
+                    pairs.push(format!(
+                        "{}={}",
+                        encode(name),
+                        encode(value.as_str().unwrap_or_default())
+                    ));
                 }
             }
         } else if let Some(single) = single {
             for (name, value) in single {
-                pairs.push(format!("{}={}", encode(name), encode(value.as_str().unwrap_or_default())));
+                pairs.push(format!(
+                    "{}={}",
+                    encode(name),
+                    encode(value.as_str().unwrap_or_default())
+                ));
             }
         }
         (
@@ -83,7 +101,9 @@ pub fn request_of_event(event: &Value) -> HttpRequest {
     }
     let body = event["body"].as_str().unwrap_or_default();
     let body = if event["isBase64Encoded"] == true {
-        STANDARD.decode(body).expect("a sample's base64 body decodes")
+        STANDARD
+            .decode(body)
+            .expect("a sample's base64 body decodes")
     } else {
         body.as_bytes().to_vec()
     };
@@ -246,7 +266,11 @@ fn every_sample_event(deployed: &mut Deployed) {
             ])}),
         ),
         ("alb", 200, ok("Server Running")),
-        ("delete-availability", 200, ok("Availability slot deleted successfully")),
+        (
+            "delete-availability",
+            200,
+            ok("Availability slot deleted successfully"),
+        ),
         (
             "delete-availability-query",
             200,
@@ -255,7 +279,11 @@ fn every_sample_event(deployed: &mut Deployed) {
         ("get-availability-window", 200, window_after_delete),
         ("delete-availability", 404, not_found),
         ("set-schedule", 200, new_york_schedule_of_user789()),
-        ("get-availability-tz", 200, user789_across_the_spring_change()),
+        (
+            "get-availability-tz",
+            200,
+            user789_across_the_spring_change(),
+        ),
     ];
 
     let on_disk: BTreeSet<String> = std::fs::read_dir(project_root().join("events"))
@@ -264,7 +292,10 @@ fn every_sample_event(deployed: &mut Deployed) {
         .filter_map(|name| name.strip_suffix(".json").map(str::to_owned))
         .collect();
     let replayed: BTreeSet<String> = steps.iter().map(|(name, ..)| name.to_string()).collect();
-    assert_eq!(on_disk, replayed, "every file in events/ is replayed, and only those");
+    assert_eq!(
+        on_disk, replayed,
+        "every file in events/ is replayed, and only those"
+    );
 
     for (name, status, body) in steps {
         let request = request_of_event(&read_event(name));
@@ -272,7 +303,9 @@ fn every_sample_event(deployed: &mut Deployed) {
         let answer = response.json();
         assert_eq!(response.status, status, "{name}: {answer}");
         assert!(
-            response.header("content-type").is_some_and(|t| t.contains("json")),
+            response
+                .header("content-type")
+                .is_some_and(|t| t.contains("json")),
             "{name}: JSON content type"
         );
         if status == 404 {

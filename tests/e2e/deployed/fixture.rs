@@ -141,7 +141,11 @@ impl Deployed {
             let why = format!(
                 "the deployed function did not start ({}): {:?}\n{log}",
                 ping.status,
-                deployed.gateway.exchanges.last().and_then(|e| e.record.clone()),
+                deployed
+                    .gateway
+                    .exchanges
+                    .last()
+                    .and_then(|e| e.record.clone()),
             );
             if why.contains("no DynamoDB store") {
                 let why = format!(
@@ -275,10 +279,14 @@ impl Drop for Deployed {
 /// What Lambda puts in the function's environment, plus the template's variables with their
 /// references resolved: a parameter's default, the test's table for the table resource. The
 /// in-memory variant leaves out the table's variable (the binary picks its store by it).
-fn lambda_environment(template: &Template, table: Option<&(String, String)>) -> Vec<(String, String)> {
+fn lambda_environment(
+    template: &Template,
+    table: Option<&(String, String)>,
+) -> Vec<(String, String)> {
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
     let name = &template.function_logical_id;
-    let from_env = |key: &str, fallback: &str| std::env::var(key).unwrap_or_else(|_| fallback.into());
+    let from_env =
+        |key: &str, fallback: &str| std::env::var(key).unwrap_or_else(|_| fallback.into());
     let mut env: Vec<(String, String)> = vec![
         ("AWS_LAMBDA_FUNCTION_NAME".into(), name.clone()),
         (
@@ -286,7 +294,10 @@ fn lambda_environment(template: &Template, table: Option<&(String, String)>) -> 
             template.memory_mb.to_string(),
         ),
         ("AWS_LAMBDA_FUNCTION_VERSION".into(), "$LATEST".into()),
-        ("AWS_LAMBDA_LOG_GROUP_NAME".into(), format!("/aws/lambda/{name}")),
+        (
+            "AWS_LAMBDA_LOG_GROUP_NAME".into(),
+            format!("/aws/lambda/{name}"),
+        ),
         (
             "AWS_LAMBDA_LOG_STREAM_NAME".into(),
             "2024/09/27/[$LATEST]0123456789abcdef0123456789abcdef".into(),
@@ -295,18 +306,27 @@ fn lambda_environment(template: &Template, table: Option<&(String, String)>) -> 
         ("AWS_REGION".into(), region.clone()),
         ("AWS_DEFAULT_REGION".into(), region),
         // Lambda gives the execution role's credentials; the local server takes any.
-        ("AWS_ACCESS_KEY_ID".into(), from_env("AWS_ACCESS_KEY_ID", "testing")),
+        (
+            "AWS_ACCESS_KEY_ID".into(),
+            from_env("AWS_ACCESS_KEY_ID", "testing"),
+        ),
         (
             "AWS_SECRET_ACCESS_KEY".into(),
             from_env("AWS_SECRET_ACCESS_KEY", "testing"),
         ),
-        ("AWS_SESSION_TOKEN".into(), from_env("AWS_SESSION_TOKEN", "testing")),
+        (
+            "AWS_SESSION_TOKEN".into(),
+            from_env("AWS_SESSION_TOKEN", "testing"),
+        ),
         ("LAMBDA_TASK_ROOT".into(), "/var/task".into()),
         ("LAMBDA_RUNTIME_DIR".into(), "/var/runtime".into()),
         ("_HANDLER".into(), "bootstrap".into()),
         ("TZ".into(), ":UTC".into()),
         ("LANG".into(), "en_US.UTF-8".into()),
-        ("PATH".into(), "/usr/local/bin:/usr/bin/:/bin:/opt/bin".into()),
+        (
+            "PATH".into(),
+            "/usr/local/bin:/usr/bin/:/bin:/opt/bin".into(),
+        ),
     ];
     if let Some(format) = &template.log_format {
         env.push(("AWS_LAMBDA_LOG_FORMAT".into(), format.clone()));

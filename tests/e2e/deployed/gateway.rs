@@ -156,7 +156,10 @@ fn match_route<'a>(
         while index < pattern.len() {
             let part = pattern[index];
             if let Some(name) = part.strip_prefix('{').and_then(|p| p.strip_suffix("+}")) {
-                let rest = segments.get(index..).map(|s| s.join("/")).unwrap_or_default();
+                let rest = segments
+                    .get(index..)
+                    .map(|s| s.join("/"))
+                    .unwrap_or_default();
                 matched = !rest.is_empty();
                 parameters.insert(name.into(), json!(decode(&rest)));
                 index = segments.len();
@@ -285,8 +288,7 @@ impl Gateway {
         if request.body.len() > API_PAYLOAD_LIMIT {
             return (gateway_answer(413, "Request Entity Too Large"), None);
         }
-        let Some((route, path_parameters)) =
-            match_route(&self.routes, &request.method, raw_path)
+        let Some((route, path_parameters)) = match_route(&self.routes, &request.method, raw_path)
         else {
             return (gateway_answer(404, "Not Found"), None);
         };
@@ -299,7 +301,14 @@ impl Gateway {
         } else {
             None
         };
-        let event = self.event(request, &route, raw_path, raw_query, path_parameters, claims);
+        let event = self.event(
+            request,
+            &route,
+            raw_path,
+            raw_query,
+            path_parameters,
+            claims,
+        );
         let payload = serde_json::to_vec(&event).expect("an event serializes");
         let outcome = self.function.invoke(&payload);
         let record = outcome.record;
@@ -307,11 +316,8 @@ impl Gateway {
             (Some(Failure::Timeout), _) if self.function.spec().timeout >= INTEGRATION_TIMEOUT => {
                 gateway_answer(503, "Service Unavailable")
             }
-            (None, Some(payload)) => {
-                response_from_payload(&payload, request.method == "HEAD").unwrap_or_else(|| {
-                    gateway_answer(500, "Internal Server Error")
-                })
-            }
+            (None, Some(payload)) => response_from_payload(&payload, request.method == "HEAD")
+                .unwrap_or_else(|| gateway_answer(500, "Internal Server Error")),
             _ => gateway_answer(500, "Internal Server Error"),
         };
         (response, Some(record))
@@ -468,7 +474,10 @@ fn response_from_payload(payload: &[u8], head: bool) -> Option<HttpResponse> {
         headers.push(("set-cookie".into(), cookie.as_str()?.to_owned()));
     }
     headers.push(("apigw-requestid".into(), "Hx000000000000=".into()));
-    let text = value.get("body").and_then(Value::as_str).unwrap_or_default();
+    let text = value
+        .get("body")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let body = if value.get("isBase64Encoded").and_then(Value::as_bool) == Some(true) {
         STANDARD.decode(text).ok()?
     } else {

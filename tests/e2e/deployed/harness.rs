@@ -26,19 +26,27 @@ done
 THEN
 "#;
 
-fn fake_gateway(name: &str, before_next: &str, then: &str, memory_mb: u64, memory_by_rss: bool) -> Gateway {
+fn fake_gateway(
+    name: &str,
+    before_next: &str,
+    then: &str,
+    memory_mb: u64,
+    memory_by_rss: bool,
+) -> Gateway {
     let script = FAKE_RUNTIME
         .replace("BEFORE_NEXT", before_next)
         .replace("THEN", then);
     let out_dir = project_root().join("target").join("deployed");
     std::fs::create_dir_all(&out_dir).expect("target/deployed");
+    let log_path = out_dir.join(format!("harness-{name}.log"));
+    let _ = std::fs::remove_file(&log_path);
     let function = Function::new(FunctionSpec {
         command: vec!["/bin/bash".into(), "-c".into(), script],
         env: vec![("PATH".into(), "/usr/local/bin:/usr/bin/:/bin".into())],
         memory_bytes: memory_mb * 1024 * 1024,
         timeout: Duration::from_secs(1),
         function_arn: "arn:aws:lambda:us-east-1:123456789012:function:fake".into(),
-        log_path: out_dir.join(format!("harness-{name}.log")),
+        log_path,
         memory_by_rss,
     });
     Gateway {
@@ -55,7 +63,10 @@ fn fake_gateway(name: &str, before_next: &str, then: &str, memory_mb: u64, memor
 /// Sends one request to a fake function; returns the failure Lambda recorded.
 fn failure_of(gateway: &mut Gateway) -> Option<Failure> {
     let response = gateway.send(&HttpRequest::new("GET", "/anything"));
-    assert_eq!(response.status, 500, "a failed invocation is API Gateway's 500");
+    assert_eq!(
+        response.status, 500,
+        "a failed invocation is API Gateway's 500"
+    );
     assert_eq!(response.json(), json!({"message": "Internal Server Error"}));
     gateway.exchanges.last()?.record.as_ref()?.failure.clone()
 }
@@ -71,10 +82,24 @@ exec sleep 600
 #[test]
 fn a_response_over_the_payload_limit_fails_the_invocation() {
     let mut gateway = fake_gateway("too-large", "", RESPOND_TOO_LARGE, 256, false);
-    assert_eq!(failure_of(&mut gateway), Some(Failure::ResponseTooLarge(7_000_000)));
-    let log = std::fs::read_to_string(project_root().join("target/deployed/harness-too-large.log"))
-        .unwrap_or_default();
-    assert!(log.contains("413"), "the runtime was told 413: {log}");
+    assert_eq!(
+        failure_of(&mut gateway),
+        Some(Failure::ResponseTooLarge(7_000_000))
+    );
+    // The script logs the Runtime API's answer just after the harness has recorded it.
+    let log_path = project_root().join("target/deployed/harness-too-large.log");
+    let mut log = String::new();
+    for _ in 0..100 {
+        log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if log.contains("413") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        log.contains("HTTP/1.1 413"),
+        "the runtime was told 413: {log}"
+    );
 }
 
 #[test]
@@ -100,15 +125,25 @@ fn past_its_timeout_the_process_is_killed_and_replaced() {
     assert_eq!(failure_of(&mut gateway), Some(Failure::Timeout));
     let record = gateway.exchanges[0].record.clone().expect("invoked");
     assert!(record.duration >= Duration::from_secs(1));
-    assert!(record.duration < Duration::from_secs(3), "{:?}", record.duration);
+    assert!(
+        record.duration < Duration::from_secs(3),
+        "{:?}",
+        record.duration
+    );
     assert_eq!(failure_of(&mut gateway), Some(Failure::Timeout));
-    assert_eq!(gateway.function.starts, 2, "a new environment for the next invocation");
+    assert_eq!(
+        gateway.function.starts, 2,
+        "a new environment for the next invocation"
+    );
 }
 
 #[test]
 fn a_crash_during_an_invocation_fails_it() {
     let mut gateway = fake_gateway("crash", "", "exit 3", 256, false);
-    assert!(matches!(failure_of(&mut gateway), Some(Failure::Crashed(_))));
+    assert!(matches!(
+        failure_of(&mut gateway),
+        Some(Failure::Crashed(_))
+    ));
 }
 
 #[test]
@@ -133,7 +168,11 @@ sleep 600
 #[test]
 fn memory_over_the_limit_fails_the_invocation_by_cgroup_or_peak_rss() {
     let mut gateway = fake_gateway("memory", "", HOG_MEMORY, 32, false);
-    let by = if gateway.function.memory_by_cgroup { "cgroup" } else { "peak RSS" };
+    let by = if gateway.function.memory_by_cgroup {
+        "cgroup"
+    } else {
+        "peak RSS"
+    };
     let failure = failure_of(&mut gateway);
     assert!(
         matches!(failure, Some(Failure::OutOfMemory { .. })),
@@ -162,7 +201,10 @@ fn a_request_over_the_payload_limit_never_reaches_the_function() {
     let Some(mut deployed) = deployed("payload-limit") else {
         return;
     };
-    let body = format!("{{\"availability\": [], \"x\": \"{}\"}}", "a".repeat(PAYLOAD_LIMIT));
+    let body = format!(
+        "{{\"availability\": [], \"x\": \"{}\"}}",
+        "a".repeat(PAYLOAD_LIMIT)
+    );
     let response = deployed.send_unchecked(
         HttpRequest::new("POST", "/availability")
             .signed_in("user123")
@@ -171,7 +213,11 @@ fn a_request_over_the_payload_limit_never_reaches_the_function() {
     );
     assert_eq!(response.status, 500);
     assert_eq!(response.json(), json!({"message": "Internal Server Error"}));
-    let record = deployed.gateway.exchanges.last().and_then(|e| e.record.clone());
+    let record = deployed
+        .gateway
+        .exchanges
+        .last()
+        .and_then(|e| e.record.clone());
     assert!(
         matches!(record.and_then(|r| r.failure), Some(Failure::RequestTooLarge(n)) if n > PAYLOAD_LIMIT)
     );
@@ -185,7 +231,12 @@ fn only_the_templates_routes_reach_the_function() {
     let Some(mut deployed) = deployed("routing") else {
         return;
     };
-    for target in ["/admin", "/availability/other", "/overlap/a/b", "/availabilityx"] {
+    for target in [
+        "/admin",
+        "/availability/other",
+        "/overlap/a/b",
+        "/availabilityx",
+    ] {
         let response = deployed.send(HttpRequest::new("GET", target).signed_in("user123"));
         assert_eq!(response.status, 404, "{target}");
         assert_eq!(response.json(), json!({"message": "Not Found"}), "{target}");
@@ -206,16 +257,24 @@ fn guarded_routes_need_a_bearer_token_and_hand_its_claims_to_the_function() {
     for request in [
         HttpRequest::new("GET", "/availability"),
         HttpRequest::new("GET", "/availability").header("authorization", "Bearer not-a-jwt"),
-        HttpRequest::new("GET", "/availability").header("authorization", &format!("Bearer {expired}")),
+        HttpRequest::new("GET", "/availability")
+            .header("authorization", &format!("Bearer {expired}")),
         HttpRequest::new("GET", "/availability").header("x-user-id", "alice"),
     ] {
         let response = deployed.send(request);
-        assert_eq!((response.status, response.json()), (401, unauthorized.clone()));
+        assert_eq!(
+            (response.status, response.json()),
+            (401, unauthorized.clone())
+        );
         assert!(!deployed.gateway.exchanges.last().is_some_and(|e| e.invoked));
     }
     let response = deployed.send(HttpRequest::new("GET", "/"));
     assert_eq!(response.status, 200, "GET / is open");
     let response = deployed.send(HttpRequest::new("GET", "/availability").signed_in("alice"));
     assert_eq!(response.status, 200);
-    assert_eq!(response.json()["user_id"], "alice", "the token's sub is the caller");
+    assert_eq!(
+        response.json()["user_id"],
+        "alice",
+        "the token's sub is the caller"
+    );
 }

@@ -61,14 +61,22 @@ fn cases() -> Vec<Case> {
     vec![
         case("invalid JSON body", post_body(b"{\"availability\": ["), 400),
         case("JSON array as body", post_body(b"[1, 2, 3]"), 400),
-        case("JSON number as body", post_body(b"12345678901234567890123456789"), 400),
+        case(
+            "JSON number as body",
+            post_body(b"12345678901234567890123456789"),
+            400,
+        ),
         case("JSON null as body", post_body(b"null"), 400),
         case(
             "nesting deeper than 128 levels",
             post_body(format!("{}{}", "[".repeat(200), "]".repeat(200)).as_bytes()),
             400,
         ),
-        case("huge number in a field", post_body(b"{\"availability\": 1e999999}"), 400),
+        case(
+            "huge number in a field",
+            post_body(b"{\"availability\": 1e999999}"),
+            400,
+        ),
         case("empty body on POST", post_body(b""), 400),
         case("missing `availability`", post_body(b"{}"), 400),
         case(
@@ -78,37 +86,51 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "unknown field in a slot",
-            post_json(json!({"availability": [{"start_time": "2024-09-30T09:00:00Z", "end_time": "2024-09-30T10:00:00Z", "color": "red"}]})),
+            post_json(
+                json!({"availability": [{"start_time": "2024-09-30T09:00:00Z", "end_time": "2024-09-30T10:00:00Z", "color": "red"}]}),
+            ),
             400,
         ),
         case(
             "wrong type of a field",
-            post_json(json!({"availability": [{"start_time": 1727686800, "end_time": "2024-09-30T10:00:00Z"}]})),
+            post_json(
+                json!({"availability": [{"start_time": 1727686800, "end_time": "2024-09-30T10:00:00Z"}]}),
+            ),
             400,
         ),
         case(
             "unknown `period`",
-            post_json(json!({"availability": [{"start_time": "2024-09-30T09:00:00Z", "end_time": "2024-09-30T10:00:00Z", "period": "hourly"}]})),
+            post_json(
+                json!({"availability": [{"start_time": "2024-09-30T09:00:00Z", "end_time": "2024-09-30T10:00:00Z", "period": "hourly"}]}),
+            ),
             400,
         ),
         case(
             "timestamp without offset",
-            post_json(json!({"availability": [slot("2024-09-30T09:00:00", "2024-09-30T10:00:00Z")]})),
+            post_json(
+                json!({"availability": [slot("2024-09-30T09:00:00", "2024-09-30T10:00:00Z")]}),
+            ),
             400,
         ),
         case(
             "timestamp past year 9999",
-            post_json(json!({"availability": [slot("+275760-09-13T00:00:00Z", "2024-09-30T10:00:00Z")]})),
+            post_json(
+                json!({"availability": [slot("+275760-09-13T00:00:00Z", "2024-09-30T10:00:00Z")]}),
+            ),
             400,
         ),
         case(
             "sub-millisecond timestamp",
-            post_json(json!({"availability": [slot("2024-09-30T09:00:00.0001Z", "2024-09-30T10:00:00Z")]})),
+            post_json(
+                json!({"availability": [slot("2024-09-30T09:00:00.0001Z", "2024-09-30T10:00:00Z")]}),
+            ),
             400,
         ),
         case(
             "end before start",
-            post_json(json!({"availability": [slot("2024-09-30T10:00:00Z", "2024-09-30T09:00:00Z")]})),
+            post_json(
+                json!({"availability": [slot("2024-09-30T10:00:00Z", "2024-09-30T09:00:00Z")]}),
+            ),
             400,
         ),
         case(
@@ -127,7 +149,13 @@ fn cases() -> Vec<Case> {
         ),
         case(
             "body over 1 MiB",
-            post_body(format!("{{\"availability\": [], \"x\": \"{}\"}}", "a".repeat(1 << 20)).as_bytes()),
+            post_body(
+                format!(
+                    "{{\"availability\": [], \"x\": \"{}\"}}",
+                    "a".repeat(1 << 20)
+                )
+                .as_bytes(),
+            ),
             413,
         ),
         case(
@@ -136,7 +164,11 @@ fn cases() -> Vec<Case> {
             413,
         ),
         // Through API Gateway a body that is not text arrives base64-encoded.
-        case("base64 body that is not UTF-8", post_body(&[0xff, 0xfe, 0xfd, 0xfc]), 400),
+        case(
+            "base64 body that is not UTF-8",
+            post_body(&[0xff, 0xfe, 0xfd, 0xfc]),
+            400,
+        ),
         case(
             "non-ASCII `If-Match` header",
             as_user("POST", "/availability")
@@ -158,7 +190,11 @@ fn cases() -> Vec<Case> {
             400,
         ),
         by_gateway("unknown path", as_user("GET", "/admin"), 404),
-        case("known path, wrong method", as_user("PUT", "/availability"), 405),
+        case(
+            "known path, wrong method",
+            as_user("PUT", "/availability"),
+            405,
+        ),
         case(
             "stale `If-Match`",
             as_user("POST", "/availability")
@@ -214,8 +250,15 @@ fn every_hostile_input(deployed: &mut Deployed) {
     }
     let alive = deployed.send(as_user("GET", "/availability"));
     assert_eq!(alive.status, 200);
-    assert_eq!(alive.json()["availability"], json!([]), "no bad request stored anything");
-    assert_eq!(deployed.gateway.function.starts, 1, "one execution environment served them all");
+    assert_eq!(
+        alive.json()["availability"],
+        json!([]),
+        "no bad request stored anything"
+    );
+    assert_eq!(
+        deployed.gateway.function.starts, 1,
+        "one execution environment served them all"
+    );
 }
 
 on_both_stores!(every_hostile_input);

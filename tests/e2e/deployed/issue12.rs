@@ -2,12 +2,13 @@
 //! each written as the behaviour the issue asks for and ignored until its fix lands. Every one
 //! also goes through the per-request checks (no 5xx, at most 6 MB, within memory and timeout).
 //! Not here: item 4 (many participants with many intervals: its setup is the worst-case
-//! benchmark's job) and item 9 (needs a fault that drops a committed write's answer).
+//! benchmark's job), item 6 (a first attempt, 500 removed ranges over the densest schedule,
+//! stayed under 15 ms: the slow case needs the cost analysis) and item 9 (needs a fault that
+//! drops a committed write's answer).
 
 use super::fixture::Deployed;
 use super::gateway::HttpRequest;
 use serde_json::{Value, json};
-use std::time::Duration;
 
 fn as_user(user: &str, method: &str, target: &str) -> HttpRequest {
     HttpRequest::new(method, target).signed_in(user)
@@ -32,8 +33,8 @@ fn hourly_slots(first_hour: i64, count: usize) -> Vec<Value> {
 fn a_read_at_the_interval_limit_fits_in_a_response(deployed: &mut Deployed) {
     for batch in 0..100 {
         let slots = hourly_slots(batch * 2000, 1000);
-        let response =
-            deployed.send(as_user("heavy", "POST", "/availability").json(&json!({"availability": slots})));
+        let response = deployed
+            .send(as_user("heavy", "POST", "/availability").json(&json!({"availability": slots})));
         assert_eq!(response.status, 200, "batch {batch}");
     }
     let response = deployed.send(as_user("heavy", "GET", "/availability"));
@@ -45,21 +46,38 @@ on_both_stores!(
     a_read_at_the_interval_limit_fits_in_a_response
 );
 
+/// The most intervals a weekly schedule may make: 100 rules, every day, 5 minutes each.
+fn dense_schedule() -> Value {
+    let rules: Vec<Value> = (0..100)
+        .map(|i| {
+            let start = i * 10;
+            json!({
+                "days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
+                "start": format!("{:02}:{:02}", start / 60, start % 60),
+                "end": format!("{:02}:{:02}", (start + 5) / 60, (start + 5) % 60)
+            })
+        })
+        .collect();
+    json!({"timezone": "UTC", "weekly": rules})
+}
+
 /// Item 2: buffers so long that the schedule's expansion would not fit in memory.
 fn huge_buffers_are_refused_before_any_expansion(deployed: &mut Deployed) {
-    let schedule = json!({
-        "timezone": "UTC",
-        "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": "00:00", "end": "00:01"}]
-    });
-    let response = deployed.send(as_user("user456", "PUT", "/availability/schedule").json(&schedule));
+    let response =
+        deployed.send(as_user("user456", "PUT", "/availability/schedule").json(&dense_schedule()));
     assert_eq!(response.status, 200);
     let response = deployed.send(as_user(
         "user123",
         "GET",
-        "/overlap?users=user456&duration=PT1M&buffer_before=P36500D&buffer_after=P36500D\
+        "/overlap?users=user456&duration=PT1M&buffer_before=P3650000D&buffer_after=P3650000D\
          &from=2024-09-30T00:00:00Z&to=2024-10-01T00:00:00Z",
     ));
-    assert_eq!(response.status, 400, "a limit on buffers, named");
+    assert_eq!(
+        response.status,
+        400,
+        "a limit on buffers, named: {}",
+        String::from_utf8_lossy(&response.body)
+    );
 }
 
 on_both_stores!(
@@ -77,53 +95,23 @@ fn an_error_never_echoes_the_request_without_bound(deployed: &mut Deployed) {
             .raw_body(body.as_bytes()),
     );
     assert_eq!(response.status, 400);
-    assert!(response.body.len() < 64 * 1024, "{} bytes", response.body.len());
-}
-
-on_both_stores!(
-    #[ignore = "issue 12 item 5: error responses echo client text (unknown field names) without bound"]
-    an_error_never_echoes_the_request_without_bound
-);
-
-/// Item 6: a DELETE over a long range, for a dense schedule with many gaps, stays fast.
-fn a_long_delete_over_a_dense_schedule_is_fast(deployed: &mut Deployed) {
-    let ranges: Vec<Value> = (0..24)
-        .map(|hour| json!({"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "start": format!("{hour:02}:00"), "end": format!("{hour:02}:30")}))
-        .collect();
-    let schedule = json!({"timezone": "UTC", "weekly": ranges});
-    let response = deployed.send(as_user("dense", "PUT", "/availability/schedule").json(&schedule));
-    assert_eq!(response.status, 200);
-    for day in 0..200 {
-        let start = chrono::DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").expect("a time")
-            + chrono::Duration::days(day * 7);
-        let end = start + chrono::Duration::hours(1);
-        let slot = json!({"start_time": start.to_rfc3339(), "end_time": end.to_rfc3339()});
-        deployed.send(as_user("dense", "DELETE", "/availability").json(&slot));
-    }
-    let response = deployed.send(
-        as_user("dense", "DELETE", "/availability")
-            .json(&json!({"start_time": "2000-01-01T00:00:00Z", "end_time": "2100-01-01T00:00:00Z"})),
+    assert!(
+        response.body.len() < 64 * 1024,
+        "{} bytes",
+        response.body.len()
     );
-    assert!(response.status < 500);
-    let took = deployed
-        .gateway
-        .exchanges
-        .last()
-        .and_then(|e| e.record.as_ref())
-        .map(|r| r.duration)
-        .unwrap_or_default();
-    assert!(took < Duration::from_secs(1), "took {took:?}");
 }
 
 on_both_stores!(
-    #[ignore = "issue 12 item 6: DELETE over a long range expands a dense schedule once per gap"]
-    a_long_delete_over_a_dense_schedule_is_fast
+    #[ignore = "issue 12 item 5: errors echo client text without bound (a 1 MB field name comes back as a 3.1 MB error)"]
+    an_error_never_echoes_the_request_without_bound
 );
 
 /// Item 7: every timestamp the API writes is one it accepts, in every zone.
 fn every_output_timestamp_is_a_valid_input(deployed: &mut Deployed) {
     let slot = json!({"start_time": "9999-12-31T23:00:00Z", "end_time": "9999-12-31T23:59:00Z"});
-    let response = deployed.send(as_user("late", "POST", "/availability").json(&json!({"availability": [slot]})));
+    let response = deployed
+        .send(as_user("late", "POST", "/availability").json(&json!({"availability": [slot]})));
     assert_eq!(response.status, 200);
     let response = deployed.send(as_user(
         "late",
@@ -132,12 +120,19 @@ fn every_output_timestamp_is_a_valid_input(deployed: &mut Deployed) {
     ));
     assert_eq!(response.status, 200);
     let answer = response.json();
-    let shown = answer["availability"].as_array().cloned().unwrap_or_default();
+    let shown = answer["availability"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert!(!shown.is_empty(), "{answer}");
-    let response = deployed.send(
-        as_user("late", "POST", "/availability").json(&json!({"availability": shown})),
+    let response = deployed
+        .send(as_user("late", "POST", "/availability").json(&json!({"availability": shown})));
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
     );
-    assert_eq!(response.status, 200, "{}", String::from_utf8_lossy(&response.body));
 }
 
 on_both_stores!(
@@ -147,7 +142,10 @@ on_both_stores!(
 
 fn current_etag(deployed: &mut Deployed, user: &str) -> String {
     let response = deployed.send(as_user(user, "GET", "/availability"));
-    response.header("etag").expect("GET /availability has an ETag").to_owned()
+    response
+        .header("etag")
+        .expect("GET /availability has an ETag")
+        .to_owned()
 }
 
 /// Item 8: `If-Match` as RFC 9110 §13.1.1 defines it.
@@ -182,7 +180,11 @@ on_both_stores!(
 
 /// Item 10: the smaller ones.
 fn stray_parameters_and_ambiguous_input_are_refused(deployed: &mut Deployed) {
-    let response = deployed.send(as_user("user123", "GET", "/availability?too=2024-09-30T00:00:00Z"));
+    let response = deployed.send(as_user(
+        "user123",
+        "GET",
+        "/availability?too=2024-09-30T00:00:00Z",
+    ));
     assert_eq!(response.status, 400, "an unknown query parameter is named");
     let response = deployed.send(
         as_user(
@@ -192,7 +194,10 @@ fn stray_parameters_and_ambiguous_input_are_refused(deployed: &mut Deployed) {
         )
         .json(&json!({"start_time": "2024-10-01T09:00:00Z", "end_time": "2024-10-01T10:00:00Z"})),
     );
-    assert_eq!(response.status, 400, "a DELETE with both a body and a query");
+    assert_eq!(
+        response.status, 400,
+        "a DELETE with both a body and a query"
+    );
     let response = deployed.send(as_user("user123", "POST", "/availability").json(
         &json!({"availability": [{"start_time": "2024-09-30T09:00:60Z", "end_time": "2024-09-30T10:00:00Z"}]}),
     ));
@@ -202,7 +207,10 @@ fn stray_parameters_and_ambiguous_input_are_refused(deployed: &mut Deployed) {
             .json(&json!({"timezone": "UTC", "weekly": "mon"})),
     );
     let text = String::from_utf8_lossy(&response.body).into_owned();
-    assert!(!text.contains("expected struct") && !text.contains("Vec<"), "{text}");
+    assert!(
+        !text.contains("expected struct") && !text.contains("Vec<"),
+        "{text}"
+    );
 }
 
 on_both_stores!(

@@ -55,7 +55,7 @@ pub struct Record {
     pub request_bytes: usize,
     pub response_bytes: usize,
     pub duration: Duration,
-    /// The instance's peak memory so far: the cgroup's peak usage, else the process's VmHWM.
+    /// The instance's peak memory so far (see `Instance::peak_memory_bytes`).
     pub peak_memory_bytes: Option<u64>,
     pub failure: Option<Failure>,
 }
@@ -94,11 +94,11 @@ impl Drop for Instance {
 }
 
 impl Instance {
+    /// The larger of the process's peak RSS and its cgroup's peak usage (the cgroup is not
+    /// charged for pages of the binary that were cached before the process joined it).
     fn peak_memory_bytes(&self) -> Option<u64> {
-        match &self.cgroup {
-            Some(cgroup) => cgroup.peak_bytes(),
-            None => peak_rss_bytes(self.child.id()),
-        }
+        let cgroup = self.cgroup.as_ref().and_then(MemoryCgroup::peak_bytes);
+        peak_rss_bytes(self.child.id()).max(cgroup)
     }
 }
 
@@ -146,7 +146,10 @@ impl Function {
                 .chain(self.spec.command.iter().cloned())
                 .collect::<Vec<_>>(),
             ),
-            None => (self.spec.command[0].clone(), self.spec.command[1..].to_vec()),
+            None => (
+                self.spec.command[0].clone(),
+                self.spec.command[1..].to_vec(),
+            ),
         };
         let child = Command::new(program)
             .args(args)
@@ -159,11 +162,7 @@ impl Function {
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("starting {:?}: {e}", self.spec.command));
-        let mut instance = Instance {
-            child,
-            api,
-            cgroup,
-        };
+        let mut instance = Instance { child, api, cgroup };
         // Emulated runs (qemu-user) start slower; Lambda's own limit applies natively.
         let init_limit = if self.spec.command.len() > 1 {
             INIT_LIMIT * 6
@@ -249,7 +248,10 @@ impl Function {
                 break (Some(reply), None);
             }
             if let Ok(Some(status)) = instance.child.try_wait() {
-                let oom = instance.cgroup.as_ref().is_some_and(MemoryCgroup::oom_killed);
+                let oom = instance
+                    .cgroup
+                    .as_ref()
+                    .is_some_and(MemoryCgroup::oom_killed);
                 let failure = if oom {
                     Failure::OutOfMemory {
                         peak_bytes: instance.peak_memory_bytes().unwrap_or(0),
@@ -331,7 +333,11 @@ impl MemoryCgroup {
         ));
         std::fs::create_dir(&dir).ok()?;
         let cgroup = MemoryCgroup { dir };
-        std::fs::write(cgroup.dir.join("memory.limit_in_bytes"), limit_bytes.to_string()).ok()?;
+        std::fs::write(
+            cgroup.dir.join("memory.limit_in_bytes"),
+            limit_bytes.to_string(),
+        )
+        .ok()?;
         // With swap, the limit would only move pages out; where the knob exists, close it too.
         let _ = std::fs::write(
             cgroup.dir.join("memory.memsw.limit_in_bytes"),

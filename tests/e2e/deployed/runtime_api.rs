@@ -108,11 +108,7 @@ impl RuntimeApi {
         let until = Instant::now() + timeout;
         let mut state = self.shared.lock();
         loop {
-            if state
-                .reply
-                .as_ref()
-                .is_some_and(|(id, _)| id == request_id)
-            {
+            if state.reply.as_ref().is_some_and(|(id, _)| id == request_id) {
                 return state.reply.take().map(|(_, reply)| reply);
             }
             let left = until.saturating_duration_since(Instant::now());

@@ -103,8 +103,8 @@ impl Template {
     }
 
     pub fn load_from(path: &Path) -> Template {
-        let text = std::fs::read_to_string(path)
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let root: Value = serde_norway::from_str(&text)
             .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
         let functions = resources_of_type(&root, "AWS::Serverless::Function");
