@@ -33,14 +33,14 @@ pub fn request_of_event(event: &Value) -> HttpRequest {
     let context = &event["requestContext"];
     let (method, path, query) = if event["version"] == "2.0" {
         let mut path = event["rawPath"].as_str().unwrap_or("/").to_owned();
-        if let Some(stage) = context["stage"].as_str().filter(|s| *s != "$default") {
-            if let Some(rest) = path.strip_prefix(&format!("/{stage}")) {
-                path = if rest.is_empty() {
-                    "/".into()
-                } else {
-                    rest.into()
-                };
-            }
+        if let Some(stage) = context["stage"].as_str().filter(|s| *s != "$default")
+            && let Some(rest) = path.strip_prefix(&format!("/{stage}"))
+        {
+            path = if rest.is_empty() {
+                "/".into()
+            } else {
+                rest.into()
+            };
         }
         (
             context["http"]["method"]

@@ -209,14 +209,14 @@ impl Function {
                 record: record(0, None, Some(Failure::RequestTooLarge(event.len()))),
             };
         }
-        if self.instance.is_none() {
-            if let Err(failure) = self.start() {
-                self.instance = None;
-                return Outcome {
-                    payload: None,
-                    record: record(0, None, Some(failure)),
-                };
-            }
+        if self.instance.is_none()
+            && let Err(failure) = self.start()
+        {
+            self.instance = None;
+            return Outcome {
+                payload: None,
+                record: record(0, None, Some(failure)),
+            };
         }
         let Some(instance) = self.instance.as_mut() else {
             unreachable!("started above");
@@ -261,23 +261,22 @@ impl Function {
                 };
                 break (None, Some(failure));
             }
-            if instance.cgroup.is_none() {
-                if let Some(peak_bytes) = instance
+            if instance.cgroup.is_none()
+                && let Some(peak_bytes) = instance
                     .peak_memory_bytes()
                     .filter(|peak| *peak > self.spec.memory_bytes)
-                {
-                    break (None, Some(Failure::OutOfMemory { peak_bytes }));
-                }
+            {
+                break (None, Some(Failure::OutOfMemory { peak_bytes }));
             }
             if Instant::now() > until {
                 break (None, Some(Failure::Timeout));
             }
         };
         let peak = instance.peak_memory_bytes();
-        if failure.is_none() {
-            if let Some(peak_bytes) = peak.filter(|p| *p > self.spec.memory_bytes) {
-                failure = Some(Failure::OutOfMemory { peak_bytes });
-            }
+        if failure.is_none()
+            && let Some(peak_bytes) = peak.filter(|p| *p > self.spec.memory_bytes)
+        {
+            failure = Some(Failure::OutOfMemory { peak_bytes });
         }
         let (payload, response_bytes) = match reply {
             Some(Reply::Response(body)) => {
