@@ -3,8 +3,11 @@
 //! guarded by the JWT authorizer when the request has no usable bearer token, builds the
 //! payload-format-2.0 event API Gateway sends (with the token's claims as
 //! `requestContext.authorizer.jwt.claims`), and maps the invocation's result back to HTTP:
-//! any failed invocation (function error, response over the limit, timeout, crash, memory) is
-//! the HTTP API's 500 `{"message":"Internal Server Error"}`.
+//! any failed invocation (function error, response over the limit, timeout, crash, memory, and
+//! an event over Lambda's limit, which Lambda refuses with 413 before the function sees it) is
+//! the HTTP API's 500 `{"message":"Internal Server Error"}`; only a function slower than the
+//! integration's 30 s gets 503 `{"message":"Service Unavailable"}`. (The 500 for an oversized
+//! event follows the HTTP API's rule for integration failures; it is not measured here.)
 //!
 //! Test tokens are unsigned JWTs (`header.payload.signature`, base64url): verifying signature,
 //! issuer and audience is API Gateway's job, and the harness only decodes the payload and
