@@ -33,6 +33,18 @@ fn fake_gateway(
     memory_mb: u64,
     memory_by_rss: bool,
 ) -> Gateway {
+    // Long enough for the memory hogs on a loaded machine; the timeout test sets its own.
+    fake_gateway_with_timeout(name, before_next, then, memory_mb, memory_by_rss, 10)
+}
+
+fn fake_gateway_with_timeout(
+    name: &str,
+    before_next: &str,
+    then: &str,
+    memory_mb: u64,
+    memory_by_rss: bool,
+    timeout_s: u64,
+) -> Gateway {
     let script = FAKE_RUNTIME
         .replace("BEFORE_NEXT", before_next)
         .replace("THEN", then);
@@ -44,7 +56,7 @@ fn fake_gateway(
         command: vec!["/bin/bash".into(), "-c".into(), script],
         env: vec![("PATH".into(), "/usr/local/bin:/usr/bin/:/bin".into())],
         memory_bytes: memory_mb * 1024 * 1024,
-        timeout: Duration::from_secs(1),
+        timeout: Duration::from_secs(timeout_s),
         function_arn: "arn:aws:lambda:us-east-1:123456789012:function:fake".into(),
         log_path,
         memory_by_rss,
@@ -121,7 +133,7 @@ exec sleep 600
 
 #[test]
 fn past_its_timeout_the_process_is_killed_and_replaced() {
-    let mut gateway = fake_gateway("timeout", "", "exec sleep 600", 256, false);
+    let mut gateway = fake_gateway_with_timeout("timeout", "", "exec sleep 600", 256, false, 1);
     assert_eq!(failure_of(&mut gateway), Some(Failure::Timeout));
     let record = gateway.exchanges[0].record.clone().expect("invoked");
     assert!(record.duration >= Duration::from_secs(1));

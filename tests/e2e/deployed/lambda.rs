@@ -11,7 +11,7 @@
 
 use super::runtime_api::{Invocation, PAYLOAD_LIMIT, Reply, RuntimeApi};
 use std::fs::File;
-use std::os::unix::process::CommandExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -248,10 +248,12 @@ impl Function {
                 break (Some(reply), None);
             }
             if let Ok(Some(status)) = instance.child.try_wait() {
-                let oom = instance
-                    .cgroup
-                    .as_ref()
-                    .is_some_and(MemoryCgroup::oom_killed);
+                // The kernel's OOM killer sends SIGKILL; we had not killed it yet.
+                let oom = status.signal() == Some(9)
+                    && instance
+                        .cgroup
+                        .as_ref()
+                        .is_some_and(MemoryCgroup::hit_its_limit);
                 let failure = if oom {
                     Failure::OutOfMemory {
                         peak_bytes: instance.peak_memory_bytes().unwrap_or(0),
@@ -357,13 +359,16 @@ impl MemoryCgroup {
             .ok()
     }
 
-    fn oom_killed(&self) -> bool {
-        let control =
-            std::fs::read_to_string(self.dir.join("memory.oom_control")).unwrap_or_default();
-        control
+    /// Whether usage reached the limit (`failcnt`) or the OOM killer acted (`oom_kill`, which
+    /// can show a moment after the process is gone).
+    fn hit_its_limit(&self) -> bool {
+        let read = |name: &str| std::fs::read_to_string(self.dir.join(name)).unwrap_or_default();
+        let failed = read("memory.failcnt").trim().parse::<u64>().unwrap_or(0) > 0;
+        let killed = read("memory.oom_control")
             .lines()
             .filter_map(|line| line.strip_prefix("oom_kill "))
-            .any(|count| count.trim() != "0")
+            .any(|count| count.trim() != "0");
+        failed || killed
     }
 }
 
