@@ -3,7 +3,7 @@
 # HEAD (commit first: uncommitted changes are not in it), then the built arm64 `bootstrap` under
 # qemu-user through the deployed harness (tests/e2e/deployed) against moto, replaying events/,
 # the client flow, the hostile-input table and one request per route, with the template's
-# routes, memory and timeout. Installs what is missing: aws-sam-cli and cargo-lambda from PyPI,
+# routes, memory and timeout. Installs what is missing: aws-sam-cli and cargo-lambda with pip,
 # qemu-user-static and an aarch64 glibc (libc6-arm64-cross) from apt.
 # Takes several minutes (a cold arm64 release build); kept out of scripts/test.sh.
 #   scripts/deployed-arm64.sh
