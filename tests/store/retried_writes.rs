@@ -376,14 +376,24 @@ async fn make_big(store: &DynamoDbStore, user: &str) {
 #[tokio::test]
 async fn a_post_whose_answer_is_lost_is_stored_once() {
     let s = setup().await;
-    assert_eq!(post(&s.app, "ana", 9, None).await.etag.as_deref(), Some("\"1\""));
+    assert_eq!(
+        post(&s.app, "ana", 9, None).await.etag.as_deref(),
+        Some("\"1\"")
+    );
     s.proxy.arm(PUT, true, None);
     let reply = post(&s.app, "ana", 12, None).await;
     assert!(s.proxy.fault_fired());
-    assert_eq!(s.proxy.seen(PUT), 3, "the SDK retried the PutItem whose answer was lost");
+    assert_eq!(
+        s.proxy.seen(PUT),
+        3,
+        "the SDK retried the PutItem whose answer was lost"
+    );
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.etag.as_deref(), Some("\"2\""));
-    assert_eq!(hours_of(&s.other, "ana").await, (2, vec![(9, 10), (12, 13)]));
+    assert_eq!(
+        hours_of(&s.other, "ana").await,
+        (2, vec![(9, 10), (12, 13)])
+    );
 }
 
 #[tokio::test]
@@ -421,7 +431,11 @@ async fn a_lost_answer_is_recognized_after_another_writer_wrote_on_top() {
     let reply = delete(&s.app, "dee", 9, Some("\"1\"")).await;
     assert!(s.proxy.fault_fired());
     assert_eq!(reply.status, 200, "{}", reply.body);
-    assert_eq!(reply.etag.as_deref(), Some("\"2\""), "the version our write made");
+    assert_eq!(
+        reply.etag.as_deref(),
+        Some("\"2\""),
+        "the version our write made"
+    );
     assert_eq!(hours_of(&s.other, "dee").await, (3, vec![(15, 16)]));
 }
 
@@ -444,7 +458,10 @@ async fn chunked_writes_whose_answer_is_lost_answer_200() {
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert_eq!(reply.etag.as_deref(), Some("\"5\""));
 
-    assert_eq!(hours_of(&s.other, "eve").await, (5, vec![(12, 13), (15, 16)]));
+    assert_eq!(
+        hours_of(&s.other, "eve").await,
+        (5, vec![(12, 13), (15, 16)])
+    );
     let record = s.other.load("eve").await.expect("the store answers");
     assert_eq!(record.slots.len(), 25_002, "the big record survived whole");
 }
@@ -459,7 +476,10 @@ async fn a_stale_if_match_still_answers_412() {
     let reply = post(&s.app, "fay", 12, Some("\"1\"")).await;
     assert!(s.proxy.fault_fired());
     assert_eq!(reply.status, 412, "{}", reply.body);
-    assert_eq!(hours_of(&s.other, "fay").await, (2, vec![(9, 10), (15, 16)]));
+    assert_eq!(
+        hours_of(&s.other, "fay").await,
+        (2, vec![(9, 10), (15, 16)])
+    );
 }
 
 #[tokio::test]
@@ -487,7 +507,9 @@ async fn a_delete_another_writer_made_first_still_answers_404() {
     );
     let same_delete: Meanwhile = Box::pin(async move {
         other
-            .update("hal", None, |current| Ok::<_, ()>(current.with_removed(slot)))
+            .update("hal", None, |current| {
+                Ok::<_, ()>(current.with_removed(slot))
+            })
             .await
             .expect("the other instance deletes");
     });
@@ -502,7 +524,8 @@ async fn a_delete_another_writer_made_first_still_answers_404() {
 async fn a_chunked_write_with_a_stale_if_match_still_answers_412() {
     let s = setup().await;
     make_big(&s.other, "ida").await;
-    s.proxy.arm(TRANSACT, false, other_writes(&s.other, "ida", 15));
+    s.proxy
+        .arm(TRANSACT, false, other_writes(&s.other, "ida", 15));
     let reply = post(&s.app, "ida", 12, Some("\"1\"")).await;
     assert!(s.proxy.fault_fired());
     assert_eq!(reply.status, 412, "{}", reply.body);
