@@ -209,15 +209,19 @@ async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<(Vec<u8>
         }
         request.extend_from_slice(&buffer[..read]);
     };
-    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+    let head = String::from_utf8_lossy(&request[..head_end]).into_owned();
     let header = |name: &str| {
-        head.lines()
-            .find_map(|line| line.strip_prefix(name)?.strip_prefix(':'))
-            .map(|value| value.trim().to_owned())
+        head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| value.trim().to_owned())
+        })
     };
     let length: usize = header("content-length")
         .and_then(|value| value.parse().ok())
         .unwrap_or(0);
+    // `DynamoDB_20120810.PutItem`
     let operation = header("x-amz-target")
         .and_then(|target| Some(target.split_once('.')?.1.to_owned()))
         .unwrap_or_default();
@@ -228,11 +232,6 @@ async fn read_request(client: &mut TcpStream) -> std::io::Result<Option<(Vec<u8>
         }
         request.extend_from_slice(&buffer[..read]);
     }
-    // Operation names as DynamoDB spells them (the head was lowercased to find headers).
-    let operation = [PUT, TRANSACT]
-        .into_iter()
-        .find(|name| name.eq_ignore_ascii_case(&operation))
-        .map_or(operation, str::to_owned);
     Ok(Some((request, operation)))
 }
 
@@ -380,12 +379,12 @@ async fn a_post_whose_answer_is_lost_is_stored_once() {
         post(&s.app, "ana", 9, None).await.etag.as_deref(),
         Some("\"1\"")
     );
+    let before = s.proxy.seen(PUT);
     s.proxy.arm(PUT, true, None);
     let reply = post(&s.app, "ana", 12, None).await;
     assert!(s.proxy.fault_fired());
-    assert_eq!(
-        s.proxy.seen(PUT),
-        3,
+    assert!(
+        s.proxy.seen(PUT) - before >= 2,
         "the SDK retried the PutItem whose answer was lost"
     );
     assert_eq!(reply.status, 200, "{}", reply.body);
