@@ -16,7 +16,7 @@
 #[allow(dead_code)] // the deployed harness uses the rest of it
 mod template;
 
-use availability_api::api::routes::ROUTE_TABLE;
+use availability_api::api::ROUTE_TABLE;
 use serde_norway::Value;
 use std::collections::BTreeSet;
 use template::Template;
