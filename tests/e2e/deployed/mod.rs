@@ -44,4 +44,4 @@ mod lambda;
 mod moto;
 mod routes;
 mod runtime_api;
-mod template;
+pub(crate) mod template;
