@@ -1,7 +1,8 @@
 //! `POST`, `GET` and `DELETE /availability`: the caller's own availability.
 
 use super::error::{ApiError, FieldError, ProblemKind};
-use super::input::{self, Query, expected_version};
+use super::input::{self, NO_PARAMETERS, Parameters, Query, expected_version};
+use super::paging::{INTERVAL_BYTES, Page, PageRequest};
 use super::response::{json_response, message, with_etag};
 use super::router::{App, Handled};
 use super::shown_interval::IntervalList;
@@ -23,6 +24,11 @@ pub(super) const MAX_SLOTS_PER_REQUEST: usize = 1000;
 /// write beyond it stores nothing.
 pub(super) const MAX_INTERVALS_PER_USER: usize = 100_000;
 
+/// The query parameters `GET` reads (`limit` and `cursor`: see `paging`).
+const GET_PARAMETERS: &[&str] = &["from", "to", "tz", "limit", "cursor"];
+/// The query parameters `DELETE` reads, when it has no body.
+const DELETE_PARAMETERS: &[&str] = &["start_time", "end_time"];
+
 struct SetRequest {
     user_id: Option<UserId>,
     additions: IntervalSet,
@@ -33,6 +39,7 @@ pub(super) async fn set<S: AvailabilityStore>(
     request: &Request,
     caller: UserId,
 ) -> Handled {
+    Query::of(request, NO_PARAMETERS)?;
     let body = input::json_body(request)?.ok_or_else(|| {
         ApiError::bad_request("The request needs a JSON body with `availability`.")
     })?;
@@ -55,21 +62,46 @@ pub(super) async fn get<S: AvailabilityStore>(
     request: &Request,
     caller: UserId,
 ) -> Handled {
-    let query = Query::of(request);
+    let query = Query::of(request, GET_PARAMETERS)?;
     let (requested, zone) = (RequestedWindow::parse(&query)?, query.time_zone("tz")?);
+    let normalized = requested.normalized("GET /availability");
+    let page = PageRequest::parse(&Parameters::new(&query, None, GET_PARAMETERS)?, &normalized)?;
     let record = app.store().load(caller.as_str()).await?;
-    let window = requested.resolve(app.clock(), record.schedule.is_some())?;
-    let shown = record.availability_within(window.interval);
+    let window = requested.resolve(page.clock(app.clock()), record.schedule.is_some())?;
+    // A later page computes only what starts where the previous one stopped, or later.
+    let unread = match page.resume {
+        None => Some(window.interval),
+        Some(resume) => Interval::new(
+            resume.after.max(window.interval.start()),
+            window.interval.end(),
+        ),
+    };
+    let shown = unread.map_or_else(IntervalSet::new, |unread| {
+        record.availability_within(unread)
+    });
+    let unshown = shown
+        .as_slice()
+        .partition_point(|interval| page.already_shown(interval.start()));
+    // Without `limit`, a page holds as many as fit, so that every answer that fits one page
+    // is the unpaged answer, as before paging.
+    let cut = Page::cut(
+        shown.as_slice()[unshown..].iter().copied(),
+        page.size(usize::MAX, INTERVAL_BYTES),
+        Interval::start,
+    );
     #[derive(Serialize)]
     struct Body<'a> {
         user_id: &'a str,
         availability: IntervalList<'a>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         window: Option<WindowMember>,
     }
     let body = Body {
         user_id: caller.as_str(),
-        availability: IntervalList(shown.as_slice(), zone),
+        availability: IntervalList(&cut.results, zone),
+        next: cut.next(window, &normalized),
         window: WindowMember::of(window, zone),
     };
     Ok(with_etag(
@@ -83,9 +115,10 @@ pub(super) async fn delete<S: AvailabilityStore>(
     request: &Request,
     caller: UserId,
 ) -> Handled {
+    let query = Query::of(request, DELETE_PARAMETERS)?;
     let (user_id, range) = match input::json_body(request)? {
         Some(body) => parse_delete_body(&body)?,
-        None => (None, range_from_query(&Query::of(request))?),
+        None => (None, range_from_query(&query)?),
     };
     let user = write_target(app, caller, user_id)?;
     let version = app

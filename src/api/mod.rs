@@ -3,7 +3,8 @@
 //! - `router`: the [`App`], which routes a request and turns failures into responses;
 //!   `routes` is its route table, `event` the Lambda door in front of it ([`handle_event`]).
 //! - The handlers, one module per resource: `availability`, `schedule`, `overlap`.
-//! - Reading requests: `input`, `identity` (who the caller is), `window`, `cursor`.
+//! - Reading requests: `input`, `identity` (who the caller is), `window`; `paging` (with its
+//!   `cursor`) for the routes that answer lists.
 //! - Writing responses: `response` (helpers), `error` (problem responses), `cors`, and the
 //!   output shapes `shown_interval` and `window_member`.
 
@@ -15,6 +16,7 @@ mod event;
 mod identity;
 mod input;
 mod overlap;
+mod paging;
 mod response;
 mod router;
 mod routes;
@@ -25,7 +27,7 @@ mod window_member;
 
 pub use error::MAX_FIELD_ERRORS;
 pub use event::handle_event;
-pub use overlap::MAX_PAGE_BYTES;
+pub use paging::MAX_PAGE_BYTES;
 pub use router::App;
 pub use routes::ROUTE_TABLE;
 pub use window::Clock;

@@ -2,7 +2,7 @@
 //! Only the caller's own: the body names no user, in any mode.
 
 use super::error::{ApiError, ProblemKind};
-use super::input::{self, expected_version};
+use super::input::{self, NO_PARAMETERS, Query, expected_version};
 use super::response::{json_response, message, with_etag};
 use super::router::{App, Handled};
 use crate::domain::schedule::{Schedule, ScheduleInput};
@@ -17,6 +17,7 @@ pub(super) async fn put<S: AvailabilityStore>(
     request: &Request,
     caller: UserId,
 ) -> Handled {
+    Query::of(request, NO_PARAMETERS)?;
     let schedule = parse_schedule(request)?;
     let version = app
         .store()
@@ -33,7 +34,12 @@ pub(super) async fn put<S: AvailabilityStore>(
     ))
 }
 
-pub(super) async fn get<S: AvailabilityStore>(app: &App<S>, caller: UserId) -> Handled {
+pub(super) async fn get<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: UserId,
+) -> Handled {
+    Query::of(request, NO_PARAMETERS)?;
     let record = app.store().load(caller.as_str()).await?;
     let schedule = record.schedule.as_ref().ok_or_else(no_schedule)?;
     Ok(with_etag(
@@ -48,6 +54,7 @@ pub(super) async fn delete<S: AvailabilityStore>(
     request: &Request,
     caller: UserId,
 ) -> Handled {
+    Query::of(request, NO_PARAMETERS)?;
     let version = app
         .store()
         .update(caller.as_str(), expected_version(request)?, |current| {
