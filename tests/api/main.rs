@@ -13,4 +13,5 @@ mod hostile_input;
 mod moto;
 mod openapi_cors;
 mod overlap;
+mod paging;
 mod schedule;
