@@ -72,6 +72,7 @@ fn cases() -> Vec<Case> {
         case("base64 body that is not UTF-8", base64_event("//79/A=="), 400),
         case("non-ASCII `If-Match` header", http_api("POST", "/availability").header("if-match", "\u{9d}").json(json!({"availability": []})).build(), 400),
         case("duplicate query parameter", http_api("GET", "/availability").query("from=2024-09-30T00:00:00Z&from=2024-10-01T00:00:00Z").build(), 400),
+        case("misspelt query parameter", http_api("GET", "/availability").query("too=2024-09-30T00:00:00Z").build(), 400),
         case("user id with spaces or over 128 characters", http_api("GET", &format!("/overlap/{}", "u".repeat(129))).build(), 400),
         case("event that is not an HTTP event", json!({"Records": [{"eventSource": "aws:sqs"}]}), 400),
         case("event with fields of the wrong type", wrong_event_shape, 400),

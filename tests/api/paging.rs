@@ -137,7 +137,11 @@ async fn following_next_walks_every_interval_exactly_once() {
         .iter()
         .map(|page| page.body["availability"].as_array().map_or(0, Vec::len))
         .collect();
-    assert_eq!(sizes, [2, 2, 2], "the first hour ends before `from`, the second is clipped");
+    assert_eq!(
+        sizes,
+        [2, 2, 2],
+        "the first hour ends before `from`, the second is clipped"
+    );
     let mut expected = hours[1..].to_vec();
     expected[0].0 = millis("2024-09-30T02:30:00Z");
     assert_eq!(walked(&pages), expected);
