@@ -6,7 +6,7 @@
 # stock environment, the OpenAPI conformance run, a bounded fuzzing run, all tests including the
 # end-to-end ones, and the DynamoDB store's tests against a local moto server.
 #
-#   scripts/test.sh           # everything (about 10 minutes on 2 cores)
+#   scripts/test.sh           # everything (about 10 minutes on 2 cores, plus 3 for the stock check)
 #   scripts/test.sh --quick   # unit and handler tests only (under a minute once built)
 #   scripts/test.sh --tools   # install what the checks use, then stop
 set -euo pipefail
