@@ -3,5 +3,6 @@
 //! and the parity of the router, `openapi.yaml` and `template.yaml`.
 
 mod deployed;
+mod requirements;
 mod route_parity;
 mod watch;
