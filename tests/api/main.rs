@@ -14,4 +14,6 @@ mod moto;
 mod openapi_cors;
 mod overlap;
 mod paging;
+#[path = "../shared/sample_events.rs"]
+mod sample_events;
 mod schedule;
