@@ -65,11 +65,11 @@ pub(super) async fn get<S: AvailabilityStore>(
     let query = Query::of(request, GET_PARAMETERS)?;
     let (requested, zone) = (RequestedWindow::parse(&query)?, query.time_zone("tz")?);
     let normalized = requested.normalized("GET /availability");
-    let page = PageRequest::parse(&Parameters::new(&query, None, GET_PARAMETERS)?, &normalized)?;
+    let paging = PageRequest::parse(&Parameters::new(&query, None, GET_PARAMETERS)?, &normalized)?;
     let record = app.store().load(caller.as_str()).await?;
-    let window = requested.resolve(page.clock(app.clock()), record.schedule.is_some())?;
+    let window = requested.resolve(paging.clock(app.clock()), record.schedule.is_some())?;
     // A later page computes only what starts where the previous one stopped, or later.
-    let unread = match page.resume {
+    let unread = match paging.resume {
         None => Some(window.interval),
         Some(resume) => Interval::new(
             resume.after.max(window.interval.start()),
@@ -81,12 +81,12 @@ pub(super) async fn get<S: AvailabilityStore>(
     });
     let unshown = shown
         .as_slice()
-        .partition_point(|interval| page.already_shown(interval.start()));
+        .partition_point(|interval| paging.already_shown(interval.start()));
     // Without `limit`, a page holds as many as fit, so that every answer that fits one page
     // is the unpaged answer, as before paging.
-    let cut = Page::cut(
+    let page = Page::cut(
         shown.as_slice()[unshown..].iter().copied(),
-        page.size(usize::MAX, INTERVAL_BYTES),
+        paging.size(usize::MAX, INTERVAL_BYTES),
         Interval::start,
     );
     #[derive(Serialize)]
@@ -100,8 +100,8 @@ pub(super) async fn get<S: AvailabilityStore>(
     }
     let body = Body {
         user_id: caller.as_str(),
-        availability: IntervalList(&cut.results, zone),
-        next: cut.next(window, &normalized),
+        availability: IntervalList(&page.results, zone),
+        next: page.next(window, &normalized),
         window: WindowMember::of(window, zone),
     };
     Ok(with_etag(
