@@ -87,6 +87,11 @@ async fn an_error_about_a_request_of_a_mebibyte_stays_a_few_kilobytes() {
     assert_small_error(&reply, "a long tz");
     assert_eq!(reply.body["errors"][0]["pointer"], "?tz");
 
+    let method = "M".repeat(10_000);
+    let reply = invoke(&app, http_api(&method, "/availability").build()).await;
+    assert_eq!(reply.status, 405);
+    assert!(reply.error().len() < 200, "{}", reply.error());
+
     let path = format!("/{}", "p".repeat(10_000));
     let reply = invoke(&app, http_api("GET", &path).build()).await;
     assert_eq!(reply.status, 404);
