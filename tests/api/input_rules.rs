@@ -180,6 +180,49 @@ async fn every_timestamp_the_api_writes_is_one_it_accepts() {
 }
 
 #[tokio::test]
+async fn overlaps_at_the_end_of_time_are_written_as_valid_input() {
+    let app = dev_app();
+    let till_the_end = slot("9999-12-30T00:00:00Z", "9999-12-31T00:00:00Z");
+    for user in ["user123", "user456"] {
+        let event = http_api("POST", "/availability")
+            .header("x-user-id", user)
+            .json(json!({ "availability": [till_the_end.clone()] }));
+        assert_eq!(invoke(&app, event.build()).await.status, 200);
+    }
+    for query in [
+        "users=user456&tz=Pacific/Kiritimati",
+        "users=user456&duration=PT1H&step=PT1H&buffer_after=PT12H&tz=Etc/GMT-14",
+        "users=user456&duration=PT1H&from=9999-12-30T20:00:00Z&tz=Pacific/Kiritimati",
+    ] {
+        let reply = get(&app, "/overlap", query).await;
+        assert_eq!(reply.status, 200, "{query}: {}", reply.raw);
+        let found = reply.body["overlap"]
+            .as_array()
+            .or(reply.body["slots"].as_array())
+            .cloned()
+            .unwrap_or_default();
+        let mut shown = found.clone();
+        if let Some(window) = reply.body["window"].as_object() {
+            shown.push(slot(
+                window["from"].as_str().unwrap_or(""),
+                window["to"].as_str().unwrap_or(""),
+            ));
+        }
+        let times: Vec<Value> = shown
+            .iter()
+            .map(|item| {
+                slot(
+                    item["start_time"].as_str().unwrap_or(""),
+                    item["end_time"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        let again = post_slots(&app, Value::Array(times)).await;
+        assert_eq!(again.status, 200, "{query}: {found:?}: {}", again.raw);
+    }
+}
+
+#[tokio::test]
 async fn the_seconds_field_runs_to_59() {
     let app = dev_app();
     for leap in ["2016-12-31T23:59:60Z", "2024-09-30T09:00:60Z"] {
