@@ -6,7 +6,8 @@
 //! - A weak tag (`W/"2"`) never matches: strong comparison. 412.
 //! - `*` matches when the target exists: `/availability` always does (a user never written has
 //!   the empty availability, at `ETag` `"0"`, and a `GET` answers 200), a schedule only once it
-//!   is set. 412 otherwise.
+//!   is set. 412 otherwise. (`DELETE` of a schedule that is not set stays a 404: a failure
+//!   found before the request is processed wins over preconditions, RFC 9110 §13.2.1.)
 //! - A header that is not `*` or a list of entity tags is a 400.
 //!
 //! The check runs inside the store's atomic update, on the record the write applies to, so no

@@ -59,8 +59,10 @@ pub(super) async fn delete<S: AvailabilityStore>(
     let version = app
         .store()
         .update(caller.as_str(), None, |current| {
-            if_match.check(current, current.schedule.is_some())?;
+            // No schedule is a 404 whatever `If-Match` says (RFC 9110 §13.2.1: a failure
+            // found before the request is processed wins over preconditions).
             current.schedule.as_ref().ok_or_else(no_schedule)?;
+            if_match.check(current, true)?;
             Ok(UserRecord {
                 schedule: None,
                 ..current.clone()
