@@ -1,7 +1,8 @@
 //! `POST`, `GET` and `DELETE /availability`: the caller's own availability.
 
 use super::error::{ApiError, FieldError, ProblemKind};
-use super::input::{self, NO_PARAMETERS, Parameters, Query, expected_version};
+use super::if_match::IfMatch;
+use super::input::{self, NO_PARAMETERS, Parameters, Query};
 use super::paging::{INTERVAL_BYTES, Page, PageRequest};
 use super::response::{json_response, message, with_etag};
 use super::router::{App, Handled};
@@ -45,9 +46,12 @@ pub(super) async fn set<S: AvailabilityStore>(
     })?;
     let set = parse_set_body(&body)?;
     let user = write_target(app, caller, set.user_id)?;
+    let if_match = IfMatch::of(request)?;
     let version = app
         .store()
-        .update(user.as_str(), expected_version(request)?, |current| {
+        .update(user.as_str(), None, |current| {
+            // A user's availability always exists (empty at first), so `*` always matches.
+            if_match.check(current, true)?;
             within_interval_limit(&user, current.with_added(&set.additions))
         })
         .await?;
@@ -117,13 +121,21 @@ pub(super) async fn delete<S: AvailabilityStore>(
 ) -> Handled {
     let query = Query::of(request, DELETE_PARAMETERS)?;
     let (user_id, range) = match input::json_body(request)? {
+        Some(_) if !query.is_empty() => {
+            return Err(ApiError::bad_request(
+                "Give the range to delete either as a JSON body or as query parameters, not both.",
+            )
+            .into());
+        }
         Some(body) => parse_delete_body(&body)?,
         None => (None, range_from_query(&query)?),
     };
     let user = write_target(app, caller, user_id)?;
+    let if_match = IfMatch::of(request)?;
     let version = app
         .store()
-        .update(user.as_str(), expected_version(request)?, |current| {
+        .update(user.as_str(), None, |current| {
+            if_match.check(current, true)?;
             if !current.has_availability_in(range) {
                 return Err(ApiError::new(
                     ProblemKind::NotFound,

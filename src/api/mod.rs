@@ -3,8 +3,8 @@
 //! - `router`: the [`App`], which routes a request and turns failures into responses;
 //!   `routes` is its route table, `event` the Lambda door in front of it ([`handle_event`]).
 //! - The handlers, one module per resource: `availability`, `schedule`, `overlap`.
-//! - Reading requests: `input`, `identity` (who the caller is), `window`; `paging` (with its
-//!   `cursor`) for the routes that answer lists.
+//! - Reading requests: `input`, `identity` (who the caller is), `if_match`, `window`; `paging`
+//!   (with its `cursor`) for the routes that answer lists.
 //! - Writing responses: `response` (helpers), `error` (problem responses), `cors`, and the
 //!   output shapes `shown_interval` and `window_member`.
 
@@ -14,6 +14,7 @@ mod cursor;
 mod error;
 mod event;
 mod identity;
+mod if_match;
 mod input;
 mod overlap;
 mod paging;
