@@ -149,7 +149,10 @@ impl ApiError {
             detail: &self.detail,
             error: &self.detail,
             errors: &self.errors,
-            instance: self.request_id.as_ref().map(|id| format!("urn:request:{id}")),
+            instance: self
+                .request_id
+                .as_ref()
+                .map(|id| format!("urn:request:{id}")),
         };
         let mut response = super::response::json_response(status, &problem);
         let headers = response.headers_mut();

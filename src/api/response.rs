@@ -49,8 +49,6 @@ pub(crate) fn with_etag(mut response: Response<Body>, version: u64) -> Response<
 pub(crate) struct ResultItems(pub(crate) u64);
 
 pub(crate) fn with_result_items(mut response: Response<Body>, items: usize) -> Response<Body> {
-    response
-        .extensions_mut()
-        .insert(ResultItems(items as u64));
+    response.extensions_mut().insert(ResultItems(items as u64));
     response
 }

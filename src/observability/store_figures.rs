@@ -76,7 +76,11 @@ pub(crate) fn count_sdk_attempt() {
 
 /// Runs one backend call inside a `store` span naming the operation and the table, and counts
 /// it with its time. With DEBUG logs on, each call also logs a line of its own.
-pub(crate) async fn store_call<F: Future>(operation: &'static str, table: &str, call: F) -> F::Output {
+pub(crate) async fn store_call<F: Future>(
+    operation: &'static str,
+    table: &str,
+    call: F,
+) -> F::Output {
     let span = tracing::info_span!("store", operation, table);
     let started = Instant::now();
     let output = call.instrument(span).await;

@@ -11,6 +11,7 @@ mod hostile_input;
 #[cfg(feature = "dynamodb")]
 #[path = "../shared/moto.rs"]
 mod moto;
+mod observability;
 mod openapi_cors;
 mod overlap;
 mod schedule;
