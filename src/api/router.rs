@@ -71,14 +71,23 @@ impl<S> App<S> {
             store,
             config,
             clock: Clock::System,
-            telemetry: Telemetry::new(Box::new(std::io::stdout())),
+            telemetry: Telemetry::from_env(),
         }
     }
 
     /// The same app writing its metrics documents to `out` instead of stdout (tests read them).
     pub fn with_metrics_output(self, out: impl Write + Send + 'static) -> Self {
         Self {
-            telemetry: Telemetry::new(Box::new(out)),
+            telemetry: self.telemetry.with_metrics_output(Box::new(out)),
+            ..self
+        }
+    }
+
+    /// The same app sending X-Ray subsegments to the daemon at `address` (`host:port`) rather
+    /// than the one `AWS_XRAY_DAEMON_ADDRESS` names.
+    pub fn with_xray_daemon(self, address: &str) -> Self {
+        Self {
+            telemetry: self.telemetry.with_xray_daemon(address),
             ..self
         }
     }

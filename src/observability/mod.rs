@@ -6,12 +6,15 @@
 
 mod emf;
 mod store_figures;
+mod xray;
 
 pub(crate) use store_figures::store_call;
 #[cfg(feature = "dynamodb")]
 pub(crate) use store_figures::{count_sdk_attempt, count_store_retry};
+pub(crate) use xray::Backend;
 
 use store_figures::StoreFigures;
+use xray::{Tracer, XrayDaemon};
 
 use lambda_runtime::Context;
 use std::io::Write;
@@ -19,18 +22,37 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
-/// Instance-wide state: whether the first invocation is still to come, and where metrics
-/// documents go (stdout on Lambda, where CloudWatch Logs extracts them).
+/// Instance-wide state: whether the first invocation is still to come, where metrics
+/// documents go (stdout on Lambda, where CloudWatch Logs extracts them), and the X-Ray daemon
+/// when Lambda runs one.
 pub(crate) struct Telemetry {
     cold_start: AtomicBool,
     metrics_out: Mutex<Box<dyn Write + Send>>,
+    xray: Option<Arc<XrayDaemon>>,
 }
 
 impl Telemetry {
-    pub(crate) fn new(metrics_out: Box<dyn Write + Send>) -> Self {
+    /// Metrics to stdout, subsegments to the daemon `AWS_XRAY_DAEMON_ADDRESS` names.
+    pub(crate) fn from_env() -> Self {
         Self {
             cold_start: AtomicBool::new(true),
-            metrics_out: Mutex::new(metrics_out),
+            metrics_out: Mutex::new(Box::new(std::io::stdout())),
+            xray: XrayDaemon::from_env().map(Arc::new),
+        }
+    }
+
+    pub(crate) fn with_metrics_output(self, out: Box<dyn Write + Send>) -> Self {
+        Self {
+            metrics_out: Mutex::new(out),
+            ..self
+        }
+    }
+
+    /// Subsegments to the daemon at `address` (`host:port`); none if it is not one.
+    pub(crate) fn with_xray_daemon(self, address: &str) -> Self {
+        Self {
+            xray: XrayDaemon::at(address).map(Arc::new),
+            ..self
         }
     }
 
@@ -49,8 +71,14 @@ impl Telemetry {
             lambda_request_id: context.and_then(|c| non_empty(&c.request_id)),
             function_name: context.and_then(|c| non_empty(&c.env_config.function_name)),
             function_version: context.and_then(|c| non_empty(&c.env_config.version)),
-            store: Arc::default(),
+            store: Arc::new(StoreFigures::new(self.tracer(context))),
         }
+    }
+
+    /// Where this invocation's subsegments go, when X-Ray samples it.
+    fn tracer(&self, context: Option<&Context>) -> Option<Tracer> {
+        let header = context?.xray_trace_id.as_deref()?;
+        Tracer::for_invocation(self.xray.clone()?, header)
     }
 
     fn write_metrics(&self, document: &str) {

@@ -2,23 +2,25 @@
 //! passing anything through the store trait: the request's figures are a task-local that the
 //! router sets around its work. Outside such a scope (store tests, the bench) nothing counts.
 
+use super::xray::{Backend, Tracer};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 use tracing::Instrument;
 
 tokio::task_local! {
     static CURRENT: Arc<StoreFigures>;
 }
 
-/// Counters for one request. A store that has more to report (requests, items, bytes) adds a
-/// counter here, a field to [`StoreSnapshot`], and a `store_` field to the log line.
-#[derive(Default)]
+/// Counters for one request, and where its store calls' X-Ray subsegments go. A store that has
+/// more to report (requests, items, bytes) adds a counter here, a field to [`StoreSnapshot`],
+/// and a `store_` field to the log line.
 pub(crate) struct StoreFigures {
     calls: AtomicU64,
     busy_us: AtomicU64,
     retries: AtomicU64,
     sdk_attempts: AtomicU64,
+    tracer: Option<Tracer>,
 }
 
 /// The figures once the request is done.
@@ -43,6 +45,16 @@ impl StoreSnapshot {
 }
 
 impl StoreFigures {
+    pub(crate) fn new(tracer: Option<Tracer>) -> Self {
+        Self {
+            calls: AtomicU64::new(0),
+            busy_us: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            sdk_attempts: AtomicU64::new(0),
+            tracer,
+        }
+    }
+
     pub(crate) fn snapshot(&self) -> StoreSnapshot {
         let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         StoreSnapshot {
@@ -75,17 +87,22 @@ pub(crate) fn count_sdk_attempt() {
 }
 
 /// Runs one backend call inside a `store` span naming the operation and the table, and counts
-/// it with its time. With DEBUG logs on, each call also logs a line of its own.
+/// it with its time; a sampled invocation also gets its X-Ray subsegment. With DEBUG logs on,
+/// each call also logs a line of its own.
 pub(crate) async fn store_call<F: Future>(
+    backend: Backend,
     operation: &'static str,
     table: &str,
     call: F,
 ) -> F::Output {
     let span = tracing::info_span!("store", operation, table);
-    let started = Instant::now();
+    let (started, started_at) = (Instant::now(), SystemTime::now());
     let output = call.instrument(span).await;
     let elapsed_us = started.elapsed().as_micros() as u64;
     with_current(|figures| {
+        if let Some(tracer) = &figures.tracer {
+            tracer.store_call(backend, operation, table, started_at, SystemTime::now());
+        }
         figures.busy_us.fetch_add(elapsed_us, Ordering::Relaxed);
         figures.calls.fetch_add(1, Ordering::Relaxed)
     });

@@ -23,7 +23,7 @@
 //! own retry idempotency (10 minutes).
 
 use super::{AvailabilityStore, StoreError, UserRecord, WriteError, next_record};
-use crate::observability::{count_sdk_attempt, count_store_retry, store_call};
+use crate::observability::{Backend, count_sdk_attempt, count_store_retry, store_call};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
@@ -129,7 +129,7 @@ impl DynamoDbStore {
                 .items()
                 .send()
                 .try_collect();
-            let items = store_call("Query", &self.table, Box::pin(query))
+            let items = store_call(Backend::DynamoDb, "Query", &self.table, Box::pin(query))
                 .await
                 .map_err(|error| store_error("Query", error))?;
             if let Some(stored) = assemble(&items)? {
@@ -222,7 +222,7 @@ impl DynamoDbStore {
             .set_expression_attribute_names(meta.expression_attribute_names)
             .set_expression_attribute_values(meta.expression_attribute_values)
             .send();
-        let result = store_call("PutItem", &self.table, Box::pin(put)).await;
+        let result = store_call(Backend::DynamoDb, "PutItem", &self.table, Box::pin(put)).await;
         match result {
             Ok(_) => Ok(WriteOutcome::Written),
             Err(error) => match error.as_service_error() {
@@ -246,7 +246,13 @@ impl DynamoDbStore {
             .set_transact_items(Some(operations))
             .client_request_token(token)
             .send();
-        let result = store_call("TransactWriteItems", &self.table, Box::pin(transaction)).await;
+        let result = store_call(
+            Backend::DynamoDb,
+            "TransactWriteItems",
+            &self.table,
+            Box::pin(transaction),
+        )
+        .await;
         let error = match result {
             Ok(_) => return Ok(WriteOutcome::Written),
             Err(error) => error,

@@ -2,7 +2,7 @@
 //! holds all the data; each Lambda instance would have its own.
 
 use super::{AvailabilityStore, StoreError, UserRecord, WriteError, next_record};
-use crate::observability::store_call;
+use crate::observability::{Backend, store_call};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -27,7 +27,7 @@ impl MemoryStore {
 
 impl AvailabilityStore for MemoryStore {
     async fn load(&self, user_id: &str) -> Result<Arc<UserRecord>, StoreError> {
-        store_call("load", "memory", async {
+        store_call(Backend::Memory, "load", "memory", async {
             Ok(self.users()?.get(user_id).cloned().unwrap_or_default())
         })
         .await
@@ -43,7 +43,7 @@ impl AvailabilityStore for MemoryStore {
         E: Send,
         F: FnMut(&UserRecord) -> Result<UserRecord, E> + Send,
     {
-        store_call("update", "memory", async {
+        store_call(Backend::Memory, "update", "memory", async {
             let mut users = self.users()?;
             let current = users.get(user_id).cloned().unwrap_or_default();
             let Some(next) = next_record(&current, expected_version, &mut change)? else {

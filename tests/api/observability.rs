@@ -9,7 +9,9 @@ use lambda_http::tracing::subscriber;
 use lambda_http::{Context, LambdaEvent, lambda_runtime};
 use serde_json::{Value, json};
 use std::io::Write;
+use std::net::UdpSocket;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Lines written by the app, shared with the test.
 #[derive(Clone, Default)]
@@ -290,5 +292,74 @@ async fn problem_bodies_name_the_request_a_client_can_quote() {
             documents[0]["ColdStart"].clone()
         ),
         (json!("4xx"), json!(1))
+    );
+}
+
+#[tokio::test]
+async fn a_sampled_invocation_sends_each_store_call_to_the_xray_daemon_as_a_subsegment() {
+    let daemon = UdpSocket::bind("127.0.0.1:0").expect("a local UDP port");
+    daemon
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .expect("a timeout");
+    let address = daemon.local_addr().expect("bound").to_string();
+    let app = dev_app()
+        .with_metrics_output(Captured::default())
+        .with_xray_daemon(&address);
+    let get = http_api("GET", "/availability")
+        .header("x-user-id", "ana")
+        .build();
+    let traced = |sampled: u8| {
+        let mut context = lambda_context("lambda-1");
+        context.xray_trace_id = Some(format!(
+            "Root=1-6745a1b2-556d8b0c50dc66f0511bf520;Parent=53995c3f42cd8ad8;Sampled={sampled}"
+        ));
+        LambdaEvent::new(get.clone(), context)
+    };
+    api::handle_event(&app, traced(1)).await.expect("answered");
+
+    let mut buffer = [0u8; 65_536];
+    let size = daemon.recv(&mut buffer).expect("a datagram");
+    let datagram = std::str::from_utf8(&buffer[..size]).expect("UTF-8");
+    let (header, document) = datagram
+        .split_once('\n')
+        .expect("header, newline, document");
+    assert_eq!(
+        serde_json::from_str::<Value>(header).expect("JSON"),
+        json!({"format": "json", "version": 1})
+    );
+    let subsegment: Value = serde_json::from_str(document).expect("JSON");
+    assert_eq!(subsegment["type"], "subsegment");
+    assert_eq!(subsegment["name"], "MemoryStore");
+    assert_eq!(
+        subsegment["trace_id"],
+        "1-6745a1b2-556d8b0c50dc66f0511bf520"
+    );
+    assert_eq!(subsegment["parent_id"], "53995c3f42cd8ad8");
+    let id = subsegment["id"].as_str().expect("an id");
+    assert!(
+        id.len() == 16 && id.chars().all(|c| c.is_ascii_hexdigit()),
+        "{id}"
+    );
+    let (start, end) = (
+        subsegment["start_time"].as_f64().expect("seconds"),
+        subsegment["end_time"].as_f64().expect("seconds"),
+    );
+    assert!(
+        start > 1.7e9 && start <= end && end - start < 1.0,
+        "{subsegment}"
+    );
+    assert_eq!(
+        subsegment["metadata"]["store"],
+        json!({"operation": "load", "table_name": "memory"})
+    );
+
+    // Not sampled: nothing is sent.
+    api::handle_event(&app, traced(0)).await.expect("answered");
+    daemon
+        .set_read_timeout(Some(Duration::from_millis(300)))
+        .expect("a timeout");
+    assert!(
+        daemon.recv(&mut buffer).is_err(),
+        "an unsampled invocation sent a subsegment"
     );
 }
