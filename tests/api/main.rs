@@ -14,4 +14,6 @@ mod moto;
 mod observability;
 mod openapi_cors;
 mod overlap;
+#[path = "../shared/sample_events.rs"]
+mod sample_events;
 mod schedule;
