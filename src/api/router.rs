@@ -8,6 +8,7 @@ use super::window::Clock;
 use super::{availability, identity, overlap, schedule};
 use crate::config::Config;
 use crate::domain::UserId;
+use crate::domain::field_error::{QUOTED_CHARS, clipped, quoted};
 use crate::observability::{Outcome, Telemetry};
 use crate::store::{AvailabilityStore, StoreError, WriteError};
 use lambda_http::http::{Method, StatusCode, header};
@@ -171,7 +172,7 @@ impl<S: AvailabilityStore> App<S> {
             .with_request_id(record.request_id())
             .into_response();
         let outcome = Outcome {
-            method: "unknown",
+            method: "unknown".to_owned(),
             route: "unmatched",
             status: response.status().as_u16(),
             user_id: None,
@@ -197,7 +198,7 @@ impl<S: AvailabilityStore> App<S> {
             Some(route) => self.dispatch(route, request, caller).await,
             None => Err(ApiError::new(
                 ProblemKind::NotFound,
-                format!("There is no route {}.", request.uri().path()),
+                format!("There is no route {}.", quoted(request.uri().path())),
             )
             .into()),
         }
@@ -260,7 +261,7 @@ fn outcome_of<'a>(
     status: u16,
 ) -> Outcome<'a> {
     Outcome {
-        method: request.method().as_str(),
+        method: clipped(request.method().as_str(), QUOTED_CHARS),
         route: route.map_or("unmatched", Route::template),
         status,
         user_id: caller.map(UserId::as_str),
@@ -286,7 +287,7 @@ fn method_not_allowed(route: &Route, request: &Request) -> ApiError {
         format!(
             "{} does not allow {}; use {}.",
             route.template(),
-            request.method(),
+            clipped(request.method().as_str(), QUOTED_CHARS),
             allowed.join(" or ")
         ),
     )

@@ -91,7 +91,8 @@ impl Telemetry {
 
 /// How a request ended, as the log line and the metrics document report it.
 pub(crate) struct Outcome<'a> {
-    pub method: &'a str,
+    /// Bounded by the caller: a method is client text.
+    pub method: String,
     /// The route template (`/overlap/{user_id_2}`), never the path: paths hold user ids.
     pub route: &'a str,
     pub status: u16,
@@ -139,7 +140,7 @@ impl RequestRecord {
             lambda_request_id = self.lambda_request_id.as_deref(),
             function_name = self.function_name.as_deref(),
             function_version = self.function_version.as_deref(),
-            method = outcome.method,
+            method = outcome.method.as_str(),
             route = outcome.route,
             status = outcome.status,
             duration_us,

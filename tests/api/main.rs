@@ -8,6 +8,7 @@ mod events;
 mod handler;
 mod helpers;
 mod hostile_input;
+mod input_rules;
 #[cfg(feature = "dynamodb")]
 #[path = "../shared/moto.rs"]
 mod moto;
