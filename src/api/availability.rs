@@ -4,7 +4,7 @@ use super::error::{ApiError, FieldError, ProblemKind};
 use super::if_match::IfMatch;
 use super::input::{self, NO_PARAMETERS, Parameters, Query};
 use super::paging::{INTERVAL_BYTES, Page, PageRequest};
-use super::response::{json_response, message, with_etag};
+use super::response::{json_response, message, with_etag, with_result_items};
 use super::router::{App, Handled};
 use super::shown_interval::IntervalList;
 use super::window::RequestedWindow;
@@ -108,8 +108,9 @@ pub(super) async fn get<S: AvailabilityStore>(
         next: page.next(window, &normalized),
         window: WindowMember::of(window, zone),
     };
+    let response = json_response(StatusCode::OK, &body);
     Ok(with_etag(
-        json_response(StatusCode::OK, &body),
+        with_result_items(response, page.results.len()),
         record.version,
     ))
 }

@@ -5,7 +5,7 @@
 use super::error::{ApiError, FieldError};
 use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus};
 use super::paging::{INTERVAL_BYTES, Page, PageRequest};
-use super::response::json_response;
+use super::response::{json_response, with_result_items};
 use super::router::{App, Handled};
 use super::shown_interval::ShownInterval;
 use super::window::RequestedWindow;
@@ -84,10 +84,12 @@ pub(super) async fn find<S: AvailabilityStore>(
         .page(&query, &availability)
         .map_err(|error| refused(&parameters, error))?;
     let next = page.next(window, &asked.normalized());
-    Ok(json_response(
+    let items = page.results.len();
+    let response = json_response(
         StatusCode::OK,
         &asked.body(page, next, WindowMember::of(window, asked.output_zone)),
-    ))
+    );
+    Ok(with_result_items(response, items))
 }
 
 /// A valid request, read into the engine's terms.
