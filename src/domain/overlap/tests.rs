@@ -446,7 +446,27 @@ fn bad_parameters_are_named() {
             },
             "buffer_after",
         ),
+        (
+            SlotQuery {
+                buffer_before: DAY_MS + 1,
+                ..SlotQuery::new(5)
+            },
+            "buffer_before",
+        ),
+        (
+            SlotQuery {
+                buffer_after: DAY_MS + 1,
+                ..SlotQuery::new(5)
+            },
+            "buffer_after",
+        ),
     ] {
         assert_eq!(refused(&[&one], none, Some(slots)).parameter(), parameter);
     }
+    let day_buffers = SlotQuery {
+        buffer_before: DAY_MS,
+        buffer_after: DAY_MS,
+        ..SlotQuery::new(5)
+    };
+    assert!(validate(1, &none, Some(&day_buffers)).is_ok(), "a day is allowed");
 }

@@ -80,10 +80,7 @@ fn huge_buffers_are_refused_before_any_expansion(deployed: &mut Deployed) {
     );
 }
 
-on_both_stores!(
-    #[ignore = "issue 12 item 2: buffer_before/buffer_after are unbounded and widen the schedule's expansion"]
-    huge_buffers_are_refused_before_any_expansion
-);
+on_both_stores!(huge_buffers_are_refused_before_any_expansion);
 
 /// Item 5: an error about a request under the body limit stays far under 6 MB.
 fn an_error_never_echoes_the_request_without_bound(deployed: &mut Deployed) {
