@@ -468,5 +468,8 @@ fn bad_parameters_are_named() {
         buffer_after: DAY_MS,
         ..SlotQuery::new(5)
     };
-    assert!(validate(1, &none, Some(&day_buffers)).is_ok(), "a day is allowed");
+    assert!(
+        validate(1, &none, Some(&day_buffers)).is_ok(),
+        "a day is allowed"
+    );
 }
