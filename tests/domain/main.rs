@@ -3,5 +3,6 @@
 
 mod interval_properties;
 mod overlap_properties;
+mod removed_search;
 mod schedule_dst;
 mod schedule_properties;
