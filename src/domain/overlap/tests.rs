@@ -332,9 +332,10 @@ fn extreme_instants_do_not_panic() {
     };
     let resumed = free_intervals(&[&everything], &after_the_start).expect("valid");
     assert_eq!(resumed.count(), 0);
+    // The longest buffers allowed, against the ends of time.
     let slots = SlotQuery {
-        buffer_before: Millis::MAX,
-        buffer_after: Millis::MAX,
+        buffer_before: MAX_BUFFER,
+        buffer_after: MAX_BUFFER,
         ..SlotQuery::new(DAY_MS)
     };
     for query in [

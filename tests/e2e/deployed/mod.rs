@@ -45,3 +45,4 @@ mod moto;
 mod routes;
 mod runtime_api;
 pub(crate) mod template;
+mod worst_case;
