@@ -318,10 +318,13 @@ fn table(store: Store, rows: &[Row]) -> String {
     text
 }
 
+/// Rows that share one instance and its setup.
+type RowGroup = fn(Store) -> Vec<Row>;
+
 fn worst_case_table(store: Store) {
     let only = std::env::var("WORST_CASE_ONLY").unwrap_or_default();
     let mut rows = Vec::new();
-    let groups: [(&str, fn(Store) -> Vec<Row>); 4] = [
+    let groups: [(&str, RowGroup); 4] = [
         ("schedule", schedule_rows),
         ("overlap", overlap_rows),
         ("intervals", interval_limit_rows),
