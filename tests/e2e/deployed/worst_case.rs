@@ -211,24 +211,26 @@ fn interval_limit_rows(store: Store) -> Vec<Row> {
     vec![post, get]
 }
 
-/// `DELETE /availability` over a range where the densest schedule is covered by removed ranges
-/// with a one-minute gap outside its hours every five days: the search must look at every gap's
-/// dates and finds nothing (404).
-fn delete_row(store: Store) -> Vec<Row> {
+/// `DELETE /availability` for a user at the interval limit whose densest schedule is covered
+/// by removed ranges with a one-minute gap outside its hours every day: over the longest range
+/// the limits allow (400 days: it holds 400 removed ranges) the search looks at every date and
+/// finds nothing (404). The same over all the removed ranges is refused before any expansion.
+fn delete_rows(store: Store) -> Vec<Row> {
     let Some(mut deployed) = Deployed::start(store, "worst_case_delete") else {
         return Vec::new();
     };
     let removed: usize = std::env::var("WORST_CASE_REMOVED")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(INTERVAL_LIMIT);
+        .unwrap_or(INTERVAL_LIMIT)
+        .max(401);
     ok(
         &deployed.send(as_user("gaps", "PUT", "/availability/schedule").json(&dense_schedule(0))),
         "PUT",
     );
     // 02:00-02:01Z is 21:00 or 22:00 in New York, after the last range (16:35).
     let first_gap = instant("2000-01-01T02:00:00Z");
-    let gap = |i: usize| first_gap + Duration::days(5 * i as i64);
+    let gap = |i: usize| first_gap + Duration::days(i as i64);
     for i in 0..removed {
         let body = json!({"start_time": rfc3339(gap(i) + Duration::minutes(1)), "end_time": rfc3339(gap(i + 1))});
         ok(
@@ -236,18 +238,29 @@ fn delete_row(store: Store) -> Vec<Row> {
             "setup DELETE",
         );
     }
-    let range = json!({"start_time": rfc3339(gap(0)), "end_time": rfc3339(gap(removed))});
+    let mut rows = Vec::new();
+    let middle = removed / 2 - 200;
+    let range = json!({"start_time": rfc3339(gap(middle)), "end_time": rfc3339(gap(middle + 400))});
     let (row, response) = measure(
         &mut deployed,
         "DELETE /availability",
         format!(
-            "densest schedule, {removed} removed ranges with a gap every 5 days, over {} years",
-            removed * 5 / 365
+            "densest schedule, {removed} removed ranges with a gap every day; 400 days holding 400 of them"
         ),
         as_user("gaps", "DELETE", "/availability").json(&range),
     );
     assert_eq!(response.status, 404, "nothing is available in the range");
-    vec![row]
+    rows.push(row);
+    let range = json!({"start_time": rfc3339(gap(0)), "end_time": rfc3339(gap(removed))});
+    let (row, response) = measure(
+        &mut deployed,
+        "DELETE /availability",
+        format!("the same over all {removed} removed ranges: refused"),
+        as_user("gaps", "DELETE", "/availability").json(&range),
+    );
+    assert_eq!(response.status, 400, "over the limit");
+    rows.push(row);
+    rows
 }
 
 /// `/overlap` for 100 participants who all have the densest schedule, over the longest window
@@ -328,7 +341,7 @@ fn worst_case_table(store: Store) {
         ("schedule", schedule_rows),
         ("overlap", overlap_rows),
         ("intervals", interval_limit_rows),
-        ("delete", delete_row),
+        ("delete", delete_rows),
     ];
     for (name, group) in groups {
         if only.is_empty() || only.split(',').any(|wanted| wanted == name) {
