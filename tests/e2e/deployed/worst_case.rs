@@ -104,6 +104,18 @@ fn measure(
     worst_case: String,
     request: HttpRequest,
 ) -> (Row, HttpResponse) {
+    measure_with(deployed, route, worst_case, request, true)
+}
+
+/// [`measure`], optionally without the per-request checks, for a row that records a known
+/// failure instead of stopping the table.
+fn measure_with(
+    deployed: &mut Deployed,
+    route: &'static str,
+    worst_case: String,
+    request: HttpRequest,
+    checked: bool,
+) -> (Row, HttpResponse) {
     let setup_requests = deployed.gateway.exchanges.len();
     let peak_before = deployed
         .gateway
@@ -111,7 +123,11 @@ fn measure(
         .iter()
         .filter_map(|e| e.record.as_ref()?.peak_memory_bytes)
         .max();
-    let response = deployed.send(request);
+    let response = if checked {
+        deployed.send(request)
+    } else {
+        deployed.send_unchecked(request)
+    };
     let record = deployed
         .gateway
         .exchanges
@@ -202,11 +218,13 @@ fn interval_limit_rows(store: Store) -> Vec<Row> {
         as_user("full", "POST", "/availability").json(&batch(batches - 1)),
     );
     ok(&response, "POST");
-    let (get, _) = measure(
+    // Unchecked: without paging (issue 12 item 3) this answer is over Lambda's 6 MB.
+    let (get, _) = measure_with(
         &mut deployed,
         "GET /availability",
         format!("{INTERVAL_LIMIT} intervals, no window"),
         as_user("full", "GET", "/availability"),
+        false,
     );
     vec![post, get]
 }
