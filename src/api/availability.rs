@@ -1,7 +1,8 @@
 //! `POST`, `GET` and `DELETE /availability`: the caller's own availability.
 
 use super::error::{ApiError, FieldError, ProblemKind};
-use super::input::{self, Query, expected_version};
+use super::if_match::IfMatch;
+use super::input::{self, Query};
 use super::response::{json_response, message, with_etag};
 use super::router::{App, Handled};
 use super::shown_interval::IntervalList;
@@ -43,9 +44,12 @@ pub(super) async fn set<S: AvailabilityStore>(
     })?;
     let set = parse_set_body(&body)?;
     let user = write_target(app, caller, set.user_id)?;
+    let if_match = IfMatch::of(request)?;
     let version = app
         .store()
-        .update(user.as_str(), expected_version(request)?, |current| {
+        .update(user.as_str(), None, |current| {
+            // A user's availability always exists (empty at first), so `*` always matches.
+            if_match.check(current, true)?;
             within_interval_limit(&user, current.with_added(&set.additions))
         })
         .await?;
@@ -88,17 +92,26 @@ pub(super) async fn delete<S: AvailabilityStore>(
     request: &Request,
     caller: UserId,
 ) -> Handled {
+    let query = Query::of(request);
     let (user_id, range, end_pointer) = match input::json_body(request)? {
+        Some(_) if !query.is_empty() => {
+            return Err(ApiError::bad_request(
+                "Give the range to delete either as a JSON body or as query parameters, not both.",
+            )
+            .into());
+        }
         Some(body) => {
             let (user_id, range) = parse_delete_body(&body)?;
             (user_id, range, "/end_time")
         }
-        None => (None, range_from_query(&Query::of(request))?, "?end_time"),
+        None => (None, range_from_query(&query)?, "?end_time"),
     };
     let user = write_target(app, caller, user_id)?;
+    let if_match = IfMatch::of(request)?;
     let version = app
         .store()
-        .update(user.as_str(), expected_version(request)?, |current| {
+        .update(user.as_str(), None, |current| {
+            if_match.check(current, true)?;
             // Telling whether the range holds availability expands the schedule near each gap
             // between removed ranges in it: bounded like a read, before any expansion.
             if current.schedule.is_some() && !window_within_limit(range) {

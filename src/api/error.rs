@@ -7,8 +7,9 @@ use serde::Serialize;
 
 pub(super) use crate::domain::FieldError;
 
-/// The most field errors one response lists; the sentence still counts them all.
-pub const MAX_FIELD_ERRORS: usize = 100;
+/// The most field errors one response lists; the sentence still counts them all. With each
+/// error's pointer and detail cut short ([`FieldError::new`]), a 400 stays under 10 KB.
+pub const MAX_FIELD_ERRORS: usize = 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum ProblemKind {

@@ -78,7 +78,9 @@ pub(super) async fn find<S: AvailabilityStore>(
         to: Some(window.interval.end()),
         ..asked.query
     };
-    let reach = overlap::reach(&query, asked.slots.as_ref());
+    // Buffers may widen the window past the instants the API names; nothing exists there.
+    let reach = overlap::reach(&query, asked.slots.as_ref())
+        .and_then(|reach| reach.intersection(&Interval::ALL));
     let availability: Vec<IntervalSet> = records
         .iter()
         .map(|record| {

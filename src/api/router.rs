@@ -7,6 +7,7 @@ use super::routes::Route;
 use super::window::Clock;
 use super::{availability, identity, overlap, schedule};
 use crate::config::Config;
+use crate::domain::field_error::{QUOTED_CHARS, clipped, quoted};
 use crate::store::{AvailabilityStore, StoreError, WriteError};
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Error, Request, Response};
@@ -101,7 +102,7 @@ impl<S: AvailabilityStore> App<S> {
             Some(route) => self.dispatch(route, &request).await,
             None => Err(ApiError::new(
                 ProblemKind::NotFound,
-                format!("There is no route {}.", request.uri().path()),
+                format!("There is no route {}.", quoted(request.uri().path())),
             )
             .into()),
         };
@@ -177,7 +178,7 @@ fn method_not_allowed(route: &Route, request: &Request) -> ApiError {
         format!(
             "{} does not allow {}; use {}.",
             route.template(),
-            request.method(),
+            clipped(request.method().as_str(), QUOTED_CHARS),
             allowed.join(" or ")
         ),
     )

@@ -6,3 +6,4 @@ mod overlap_properties;
 mod removed_search;
 mod schedule_dst;
 mod schedule_properties;
+mod timestamp_properties;
