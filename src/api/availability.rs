@@ -3,7 +3,7 @@
 use super::error::{ApiError, FieldError, ProblemKind};
 use super::if_match::IfMatch;
 use super::input::{self, Query};
-use super::response::{json_response, message, with_etag};
+use super::response::{json_response, message, with_etag, with_result_items};
 use super::router::{App, Handled};
 use super::shown_interval::IntervalList;
 use super::window::RequestedWindow;
@@ -81,8 +81,9 @@ pub(super) async fn get<S: AvailabilityStore>(
         availability: IntervalList(shown.as_slice(), zone),
         window: WindowMember::of(window, zone),
     };
+    let response = json_response(StatusCode::OK, &body);
     Ok(with_etag(
-        json_response(StatusCode::OK, &body),
+        with_result_items(response, shown.as_slice().len()),
         record.version,
     ))
 }

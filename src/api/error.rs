@@ -1,5 +1,6 @@
 //! Every expected failure as an RFC 9457 problem: `application/problem+json` with `type`,
-//! `title`, `status`, `detail`, the seed's `error` member, and per-field `errors` for bad input.
+//! `title`, `status`, `detail`, the seed's `error` member, per-field `errors` for bad input, and
+//! `instance` naming the request (`urn:request:<id>`) so a client can quote it.
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
@@ -65,6 +66,8 @@ pub(super) struct ApiError {
     pub errors: Vec<FieldError>,
     /// Extra headers some statuses need (`Allow` on 405, `Retry-After` on 503).
     pub headers: Vec<(header::HeaderName, String)>,
+    /// The request's id, shown as `instance`.
+    pub request_id: Option<String>,
 }
 
 impl ApiError {
@@ -74,6 +77,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             headers: Vec::new(),
+            request_id: None,
         }
     }
 
@@ -115,6 +119,11 @@ impl ApiError {
         self
     }
 
+    pub(super) fn with_request_id(mut self, request_id: Option<&str>) -> Self {
+        self.request_id = request_id.map(str::to_owned);
+        self
+    }
+
     pub(super) fn status(&self) -> StatusCode {
         self.kind.status()
     }
@@ -130,6 +139,8 @@ impl ApiError {
             error: &'a str,
             #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
             errors: &'a [FieldError],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            instance: Option<String>,
         }
         let status = self.status();
         let problem = Problem {
@@ -139,6 +150,10 @@ impl ApiError {
             detail: &self.detail,
             error: &self.detail,
             errors: &self.errors,
+            instance: self
+                .request_id
+                .as_ref()
+                .map(|id| format!("urn:request:{id}")),
         };
         let mut response = super::response::json_response(status, &problem);
         let headers = response.headers_mut();

@@ -12,6 +12,7 @@ mod input_rules;
 #[cfg(feature = "dynamodb")]
 #[path = "../shared/moto.rs"]
 mod moto;
+mod observability;
 mod openapi_cors;
 mod overlap;
 #[path = "../shared/sample_events.rs"]
