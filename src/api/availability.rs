@@ -11,6 +11,7 @@ use super::window::RequestedWindow;
 use super::window_member::WindowMember;
 use crate::config::AuthMode;
 use crate::domain::recurrence::Period;
+use crate::domain::schedule::{MAX_WINDOW_DAYS, window_within_limit};
 use crate::domain::{Interval, IntervalSet};
 use crate::domain::{UserId, UserRecord};
 use crate::store::AvailabilityStore;
@@ -24,6 +25,10 @@ pub(super) const MAX_SLOTS_PER_REQUEST: usize = 1000;
 /// Intervals one user may hold after normalization, slots and removed ranges together; a
 /// write beyond it stores nothing.
 pub(super) const MAX_INTERVALS_PER_USER: usize = 100_000;
+/// Removed ranges a `DELETE` over more than `MAX_WINDOW_DAYS` may hold when the user has a
+/// schedule. Telling whether such a range holds availability expands about five local dates
+/// around each gap between them, so this keeps it to a read's longest window (404 dates).
+pub(super) const MAX_REMOVED_IN_LONG_DELETE: usize = MAX_WINDOW_DAYS as usize / 5;
 
 /// The query parameters `GET` reads (`limit` and `cursor`: see `paging`).
 const GET_PARAMETERS: &[&str] = &["from", "to", "tz", "limit", "cursor"];
@@ -121,15 +126,18 @@ pub(super) async fn delete<S: AvailabilityStore>(
     caller: UserId,
 ) -> Handled {
     let query = Query::of(request, DELETE_PARAMETERS)?;
-    let (user_id, range) = match input::json_body(request)? {
+    let (user_id, range, end_pointer) = match input::json_body(request)? {
         Some(_) if !query.is_empty() => {
             return Err(ApiError::bad_request(
                 "Give the range to delete either as a JSON body or as query parameters, not both.",
             )
             .into());
         }
-        Some(body) => parse_delete_body(&body)?,
-        None => (None, range_from_query(&query)?),
+        Some(body) => {
+            let (user_id, range) = parse_delete_body(&body)?;
+            (user_id, range, "/end_time")
+        }
+        None => (None, range_from_query(&query)?, "?end_time"),
     };
     let user = write_target(app, caller, user_id)?;
     let if_match = IfMatch::of(request)?;
@@ -137,6 +145,19 @@ pub(super) async fn delete<S: AvailabilityStore>(
         .store()
         .update(user.as_str(), None, |current| {
             if_match.check(current, true)?;
+            // Telling whether the range holds availability expands the schedule near each gap
+            // between removed ranges in it: bounded like a read, before any expansion.
+            if current.schedule.is_some() && !window_within_limit(range) {
+                let held = removed_ranges_in(current, range);
+                if held > MAX_REMOVED_IN_LONG_DELETE {
+                    return Err(ApiError::invalid_field(
+                        end_pointer,
+                        format!(
+                            "is more than {MAX_WINDOW_DAYS} days after start_time, and the range already holds {held} removed ranges; for a user with a weekly schedule, a DELETE over more than {MAX_WINDOW_DAYS} days may hold at most {MAX_REMOVED_IN_LONG_DELETE}. Send it in pieces of at most {MAX_WINDOW_DAYS} days."
+                        ),
+                    ));
+                }
+            }
             if !current.has_availability_in(range) {
                 return Err(ApiError::new(
                     ProblemKind::NotFound,
@@ -150,6 +171,14 @@ pub(super) async fn delete<S: AvailabilityStore>(
         message(StatusCode::OK, "Availability slot deleted successfully"),
         version,
     ))
+}
+
+/// The removed ranges that share an instant with `range`: two binary searches.
+fn removed_ranges_in(record: &UserRecord, range: Interval) -> usize {
+    let removed = record.removed.as_slice();
+    let first = removed.partition_point(|interval| interval.end() <= range.start());
+    let past = removed.partition_point(|interval| interval.start() < range.end());
+    past.saturating_sub(first)
 }
 
 /// `next` if it keeps `user` within [`MAX_INTERVALS_PER_USER`], else a 413.
