@@ -6,5 +6,6 @@ pub mod overlap;
 pub mod recurrence;
 pub mod schedule;
 pub mod time;
+pub mod tzdb;
 
 pub use interval::{Interval, IntervalSet, Millis};
