@@ -2,7 +2,7 @@
 //! names in `AWS_ENDPOINT_URL`. Each test gets a fresh table, so tests never see each other.
 
 use availability_api::store::DynamoDbStore;
-use availability_api::store::dynamodb::{PARTITION_KEY, SORT_KEY, sdk_config_loader};
+use availability_api::store::dynamodb::{PARTITION_KEY, SORT_KEY, client_config};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
@@ -24,7 +24,7 @@ fn require_local_endpoint() {
 
 pub async fn client() -> Client {
     require_local_endpoint();
-    Client::new(&sdk_config_loader().load().await)
+    Client::from_conf(client_config().build())
 }
 
 /// A store with its own client, built the way `main` builds it.
