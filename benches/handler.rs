@@ -11,9 +11,10 @@ mod common;
 
 use availability_api::api::{self, App};
 use availability_api::config::Config;
-use availability_api::domain::IntervalSet;
-use availability_api::store::{AvailabilityStore, MemoryStore, UserRecord};
-use common::{BASE, HOUR, MINUTE, hourly};
+use availability_api::domain::time::{HOUR_MS, MINUTE_MS};
+use availability_api::domain::{IntervalSet, UserRecord};
+use availability_api::store::{AvailabilityStore, MemoryStore};
+use common::{BASE, hourly};
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use lambda_http::{Context, LambdaEvent};
 use serde_json::{Value, json};
@@ -43,10 +44,10 @@ fn set_body(stored: usize) -> Value {
     let slots: Vec<Value> = [0, stored / 2, stored - 1]
         .iter()
         .map(|&hour| {
-            let start = BASE + hour as i64 * HOUR + 30 * MINUTE;
+            let start = BASE + hour as i64 * HOUR_MS + 30 * MINUTE_MS;
             json!({
                 "start_time": format_millis(start),
-                "end_time": format_millis(start + 20 * MINUTE),
+                "end_time": format_millis(start + 20 * MINUTE_MS),
             })
         })
         .collect();
@@ -54,7 +55,7 @@ fn set_body(stored: usize) -> Value {
 }
 
 fn format_millis(millis: i64) -> String {
-    availability_api::domain::time::format_timestamp(millis)
+    availability_api::domain::timestamp::format_timestamp(millis)
 }
 
 fn runtime() -> Runtime {
@@ -94,8 +95,8 @@ fn handler(c: &mut Criterion) {
     let runtime = runtime();
     let mut group = c.benchmark_group("handler");
     for stored in SIZES {
-        let mine = hourly(stored, 0, 40 * MINUTE);
-        let theirs = hourly(stored, 20 * MINUTE, 40 * MINUTE);
+        let mine = hourly(stored, 0, 40 * MINUTE_MS);
+        let theirs = hourly(stored, 20 * MINUTE_MS, 40 * MINUTE_MS);
 
         let set = event("POST", "/availability", Some(&set_body(stored)));
         assert_eq!(

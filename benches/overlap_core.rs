@@ -6,7 +6,8 @@ mod common;
 
 use availability_api::domain::IntervalSet;
 use availability_api::domain::overlap::{OverlapQuery, free_intervals};
-use common::{MINUTE, hourly};
+use availability_api::domain::time::MINUTE_MS;
+use common::hourly;
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
@@ -14,7 +15,7 @@ use std::hint::black_box;
 /// 15 to 40 (for 16), so every hour yields one result and every interval is swept.
 fn participants(users: usize, per_user: usize) -> Vec<IntervalSet> {
     (0..users)
-        .map(|k| hourly(per_user, k as i64 * MINUTE, 40 * MINUTE))
+        .map(|k| hourly(per_user, k as i64 * MINUTE_MS, 40 * MINUTE_MS))
         .collect()
 }
 
@@ -28,7 +29,7 @@ fn sweep(sets: &[&IntervalSet]) -> usize {
 fn read_once(sets: &[&IntervalSet]) -> i64 {
     sets.iter()
         .flat_map(|set| set.as_slice())
-        .fold(0i64, |sum, i| sum.wrapping_add(i.end - i.start))
+        .fold(0i64, |sum, i| sum.wrapping_add(i.end() - i.start()))
 }
 
 fn by_size(c: &mut Criterion) {

@@ -4,8 +4,8 @@
 //! Berlin schedule across the spring change of 2026-03-29.
 
 use availability_api::domain::Interval;
-use availability_api::domain::schedule::{Schedule, format_timestamp_in, window_within_limit};
-use availability_api::domain::time::{format_timestamp, parse_timestamp};
+use availability_api::domain::schedule::{Schedule, window_within_limit};
+use availability_api::domain::timestamp::{format_timestamp, format_timestamp_in, parse_timestamp};
 use std::process::ExitCode;
 
 const DEMO: &str = r#"{
@@ -48,16 +48,16 @@ fn main() -> ExitCode {
     println!("{}", serde_json::to_string(&schedule).unwrap_or_default());
     println!(
         "window {} .. {}",
-        format_timestamp(window.start),
-        format_timestamp(window.end)
+        format_timestamp(window.start()),
+        format_timestamp(window.end())
     );
     for interval in schedule.expand(window).as_slice() {
         println!(
             "{} .. {}   = {} .. {}   ({} min)",
-            format_timestamp(interval.start),
-            format_timestamp(interval.end),
-            format_timestamp_in(interval.start, zone),
-            format_timestamp_in(interval.end, zone),
+            format_timestamp(interval.start()),
+            format_timestamp(interval.end()),
+            format_timestamp_in(interval.start(), zone),
+            format_timestamp_in(interval.end(), zone),
             interval.duration() / 60_000
         );
     }

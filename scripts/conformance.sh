@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Schemathesis against the running service: starts `cargo lambda watch` on a free port, loads
 # the OpenAPI description the function serves, and checks server errors, response schemas,
-# status codes and content types on generated requests. Installs schemathesis when missing.
+# status codes and content types on generated requests. Installs cargo-lambda and schemathesis
+# into target/tools when missing (see scripts/lib/tools.sh).
 # Usage: scripts/conformance.sh [MAX_EXAMPLES]   (default 25 per operation)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 max_examples="${1:-25}"
-need() { command -v "$1" >/dev/null 2>&1; }
-need cargo-lambda || python3 -m pip install --quiet --disable-pip-version-check cargo-lambda
-need st || python3 -m pip install --quiet --disable-pip-version-check schemathesis
-command -v pyenv >/dev/null 2>&1 && pyenv rehash
+source scripts/lib/tools.sh
+need_python_tool cargo-lambda
+need_python_tool schemathesis
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 mkdir -p target

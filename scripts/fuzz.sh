@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked --quiet cargo-fuzz
+source scripts/lib/tools.sh
+need_crate_tool cargo-fuzz cargo-fuzz
 mkdir -p fuzz/corpus/handler
 # cargo-fuzz passes unstable flags to rustc; RUSTC_BOOTSTRAP lets the stable toolchain take them.
 # No sanitizer: safe Rust only, and the stable toolchain has no sanitizer-instrumented std.

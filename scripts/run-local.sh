@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
 # Runs the API on http://127.0.0.1:9000 under `cargo lambda watch` (AUTH_MODE=dev, from
-# Cargo.toml), installing cargo-lambda from PyPI first if it is missing. Extra arguments go to
-# `cargo lambda watch`.
+# Cargo.toml), installing cargo-lambda into target/tools first if it is missing (see
+# scripts/lib/tools.sh). Extra arguments go to `cargo lambda watch`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v cargo-lambda >/dev/null 2>&1; then
-  python3 -m pip install --quiet --disable-pip-version-check cargo-lambda
-  command -v pyenv >/dev/null 2>&1 && pyenv rehash
-fi
+source scripts/lib/tools.sh
+need_python_tool cargo-lambda
 exec cargo lambda watch "$@"

@@ -1,19 +1,39 @@
 #!/usr/bin/env bash
-# Every check, on a fresh machine: installs what is missing (cargo-lambda, cfn-lint,
-# schemathesis and moto[server] from PyPI, cargo-fuzz and cargo-nextest from crates), then
-# formatting, lints (default build and `--features dynamodb`), the SAM template, the OpenAPI
-# conformance run, a bounded fuzzing run, all tests including the end-to-end ones, and the
-# DynamoDB store's tests against a local moto server.
+# Every check, on a fresh machine: installs what is missing (cargo-lambda, cfn-lint, aws-sam-cli,
+# schemathesis and moto[server] into target/tools, see scripts/lib/tools.sh; cargo-nextest and
+# cargo-fuzz with cargo install), then formatting, lints (default build and `--features
+# dynamodb`), the SAM template (cfn-lint, `sam validate --lint`), the README's two commands on a
+# stock environment, the OpenAPI conformance run, a bounded fuzzing run, all tests including the
+# end-to-end ones, and the DynamoDB store's tests against a local moto server.
+#
+#   scripts/test.sh           # everything (about 10 minutes on 2 cores)
+#   scripts/test.sh --quick   # unit and handler tests only (under a minute once built)
+#   scripts/test.sh --tools   # install what the checks use, then stop
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/tools.sh
 
-need() { command -v "$1" >/dev/null 2>&1; }
-need cargo-lambda || python3 -m pip install --quiet --disable-pip-version-check cargo-lambda
-need cfn-lint || python3 -m pip install --quiet --disable-pip-version-check cfn-lint
-need st || python3 -m pip install --quiet --disable-pip-version-check schemathesis
-need moto_server || python3 -m pip install --quiet --disable-pip-version-check "moto[server]"
-need cargo-nextest || cargo install --locked --quiet cargo-nextest
-command -v pyenv >/dev/null 2>&1 && pyenv rehash
+mode=${1:-}
+case "$mode" in
+  "" | --quick | --tools) ;;
+  *) echo "usage: scripts/test.sh [--quick | --tools]" >&2 && exit 2 ;;
+esac
+
+need_crate_tool cargo-nextest cargo-nextest
+if [ "$mode" = --quick ]; then
+  echo "== unit and handler tests (cargo nextest run --lib --test api --test domain)"
+  exec cargo nextest run --locked --lib --test api --test domain
+fi
+need_crate_tool cargo-fuzz cargo-fuzz
+need_python_tool cargo-lambda
+need_python_tool cfn-lint
+need_python_tool sam
+need_python_tool schemathesis
+python_for_tool moto moto.moto_server.werkzeug_app >/dev/null
+if [ "$mode" = --tools ]; then
+  echo "== tools ready: cargo-nextest, cargo-fuzz, cargo-lambda, cfn-lint, sam, schemathesis, moto"
+  exit 0
+fi
 
 echo "== cargo fmt --check"
 cargo fmt --check
@@ -24,6 +44,12 @@ echo "== cargo clippy --all-targets --features dynamodb -- -D warnings"
 cargo clippy --locked --all-targets --features dynamodb -- -D warnings
 echo "== cfn-lint template.yaml"
 cfn-lint template.yaml
+# sam wants a region and credentials even to validate offline; dummy ones, and no telemetry.
+echo "== sam validate --lint"
+env -u AWS_PROFILE AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing \
+  AWS_SECRET_ACCESS_KEY=testing SAM_CLI_TELEMETRY=0 sam validate --lint
+echo "== the README's two commands on a stock environment (scripts/stock-env-check.sh)"
+scripts/stock-env-check.sh
 echo "== schemathesis against the service under cargo lambda watch (scripts/conformance.sh)"
 scripts/conformance.sh 25
 # The fuzzing run comes before the tests so that the test runner's summary closes the output.
@@ -31,7 +57,8 @@ echo "== fuzzing the handler for 60 s (scripts/fuzz.sh)"
 scripts/fuzz.sh 60
 echo "== tests (unit, property, handler, events/, end-to-end through cargo lambda watch)"
 cargo nextest run --locked --no-fail-fast
-# Only the tests the feature changes: unit tests, the store suite, the two-instance handler tests.
+# Only the tests the feature adds: the store's unit tests, the contract suite on DynamoDB, the
+# two-instance handler tests (every test with `dynamodb` in its path).
 echo "== DynamoDB store tests (--features dynamodb, against moto on 127.0.0.1)"
 scripts/with-moto.sh cargo nextest run --locked --no-fail-fast --features dynamodb \
-  --lib --test store_contract --test dynamodb_handlers
+  --lib --test api --test store -E 'test(/dynamodb/)'

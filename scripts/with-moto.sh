@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs a command next to a local DynamoDB-compatible server: moto's server app on 127.0.0.1 and
 # a free port. The AWS SDK is pointed at it (AWS_ENDPOINT_URL, dummy credentials, a region);
-# the server stops when the command ends. Installs moto[server] from PyPI when missing.
-#   scripts/with-moto.sh cargo nextest run --features dynamodb --test store_contract
+# the server stops when the command ends. Installs moto[server] into target/tools when no python3
+# here has it (see scripts/lib/tools.sh).
+#   scripts/with-moto.sh cargo nextest run --features dynamodb --test store
 set -euo pipefail
 
-if ! command -v moto_server >/dev/null 2>&1; then
-  python3 -m pip install --quiet --disable-pip-version-check "moto[server]"
-  if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
-fi
+# shellcheck source=scripts/lib/tools.sh
+source "$(dirname "$0")/lib/tools.sh"
+moto_python=$(python_for_tool moto moto.moto_server.werkzeug_app)
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp)
@@ -16,7 +16,7 @@ log=$(mktemp)
 # failed transaction back by restoring a copy of the whole table taken when it began: another
 # write committed meanwhile vanishes (a lost update that DynamoDB never makes). The same app on
 # one thread makes every request atomic, as DynamoDB's are; clients still race between requests.
-python3 -c '
+"$moto_python" -c '
 import sys
 from werkzeug.serving import run_simple
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app

@@ -1,6 +1,5 @@
 //! Configuration read once at start-up from the environment.
 
-use crate::api::cors::CorsOrigins;
 use std::fmt;
 
 /// Where the caller's identity may come from.
@@ -21,6 +20,34 @@ pub struct Config {
     pub cors_origins: CorsOrigins,
     /// `TABLE_NAME`: the DynamoDB table to keep availability in. Unset: in memory, per process.
     pub table_name: Option<String>,
+}
+
+/// Which origins may call the API from a browser, from `CORS_ALLOW_ORIGINS`: a comma-separated
+/// list of origins, `*` for any, or unset/empty for none (no CORS headers at all).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum CorsOrigins {
+    #[default]
+    None,
+    Any,
+    List(Vec<String>),
+}
+
+impl CorsOrigins {
+    pub fn parse(setting: Option<&str>) -> Self {
+        let origins: Vec<String> = setting
+            .unwrap_or_default()
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .collect();
+        if origins.iter().any(|o| o == "*") {
+            CorsOrigins::Any
+        } else if origins.is_empty() {
+            CorsOrigins::None
+        } else {
+            CorsOrigins::List(origins)
+        }
+    }
 }
 
 pub const DEFAULT_DEV_USER_ID: &str = "user123";
@@ -128,5 +155,19 @@ mod tests {
             assert!(with_table.is_err(), "memory must not stand in for a table");
         }
         assert!(Config::from_lookup(|name| (name == "TABLE_NAME").then(|| " ".into())).is_err());
+    }
+
+    #[test]
+    fn the_setting_reads_lists_any_and_none() {
+        assert_eq!(CorsOrigins::parse(None), CorsOrigins::None);
+        assert_eq!(CorsOrigins::parse(Some(" ")), CorsOrigins::None);
+        assert_eq!(
+            CorsOrigins::parse(Some("https://a.example, *")),
+            CorsOrigins::Any
+        );
+        assert_eq!(
+            CorsOrigins::parse(Some("https://a.example/, https://b.example")),
+            CorsOrigins::List(vec!["https://a.example".into(), "https://b.example".into()])
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! availability-api: a scheduling API served as an AWS Lambda function.
 //!
-//! - [`domain`]: the scheduling logic, pure and free of Lambda types.
+//! - [`domain`]: the scheduling logic, pure and free of Lambda types, including what a user is
+//!   available in ([`domain::UserRecord`]).
 //! - [`store`]: where availability lives, behind the [`store::AvailabilityStore`] trait.
 //! - [`api`]: routing, identity, and mapping requests and responses to the domain.
 //! - [`config`]: settings read once at start-up.

@@ -1,33 +1,38 @@
 //! `POST`, `GET` and `DELETE /availability`: the caller's own availability.
 
 use super::error::{ApiError, FieldError, ProblemKind};
-use super::input::{self, Query, validate_user_id};
+use super::input::{self, Query, expected_version};
+use super::response::{json_response, message, with_etag};
+use super::router::{App, Handled};
+use super::shown_interval::IntervalList;
 use super::window::RequestedWindow;
-use super::{
-    App, Handled, IntervalList, WindowMember, expected_version, identity, message, with_etag,
-};
+use super::window_member::WindowMember;
 use crate::config::AuthMode;
 use crate::domain::recurrence::Period;
 use crate::domain::{Interval, IntervalSet};
-use crate::store::{AvailabilityStore, UserRecord};
+use crate::domain::{UserId, UserRecord};
+use crate::store::AvailabilityStore;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
 
 /// Slots one `POST` may carry (a `weekdays` slot counts once).
-pub const MAX_SLOTS_PER_REQUEST: usize = 1000;
+pub(super) const MAX_SLOTS_PER_REQUEST: usize = 1000;
 /// Intervals one user may hold after normalization, slots and removed ranges together; a
 /// write beyond it stores nothing.
-pub const MAX_INTERVALS_PER_USER: usize = 100_000;
+pub(super) const MAX_INTERVALS_PER_USER: usize = 100_000;
 
 struct SetRequest {
-    user_id: Option<String>,
+    user_id: Option<UserId>,
     additions: IntervalSet,
 }
 
-pub async fn set<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
-    let caller = identity::caller(request, app.config())?;
+pub(super) async fn set<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: UserId,
+) -> Handled {
     let body = input::json_body(request)?.ok_or_else(|| {
         ApiError::bad_request("The request needs a JSON body with `availability`.")
     })?;
@@ -35,7 +40,7 @@ pub async fn set<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handl
     let user = write_target(app, caller, set.user_id)?;
     let version = app
         .store()
-        .update(&user, expected_version(request)?, |current| {
+        .update(user.as_str(), expected_version(request)?, |current| {
             within_interval_limit(&user, current.with_added(&set.additions))
         })
         .await?;
@@ -45,11 +50,14 @@ pub async fn set<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handl
     ))
 }
 
-pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
-    let caller = identity::caller(request, app.config())?;
+pub(super) async fn get<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: UserId,
+) -> Handled {
     let query = Query::of(request);
     let (requested, zone) = (RequestedWindow::parse(&query)?, query.time_zone("tz")?);
-    let record = app.store().load(&caller).await?;
+    let record = app.store().load(caller.as_str()).await?;
     let window = requested.resolve(app.clock(), record.schedule.is_some())?;
     let shown = record.availability_within(window.interval);
     #[derive(Serialize)]
@@ -60,18 +68,21 @@ pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handl
         window: Option<WindowMember>,
     }
     let body = Body {
-        user_id: &caller,
+        user_id: caller.as_str(),
         availability: IntervalList(shown.as_slice(), zone),
         window: WindowMember::of(window, zone),
     };
     Ok(with_etag(
-        super::json_response(StatusCode::OK, &body),
+        json_response(StatusCode::OK, &body),
         record.version,
     ))
 }
 
-pub async fn delete<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
-    let caller = identity::caller(request, app.config())?;
+pub(super) async fn delete<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: UserId,
+) -> Handled {
     let (user_id, range) = match input::json_body(request)? {
         Some(body) => parse_delete_body(&body)?,
         None => (None, range_from_query(&Query::of(request))?),
@@ -79,7 +90,7 @@ pub async fn delete<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Ha
     let user = write_target(app, caller, user_id)?;
     let version = app
         .store()
-        .update(&user, expected_version(request)?, |current| {
+        .update(user.as_str(), expected_version(request)?, |current| {
             if !current.has_availability_in(range) {
                 return Err(ApiError::new(
                     ProblemKind::NotFound,
@@ -96,7 +107,7 @@ pub async fn delete<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Ha
 }
 
 /// `next` if it keeps `user` within [`MAX_INTERVALS_PER_USER`], else a 413.
-fn within_interval_limit(user: &str, next: UserRecord) -> Result<UserRecord, ApiError> {
+fn within_interval_limit(user: &UserId, next: UserRecord) -> Result<UserRecord, ApiError> {
     if next.interval_count() > MAX_INTERVALS_PER_USER {
         return Err(ApiError::new(
             ProblemKind::TooLarge,
@@ -112,9 +123,9 @@ fn within_interval_limit(user: &str, next: UserRecord) -> Result<UserRecord, Api
 /// mode a body's `user_id` names the user written, as in the seed.
 fn write_target<S>(
     app: &App<S>,
-    caller: String,
-    named: Option<String>,
-) -> Result<String, ApiError> {
+    caller: UserId,
+    named: Option<UserId>,
+) -> Result<UserId, ApiError> {
     match (named, app.config().auth_mode) {
         (Some(named), AuthMode::Dev) => Ok(named),
         (Some(named), AuthMode::Jwt) if named != caller => Err(ApiError::new(
@@ -190,7 +201,7 @@ fn parse_set_body(body: &Value) -> Result<SetRequest, ApiError> {
     })
 }
 
-fn parse_delete_body(body: &Value) -> Result<(Option<String>, Interval), ApiError> {
+fn parse_delete_body(body: &Value) -> Result<(Option<UserId>, Interval), ApiError> {
     let mut errors = Vec::new();
     let parsed = input::expect_object(
         body,
@@ -213,10 +224,10 @@ fn parse_delete_body(body: &Value) -> Result<(Option<String>, Interval), ApiErro
 fn user_id_member(
     object: &serde_json::Map<String, Value>,
     errors: &mut Vec<FieldError>,
-) -> Option<String> {
+) -> Option<UserId> {
     let id = input::string_member(object, "", "user_id", false, errors)?;
-    match validate_user_id(id) {
-        Ok(()) => Some(id.to_owned()),
+    match UserId::parse(id) {
+        Ok(id) => Some(id),
         Err(why) => {
             errors.push(FieldError::new("/user_id", why));
             None

@@ -1,6 +1,8 @@
 //! CORS for browsers calling the function directly (function URLs, ALB, REST APIs). On an
-//! HTTP API, template.yaml also configures CORS on the API itself.
+//! HTTP API, template.yaml also configures CORS on the API itself. The setting itself,
+//! [`CorsOrigins`], is read with the rest of the configuration.
 
+use crate::config::CorsOrigins;
 use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
@@ -11,33 +13,7 @@ const EXPOSED_HEADERS: &str = "etag, allow, retry-after";
 /// How long a browser may cache a preflight answer, in seconds.
 const MAX_AGE_SECONDS: &str = "600";
 
-/// Which origins may call the API from a browser, from `CORS_ALLOW_ORIGINS`: a comma-separated
-/// list of origins, `*` for any, or unset/empty for none (no CORS headers at all).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum CorsOrigins {
-    #[default]
-    None,
-    Any,
-    List(Vec<String>),
-}
-
 impl CorsOrigins {
-    pub fn parse(setting: Option<&str>) -> Self {
-        let origins: Vec<String> = setting
-            .unwrap_or_default()
-            .split(',')
-            .map(|o| o.trim().trim_end_matches('/').to_owned())
-            .filter(|o| !o.is_empty())
-            .collect();
-        if origins.iter().any(|o| o == "*") {
-            CorsOrigins::Any
-        } else if origins.is_empty() {
-            CorsOrigins::None
-        } else {
-            CorsOrigins::List(origins)
-        }
-    }
-
     /// The `Access-Control-Allow-Origin` value for a request from `origin`, if it is allowed.
     fn allow(&self, origin: &str) -> Option<HeaderValue> {
         match self {
@@ -106,23 +82,4 @@ impl CorsOrigins {
 
 fn origin_of(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::ORIGIN).and_then(|o| o.to_str().ok())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_setting_reads_lists_any_and_none() {
-        assert_eq!(CorsOrigins::parse(None), CorsOrigins::None);
-        assert_eq!(CorsOrigins::parse(Some(" ")), CorsOrigins::None);
-        assert_eq!(
-            CorsOrigins::parse(Some("https://a.example, *")),
-            CorsOrigins::Any
-        );
-        assert_eq!(
-            CorsOrigins::parse(Some("https://a.example/, https://b.example")),
-            CorsOrigins::List(vec!["https://a.example".into(), "https://b.example".into()])
-        );
-    }
 }

@@ -15,7 +15,7 @@ const VERSION: u8 = 1;
 const LENGTH: usize = 1 + 8 + 8;
 
 /// The cursor that resumes `query` (its normalized text) after `resume_after`.
-pub fn encode(resume_after: Millis, query: &str) -> String {
+pub(super) fn encode(resume_after: Millis, query: &str) -> String {
     let mut bytes = [0; LENGTH];
     bytes[0] = VERSION;
     bytes[1..9].copy_from_slice(&resume_after.to_be_bytes());
@@ -25,7 +25,7 @@ pub fn encode(resume_after: Millis, query: &str) -> String {
 }
 
 /// The instant to resume after, if `cursor` is one [`encode`] made for this same `query`.
-pub fn decode(cursor: &str, query: &str) -> Option<Millis> {
+pub(super) fn decode(cursor: &str, query: &str) -> Option<Millis> {
     let bytes: [u8; LENGTH] = URL_SAFE_NO_PAD.decode(cursor).ok()?.try_into().ok()?;
     let (head, sum) = bytes.split_at(9);
     let valid = head[0] == VERSION && sum == check(head, query).to_be_bytes();

@@ -5,28 +5,13 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
-/// One bad field of a request: where it is (a JSON Pointer into the body, or `?name` for a
-/// query parameter) and why it was refused.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct FieldError {
-    pub pointer: String,
-    pub detail: String,
-}
-
-impl FieldError {
-    pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        Self {
-            pointer: pointer.into(),
-            detail: detail.into(),
-        }
-    }
-}
+pub(super) use crate::domain::FieldError;
 
 /// The most field errors one response lists; the sentence still counts them all.
 pub const MAX_FIELD_ERRORS: usize = 100;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ProblemKind {
+pub(super) enum ProblemKind {
     InvalidInput,
     Unauthenticated,
     Forbidden,
@@ -36,7 +21,6 @@ pub enum ProblemKind {
     TooLarge,
     UnsupportedMediaType,
     Unavailable,
-    Internal,
 }
 
 impl ProblemKind {
@@ -51,7 +35,6 @@ impl ProblemKind {
             ProblemKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ProblemKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ProblemKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-            ProblemKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -69,13 +52,12 @@ impl ProblemKind {
                 "urn:availability-api:problem:unsupported-media-type"
             }
             ProblemKind::Unavailable => "urn:availability-api:problem:unavailable",
-            ProblemKind::Internal => "urn:availability-api:problem:internal",
         }
     }
 }
 
 #[derive(Clone, Debug)]
-pub struct ApiError {
+pub(super) struct ApiError {
     pub kind: ProblemKind,
     /// One human sentence, also sent as the seed-compatible `error` member.
     pub detail: String,
@@ -85,7 +67,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(kind: ProblemKind, detail: impl Into<String>) -> Self {
+    pub(super) fn new(kind: ProblemKind, detail: impl Into<String>) -> Self {
         Self {
             kind,
             detail: detail.into(),
@@ -94,13 +76,13 @@ impl ApiError {
         }
     }
 
-    pub fn bad_request(detail: impl Into<String>) -> Self {
+    pub(super) fn bad_request(detail: impl Into<String>) -> Self {
         Self::new(ProblemKind::InvalidInput, detail)
     }
 
     /// A 400 for one or more bad fields; the sentence names the first, the list names all (up
     /// to [`MAX_FIELD_ERRORS`], so a huge bad body cannot make a huge answer).
-    pub fn invalid_fields(mut errors: Vec<FieldError>) -> Self {
+    pub(super) fn invalid_fields(mut errors: Vec<FieldError>) -> Self {
         let describe = |error: &FieldError| match error.pointer.as_str() {
             "" => format!("The request body {}", error.detail),
             pointer => format!("{pointer}: {}", error.detail),
@@ -119,20 +101,24 @@ impl ApiError {
         }
     }
 
-    pub fn invalid_field(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub(super) fn invalid_field(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
         Self::invalid_fields(vec![FieldError::new(pointer, detail)])
     }
 
-    pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
+    pub(super) fn with_header(
+        mut self,
+        name: header::HeaderName,
+        value: impl Into<String>,
+    ) -> Self {
         self.headers.push((name, value.into()));
         self
     }
 
-    pub fn status(&self) -> StatusCode {
+    pub(super) fn status(&self) -> StatusCode {
         self.kind.status()
     }
 
-    pub fn into_response(self) -> Response<Body> {
+    pub(super) fn into_response(self) -> Response<Body> {
         #[derive(Serialize)]
         struct Problem<'a> {
             #[serde(rename = "type")]
@@ -153,7 +139,7 @@ impl ApiError {
             error: &self.detail,
             errors: &self.errors,
         };
-        let mut response = super::json_response(status, &problem);
+        let mut response = super::response::json_response(status, &problem);
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,

@@ -2,16 +2,16 @@
 //! configured default. Nothing in a request can switch the mode.
 
 use super::error::{ApiError, ProblemKind};
-use super::input::validate_user_id;
 use crate::config::{AuthMode, Config};
+use crate::domain::UserId;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use serde_json::Value;
 
-pub const DEV_USER_HEADER: &str = "x-user-id";
+pub(super) const DEV_USER_HEADER: &str = "x-user-id";
 
 /// The caller's user id, or 401 when `jwt` mode finds no identity.
-pub fn caller(request: &Request, config: &Config) -> Result<String, ApiError> {
+pub(super) fn caller(request: &Request, config: &Config) -> Result<UserId, ApiError> {
     let identity = match (authorizer_identity(request), config.auth_mode) {
         (Some(id), _) => id,
         (None, AuthMode::Dev) => request
@@ -34,13 +34,12 @@ pub fn caller(request: &Request, config: &Config) -> Result<String, ApiError> {
             ));
         }
     };
-    validate_user_id(&identity).map_err(|why| {
+    UserId::parse(&identity).map_err(|why| {
         ApiError::new(
             ProblemKind::Unauthenticated,
             format!("The caller's identity {why}."),
         )
-    })?;
-    Ok(identity)
+    })
 }
 
 /// The identity the authorizer vouched for: a JWT `sub` (HTTP API JWT authorizer, Cognito on a

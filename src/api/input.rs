@@ -3,8 +3,7 @@
 
 use super::error::{ApiError, FieldError, ProblemKind};
 use crate::domain::duration::parse_duration;
-use crate::domain::schedule::parse_time_zone;
-use crate::domain::time::parse_timestamp;
+use crate::domain::timestamp::{parse_time_zone, parse_timestamp};
 use crate::domain::{Interval, Millis};
 use chrono_tz::Tz;
 use lambda_http::http::header;
@@ -14,10 +13,10 @@ use std::borrow::Cow;
 
 /// Bodies above this are refused with 413 before they are parsed. Lambda itself accepts up
 /// to 6 MB; real requests here are a few kilobytes.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub(super) const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// The request's JSON body, `None` when there is none (or only white space).
-pub fn json_body(request: &Request) -> Result<Option<Value>, ApiError> {
+pub(super) fn json_body(request: &Request) -> Result<Option<Value>, ApiError> {
     let bytes: &[u8] = match request.body() {
         Body::Text(text) => text.as_bytes(),
         Body::Binary(bytes) => bytes,
@@ -60,7 +59,7 @@ fn is_json_media_type(content_type: &str) -> bool {
 
 /// The body as a JSON object whose members are all among `known`; anything else is a 400 that
 /// names every unknown member.
-pub fn expect_object<'a>(
+pub(super) fn expect_object<'a>(
     value: &'a Value,
     pointer: &str,
     known: &[&str],
@@ -85,7 +84,7 @@ fn escape_pointer(token: &str) -> String {
 }
 
 /// A required (or optional, `null` counting as absent) string member.
-pub fn string_member<'a>(
+pub(super) fn string_member<'a>(
     object: &'a Map<String, Value>,
     pointer: &str,
     name: &str,
@@ -111,7 +110,7 @@ pub fn string_member<'a>(
 }
 
 /// A timestamp member, parsed; errors name the member.
-pub fn timestamp_member(
+pub(super) fn timestamp_member(
     object: &Map<String, Value>,
     pointer: &str,
     name: &str,
@@ -124,7 +123,7 @@ pub fn timestamp_member(
 }
 
 /// `start_time`/`end_time` members as an interval with `start_time < end_time`.
-pub fn interval_members(
+pub(super) fn interval_members(
     object: &Map<String, Value>,
     pointer: &str,
     errors: &mut Vec<FieldError>,
@@ -142,23 +141,19 @@ pub fn interval_members(
 }
 
 /// Query parameters, each allowed at most once unless read with [`Query::all`].
-pub struct Query {
+pub(super) struct Query {
     parameters: lambda_http::aws_lambda_events::query_map::QueryMap,
 }
 
 impl Query {
-    pub fn of(request: &Request) -> Self {
+    pub(super) fn of(request: &Request) -> Self {
         Query {
             parameters: request.query_string_parameters(),
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.parameters.iter().next().is_none()
-    }
-
     /// One value, or a 400 when the parameter is repeated.
-    pub fn single(&self, name: &str) -> Result<Option<&str>, ApiError> {
+    pub(super) fn single(&self, name: &str) -> Result<Option<&str>, ApiError> {
         match self.parameters.all(name).as_deref() {
             None | Some([]) => Ok(None),
             Some([value]) => Ok(Some(value)),
@@ -169,11 +164,11 @@ impl Query {
         }
     }
 
-    pub fn all(&self, name: &str) -> Vec<&str> {
+    pub(super) fn all(&self, name: &str) -> Vec<&str> {
         self.parameters.all(name).unwrap_or_default()
     }
 
-    pub fn timestamp(&self, name: &str) -> Result<Option<Millis>, ApiError> {
+    pub(super) fn timestamp(&self, name: &str) -> Result<Option<Millis>, ApiError> {
         self.single(name)?
             .map(|text| {
                 parse_timestamp(text)
@@ -183,7 +178,7 @@ impl Query {
     }
 
     /// An IANA time zone name such as `tz=Asia/Kolkata`, see [`time_zone`].
-    pub fn time_zone(&self, name: &str) -> Result<Option<Tz>, ApiError> {
+    pub(super) fn time_zone(&self, name: &str) -> Result<Option<Tz>, ApiError> {
         self.single(name)?
             .map(|text| time_zone(&format!("?{name}"), text))
             .transpose()
@@ -192,14 +187,14 @@ impl Query {
 
 /// An IANA time zone name (`Europe/Berlin`, `UTC`, `Etc/GMT+5`) given at `pointer`; a 400 that
 /// names the parameter (and suggests the right spelling) otherwise.
-pub fn time_zone(pointer: &str, text: &str) -> Result<Tz, ApiError> {
+pub(super) fn time_zone(pointer: &str, text: &str) -> Result<Tz, ApiError> {
     parse_time_zone(&space_as_plus(text))
         .map_err(|why| ApiError::invalid_field(pointer, why.to_string()))
 }
 
 /// A query string decoded by form rules turns a raw `+` into a space. Values that cannot hold
 /// a space (zone names like `Etc/GMT+5`, user ids like `a+b`) read it back as the `+` meant.
-pub fn space_as_plus(text: &str) -> Cow<'_, str> {
+pub(super) fn space_as_plus(text: &str) -> Cow<'_, str> {
     if text.contains(' ') {
         Cow::Owned(text.replace(' ', "+"))
     } else {
@@ -210,20 +205,20 @@ pub fn space_as_plus(text: &str) -> Cow<'_, str> {
 /// A request's parameters taken from its query string and its JSON body object alike, for
 /// endpoints that accept both (a long list fits in a body, not in a URL). Each name is one
 /// parameter whichever place gives it.
-pub struct Parameters<'a> {
+pub(super) struct Parameters<'a> {
     query: &'a Query,
     body: Option<&'a Map<String, Value>>,
 }
 
 /// One parameter as the client gave it.
 #[derive(Clone, Copy, Debug)]
-pub struct Parameter<'a> {
+pub(super) struct Parameter<'a> {
     pub name: &'a str,
     pub value: Given<'a>,
 }
 
 #[derive(Clone, Copy, Debug)]
-pub enum Given<'a> {
+pub(super) enum Given<'a> {
     /// A query string value, already percent-decoded.
     Query(&'a str),
     /// A member of the JSON body object (never `null`: that counts as absent).
@@ -233,7 +228,7 @@ pub enum Given<'a> {
 impl<'a> Parameters<'a> {
     /// Refuses a body that is not a JSON object and every name, in the query or the body, that
     /// is not among `known`: a misspelt parameter must not silently change an answer.
-    pub fn new(
+    pub(super) fn new(
         query: &'a Query,
         body: Option<&'a Value>,
         known: &[&str],
@@ -261,7 +256,7 @@ impl<'a> Parameters<'a> {
     }
 
     /// Every value given for `name`: the query string's, in order, then the body's.
-    pub fn all(&self, name: &'a str) -> Vec<Parameter<'a>> {
+    pub(super) fn all(&self, name: &'a str) -> Vec<Parameter<'a>> {
         let from_query = self.query.all(name).into_iter().map(Given::Query);
         let from_body = self
             .body
@@ -275,7 +270,7 @@ impl<'a> Parameters<'a> {
     }
 
     /// A parameter that may be given once, in the query string or in the body.
-    pub fn single(&self, name: &'a str) -> Result<Option<Parameter<'a>>, ApiError> {
+    pub(super) fn single(&self, name: &'a str) -> Result<Option<Parameter<'a>>, ApiError> {
         match self.all(name).as_slice() {
             [] => Ok(None),
             [only] => Ok(Some(*only)),
@@ -286,7 +281,7 @@ impl<'a> Parameters<'a> {
     }
 
     /// Where `name` was given, for an error about it found later; `?name` when it was not.
-    pub fn pointer(&self, name: &'a str) -> String {
+    pub(super) fn pointer(&self, name: &'a str) -> String {
         match self.all(name).first() {
             Some(given) => given.pointer(),
             None => format!("?{name}"),
@@ -296,7 +291,7 @@ impl<'a> Parameters<'a> {
 
 impl<'a> Parameter<'a> {
     /// `?name` for the query string, a JSON Pointer `/name` for the body.
-    pub fn pointer(&self) -> String {
+    pub(super) fn pointer(&self) -> String {
         match self.value {
             Given::Query(_) => format!("?{}", self.name),
             Given::Body(_) => format!("/{}", escape_pointer(self.name)),
@@ -304,12 +299,12 @@ impl<'a> Parameter<'a> {
     }
 
     /// A 400 about this parameter.
-    pub fn invalid(&self, detail: impl Into<String>) -> ApiError {
+    pub(super) fn invalid(&self, detail: impl Into<String>) -> ApiError {
         ApiError::invalid_field(self.pointer(), detail)
     }
 
     /// The query text, or a body member that must be a JSON string.
-    pub fn text(&self) -> Result<&'a str, ApiError> {
+    pub(super) fn text(&self) -> Result<&'a str, ApiError> {
         match self.value {
             Given::Query(text) => Ok(text),
             Given::Body(Value::String(text)) => Ok(text),
@@ -318,7 +313,7 @@ impl<'a> Parameter<'a> {
     }
 
     /// `0`, `1`, `2`, ...: query digits, or a body member that is a JSON integer.
-    pub fn whole_number(&self) -> Result<u64, ApiError> {
+    pub(super) fn whole_number(&self) -> Result<u64, ApiError> {
         let number = match self.value {
             Given::Query(text) if text.bytes().all(|b| b.is_ascii_digit()) => text.parse().ok(),
             Given::Body(Value::Number(number)) => number.as_u64(),
@@ -327,13 +322,13 @@ impl<'a> Parameter<'a> {
         number.ok_or_else(|| self.invalid("must be a whole number such as 2"))
     }
 
-    pub fn timestamp(&self) -> Result<Millis, ApiError> {
+    pub(super) fn timestamp(&self) -> Result<Millis, ApiError> {
         parse_timestamp(self.text()?).map_err(|why| self.invalid(why.0))
     }
 
     /// An ISO 8601 duration (`PT30M`) or whole minutes: `30` in the query, `"30"` or `30` in
     /// the body.
-    pub fn duration(&self) -> Result<Millis, ApiError> {
+    pub(super) fn duration(&self) -> Result<Millis, ApiError> {
         let text = match self.value {
             Given::Query(_) | Given::Body(Value::String(_)) => Cow::Borrowed(self.text()?),
             Given::Body(Value::Number(minutes)) => Cow::Owned(minutes.to_string()),
@@ -346,28 +341,29 @@ impl<'a> Parameter<'a> {
         parse_duration(&text).map_err(|why| self.invalid(why.0))
     }
 
-    pub fn time_zone(&self) -> Result<Tz, ApiError> {
+    pub(super) fn time_zone(&self) -> Result<Tz, ApiError> {
         time_zone(&self.pointer(), self.text()?)
     }
 }
 
-/// Longest user id accepted, in bytes.
-pub const MAX_USER_ID_LEN: usize = 128;
-
-/// User ids are what identity providers put in `sub` (UUIDs, `auth0|…`, emails) and the
-/// seed's names: letters, digits and `._-@:|+=`.
-pub fn validate_user_id(id: &str) -> Result<(), &'static str> {
-    if id.is_empty() {
-        return Err("must not be empty");
+/// The version a write must apply on top of, from `If-Match`; `*` or no header means any.
+pub(super) fn expected_version(request: &Request) -> Result<Option<u64>, ApiError> {
+    let Some(value) = request.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = value.to_str().unwrap_or_default().trim();
+    if text == "*" {
+        return Ok(None);
     }
-    if id.len() > MAX_USER_ID_LEN {
-        return Err("is longer than 128 characters");
-    }
-    if !id
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "._-@:|+=".contains(c))
-    {
-        return Err("may hold only letters, digits and . _ - @ : | + =");
-    }
-    Ok(())
+    text.trim_start_matches("W/")
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|t| t.parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "header If-Match",
+                "must be an ETag this API returned, such as \"3\", or *",
+            )
+        })
 }

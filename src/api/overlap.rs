@@ -2,14 +2,18 @@
 //! them), or which meetings fit, one page at a time. This module only reads the request into
 //! an engine query (`crate::domain::overlap`) and writes the engine's answer out.
 
+use super::cursor;
 use super::error::{ApiError, FieldError};
-use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus, validate_user_id};
+use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus};
+use super::response::json_response;
+use super::router::{App, Handled};
+use super::shown_interval::ShownInterval;
 use super::window::RequestedWindow;
-use super::{App, Handled, ShownInterval, WindowMember, cursor, identity, json_response};
+use super::window_member::WindowMember;
 use crate::domain::overlap::{
     self, MAX_PARTICIPANTS, OverlapError, OverlapQuery, ParticipantSet, SlotQuery,
 };
-use crate::domain::{Interval, IntervalSet, Millis};
+use crate::domain::{Interval, IntervalSet, Millis, UserId};
 use crate::store::AvailabilityStore;
 use chrono_tz::Tz;
 use lambda_http::Request;
@@ -38,9 +42,9 @@ const PARAMETERS: &[&str] = &[
 ];
 
 /// Results per page when the request gives no `limit`.
-pub const DEFAULT_LIMIT: usize = 1000;
+pub(super) const DEFAULT_LIMIT: usize = 1000;
 /// The largest `limit` a request may give.
-pub const MAX_LIMIT: usize = 10_000;
+pub(super) const MAX_LIMIT: usize = 10_000;
 /// A page's JSON body stays under this. Lambda answers at most 6 MB and the body travels as a
 /// JSON string inside the response, where escaping can at most double it.
 pub const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
@@ -50,12 +54,12 @@ const RESULT_BYTES: usize = 100;
 /// What a `users` member adds beyond the ids themselves: `,"users":[]`.
 const USERS_MEMBER_BYTES: usize = 11;
 
-pub async fn find<S: AvailabilityStore>(
+pub(super) async fn find<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
+    caller: UserId,
     from_path: Option<&str>,
 ) -> Handled {
-    let caller = identity::caller(request, app.config())?;
     let body = input::json_body(request)?;
     let query = Query::of(request);
     let parameters = Parameters::new(&query, body.as_ref(), PARAMETERS)?;
@@ -63,21 +67,23 @@ pub async fn find<S: AvailabilityStore>(
 
     let mut records = Vec::with_capacity(asked.participants.len());
     for user in &asked.participants {
-        records.push(app.store().load(user).await?);
+        records.push(app.store().load(user.as_str()).await?);
     }
     // A weekly schedule is expanded over a bounded window only (30 days unless `from`/`to` say).
     let expands_schedule = records.iter().any(|record| record.schedule.is_some());
     let window = RequestedWindow::new(asked.query.from, asked.query.to)
         .resolve(app.clock(), expands_schedule)?;
     let query = OverlapQuery {
-        from: Some(window.interval.start),
-        to: Some(window.interval.end),
+        from: Some(window.interval.start()),
+        to: Some(window.interval.end()),
         ..asked.query
     };
     let reach = overlap::reach(&query, asked.slots.as_ref());
     let availability: Vec<IntervalSet> = records
         .iter()
-        .map(|record| record.availability_within(reach))
+        .map(|record| {
+            reach.map_or_else(IntervalSet::new, |reach| record.availability_within(reach))
+        })
         .collect();
     let page = asked
         .page(&query, &availability)
@@ -91,7 +97,7 @@ pub async fn find<S: AvailabilityStore>(
 /// A valid request, read into the engine's terms.
 struct Asked {
     /// Distinct and sorted, the caller included; results' `users` lists follow this order.
-    participants: Vec<String>,
+    participants: Vec<UserId>,
     query: OverlapQuery,
     /// `Some` when the request asks for meetings (`duration`) rather than free intervals.
     slots: Option<SlotQuery>,
@@ -112,7 +118,7 @@ struct Page {
 impl Asked {
     fn parse(
         parameters: &Parameters,
-        caller: &str,
+        caller: &UserId,
         from_path: Option<&str>,
     ) -> Result<Self, ApiError> {
         let participants = participants(parameters, caller, from_path)?;
@@ -202,7 +208,11 @@ impl Asked {
     /// [`MAX_PAGE_BYTES`] even if every participant is free in every result.
     fn page_size(&self) -> usize {
         let users_bytes = if self.lists_users() {
-            let ids: usize = self.participants.iter().map(|id| id.len() + 3).sum();
+            let ids: usize = self
+                .participants
+                .iter()
+                .map(|id| id.as_str().len() + 3)
+                .sum();
             USERS_MEMBER_BYTES + ids
         } else {
             0
@@ -235,7 +245,7 @@ impl Asked {
             found.truncate(size);
             found
                 .last()
-                .map_or(Millis::MIN, |(interval, _)| interval.start)
+                .map_or(Millis::MIN, |(interval, _)| interval.start())
         });
         Ok(Page {
             found,
@@ -255,7 +265,11 @@ impl Asked {
         } = self.query;
         let mut text = format!(
             "users={}\nquorum={}\nfrom={from:?}\nto={to:?}\nmin_duration={min_duration:?}",
-            self.participants.join(","),
+            self.participants
+                .iter()
+                .map(UserId::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
             quorum.unwrap_or(self.participants.len()),
         );
         if let Some(slots) = &self.slots {
@@ -283,7 +297,7 @@ impl Asked {
                 times: ShownInterval(interval, self.output_zone),
                 users: lists_users.then(|| {
                     free.iter()
-                        .filter_map(|index| self.participants.get(index).map(String::as_str))
+                        .filter_map(|index| self.participants.get(index).map(UserId::as_str))
                         .collect()
                 }),
             })
@@ -334,9 +348,9 @@ struct Found<'a> {
 /// an array in the body); at least one must be named, as in the seed.
 fn participants(
     parameters: &Parameters,
-    caller: &str,
+    caller: &UserId,
     from_path: Option<&str>,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<UserId>, ApiError> {
     // Each id with where it was first named, for an error about it.
     let mut named: BTreeMap<String, String> = BTreeMap::new();
     let mut name = |id: &str, pointer: &dyn Fn() -> String| {
@@ -379,7 +393,7 @@ fn participants(
             "Name the other participants: users=a,b, user_id_2=, /overlap/{user_id_2}, or a JSON body {\"users\": [...]}.",
         ));
     }
-    named.entry(caller.to_owned()).or_default();
+    named.entry(caller.to_string()).or_default();
     // Counted before each id is checked, so a huge list costs one short answer.
     if named.len() > MAX_PARTICIPANTS {
         return Err(refused(
@@ -387,19 +401,22 @@ fn participants(
             OverlapError::TooManyParticipants { count: named.len() },
         ));
     }
-    let errors: Vec<_> = named
-        .iter()
-        .filter(|(id, _)| id.as_str() != caller)
-        .filter_map(|(id, pointer)| {
-            validate_user_id(id)
-                .err()
-                .map(|why| FieldError::new(pointer.as_str(), why))
-        })
-        .collect();
+    let mut participants = Vec::with_capacity(named.len());
+    let mut errors = Vec::new();
+    for (id, pointer) in named {
+        if id == caller.as_str() {
+            participants.push(caller.clone());
+            continue;
+        }
+        match UserId::parse(&id) {
+            Ok(id) => participants.push(id),
+            Err(why) => errors.push(FieldError::new(pointer, why)),
+        }
+    }
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
-    Ok(named.into_keys().collect())
+    Ok(participants)
 }
 
 /// A user id (or list of them) as text; in a query string, where a raw `+` arrives as a space,

@@ -26,7 +26,7 @@ pub const ROUTE_TABLE: &[(&str, &[Method])] = &[
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Route {
+pub(super) enum Route {
     Root,
     OpenApi,
     Availability,
@@ -39,7 +39,7 @@ pub enum Route {
 }
 
 impl Route {
-    pub fn resolve(request: &Request) -> Option<Route> {
+    pub(super) fn resolve(request: &Request) -> Option<Route> {
         let stage = match request.request_context_ref() {
             Some(RequestContext::ApiGatewayV1(context)) => context.stage.as_deref(),
             Some(RequestContext::ApiGatewayV2(context)) => context.stage.as_deref(),
@@ -67,7 +67,7 @@ impl Route {
 
     /// The path template of this route, as in `ROUTE_TABLE` and `openapi.yaml`; also the
     /// low-cardinality name logs use.
-    pub fn template(&self) -> &'static str {
+    pub(super) fn template(&self) -> &'static str {
         match self {
             Route::Root => "/",
             Route::OpenApi => "/openapi.json",
@@ -81,7 +81,7 @@ impl Route {
     }
 
     /// Every method this route answers: its table entry, `HEAD` where `GET` is, and `OPTIONS`.
-    pub fn allowed_methods(&self) -> Vec<Method> {
+    pub(super) fn allowed_methods(&self) -> Vec<Method> {
         let declared = ROUTE_TABLE
             .iter()
             .find(|(template, _)| *template == self.template())

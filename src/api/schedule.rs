@@ -1,20 +1,26 @@
 //! `PUT`, `GET` and `DELETE /availability/schedule`: the caller's weekly hours in a time zone.
 //! Only the caller's own: the body names no user, in any mode.
 
-use super::error::{ApiError, FieldError, ProblemKind};
-use super::{App, Handled, expected_version, identity, input, json_response, message, with_etag};
+use super::error::{ApiError, ProblemKind};
+use super::input::{self, expected_version};
+use super::response::{json_response, message, with_etag};
+use super::router::{App, Handled};
 use crate::domain::schedule::{Schedule, ScheduleInput};
-use crate::store::{AvailabilityStore, UserRecord};
+use crate::domain::{UserId, UserRecord};
+use crate::store::AvailabilityStore;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 
 /// Stores (replaces) the caller's schedule and answers with it as stored.
-pub async fn put<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
-    let caller = identity::caller(request, app.config())?;
+pub(super) async fn put<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: UserId,
+) -> Handled {
     let schedule = parse_schedule(request)?;
     let version = app
         .store()
-        .update(&caller, expected_version(request)?, |current| {
+        .update(caller.as_str(), expected_version(request)?, |current| {
             Ok::<_, ApiError>(UserRecord {
                 schedule: Some(schedule.clone()),
                 ..current.clone()
@@ -27,9 +33,8 @@ pub async fn put<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handl
     ))
 }
 
-pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
-    let caller = identity::caller(request, app.config())?;
-    let record = app.store().load(&caller).await?;
+pub(super) async fn get<S: AvailabilityStore>(app: &App<S>, caller: UserId) -> Handled {
+    let record = app.store().load(caller.as_str()).await?;
     let schedule = record.schedule.as_ref().ok_or_else(no_schedule)?;
     Ok(with_etag(
         json_response(StatusCode::OK, &schedule.to_input()),
@@ -38,11 +43,14 @@ pub async fn get<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handl
 }
 
 /// Removes the schedule; slots and removed ranges stay as they are.
-pub async fn delete<S: AvailabilityStore>(app: &App<S>, request: &Request) -> Handled {
-    let caller = identity::caller(request, app.config())?;
+pub(super) async fn delete<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: UserId,
+) -> Handled {
     let version = app
         .store()
-        .update(&caller, expected_version(request)?, |current| {
+        .update(caller.as_str(), expected_version(request)?, |current| {
             current.schedule.as_ref().ok_or_else(no_schedule)?;
             Ok(UserRecord {
                 schedule: None,
@@ -73,13 +81,5 @@ fn parse_schedule(request: &Request) -> Result<Schedule, ApiError> {
     })?;
     let shape: ScheduleInput = serde_json::from_value(body)
         .map_err(|error| ApiError::bad_request(format!("The body is not a schedule: {error}.")))?;
-    Schedule::validate(&shape).map_err(|invalid| {
-        ApiError::invalid_fields(
-            invalid
-                .errors
-                .into_iter()
-                .map(|error| FieldError::new(error.path, error.message))
-                .collect(),
-        )
-    })
+    Schedule::validate(&shape).map_err(|invalid| ApiError::invalid_fields(invalid.errors))
 }

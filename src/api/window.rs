@@ -1,17 +1,15 @@
 //! The window a read covers (`from`/`to`), and the clock that fills it in when a schedule must
 //! be expanded and the request names none.
 
-use super::ALL_TIME;
 use super::error::ApiError;
 use super::input::Query;
 use crate::domain::schedule::{MAX_WINDOW_DAYS, window_within_limit};
+use crate::domain::time::{DAY_MS, MINUTE_MS};
 use crate::domain::{Interval, Millis};
 use chrono::Utc;
 
 /// How far a read reaches when it expands a schedule and leaves an end of its window open.
-pub const DEFAULT_WINDOW_DAYS: i64 = 30;
-const DAY_MS: Millis = 24 * 60 * 60 * 1000;
-const MINUTE_MS: Millis = 60 * 1000;
+pub(super) const DEFAULT_WINDOW_DAYS: i64 = 30;
 
 /// Where "now" comes from: the system's clock in the function, a fixed instant in tests.
 /// Only a read without `from` and `to` that expands a schedule asks it.
@@ -32,7 +30,7 @@ impl Clock {
 }
 
 /// The `from` and `to` query parameters as given, checked for syntax only.
-pub struct RequestedWindow {
+pub(super) struct RequestedWindow {
     from: Option<Millis>,
     to: Option<Millis>,
 }
@@ -40,17 +38,17 @@ pub struct RequestedWindow {
 /// The window a read covers, and whether the response states it (it does whenever a schedule
 /// was expanded, so that clients know how far the answer reaches).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ReadWindow {
+pub(super) struct ReadWindow {
     pub interval: Interval,
     pub reported: bool,
 }
 
 impl RequestedWindow {
-    pub fn new(from: Option<Millis>, to: Option<Millis>) -> Self {
+    pub(super) fn new(from: Option<Millis>, to: Option<Millis>) -> Self {
         RequestedWindow { from, to }
     }
 
-    pub fn parse(query: &Query) -> Result<Self, ApiError> {
+    pub(super) fn parse(query: &Query) -> Result<Self, ApiError> {
         Ok(RequestedWindow {
             from: query.timestamp("from")?,
             to: query.timestamp("to")?,
@@ -63,10 +61,17 @@ impl RequestedWindow {
     /// did). With one, the window is bounded: an open end lies [`DEFAULT_WINDOW_DAYS`] from the
     /// given one, and with both open the window is the next 30 days from the start of the
     /// current minute; a window longer than [`MAX_WINDOW_DAYS`] is a 400.
-    pub fn resolve(&self, clock: Clock, expands_schedule: bool) -> Result<ReadWindow, ApiError> {
+    pub(super) fn resolve(
+        &self,
+        clock: Clock,
+        expands_schedule: bool,
+    ) -> Result<ReadWindow, ApiError> {
         let default_length = DEFAULT_WINDOW_DAYS * DAY_MS;
         let (start, end) = match (self.from, self.to, expands_schedule) {
-            (from, to, false) => (from.unwrap_or(ALL_TIME.start), to.unwrap_or(ALL_TIME.end)),
+            (from, to, false) => (
+                from.unwrap_or(Interval::ALL.start()),
+                to.unwrap_or(Interval::ALL.end()),
+            ),
             (Some(from), Some(to), true) => (from, to),
             (Some(from), None, true) => (from, from.saturating_add(default_length)),
             (None, Some(to), true) => (to.saturating_sub(default_length), to),
@@ -96,11 +101,7 @@ impl RequestedWindow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::time::parse_timestamp;
-
-    fn at(text: &str) -> Millis {
-        parse_timestamp(text).expect("valid test timestamp")
-    }
+    use crate::domain::test_support::{at, interval};
 
     fn requested(from: Option<&str>, to: Option<&str>) -> RequestedWindow {
         RequestedWindow {
@@ -109,19 +110,15 @@ mod tests {
         }
     }
 
-    fn interval(from: &str, to: &str) -> Interval {
-        Interval::new(at(from), at(to)).expect("valid test window")
-    }
-
     #[test]
     fn without_a_schedule_open_ends_reach_as_far_as_time_goes() {
         let clock = Clock::Fixed(at("2026-03-01T10:20:30Z"));
         let all = requested(None, None).resolve(clock, false).expect("valid");
-        assert_eq!((all.interval, all.reported), (ALL_TIME, false));
+        assert_eq!((all.interval, all.reported), (Interval::ALL, false));
         let from = requested(Some("2026-01-01T00:00:00Z"), None)
             .resolve(clock, false)
             .expect("valid");
-        assert_eq!(from.interval.end, Millis::MAX);
+        assert_eq!(from.interval.end(), Millis::MAX);
     }
 
     #[test]

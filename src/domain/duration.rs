@@ -4,19 +4,14 @@
 //! Weeks and days are exact multiples of 24 hours (the engine counts elapsed time); years and
 //! months have no fixed length and are refused.
 
-use super::interval::Millis;
+use super::Millis;
+use super::time::{DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS, WEEK_MS};
 use std::fmt;
-
-const SECOND: Millis = 1000;
-const MINUTE: Millis = 60 * SECOND;
-const HOUR: Millis = 60 * MINUTE;
-const DAY: Millis = 24 * HOUR;
-const WEEK: Millis = 7 * DAY;
 
 /// Why a duration was refused; the message completes a sentence that starts with the
 /// parameter's name, e.g. "`step` is not an ISO 8601 duration ...".
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DurationError(pub &'static str);
+pub(crate) struct DurationError(pub &'static str);
 
 impl fmt::Display for DurationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -38,12 +33,12 @@ const TOO_PRECISE: DurationError = DurationError("has more than millisecond prec
 
 /// Reads `PT30M`-style ISO 8601 durations and whole minutes. Zero is accepted (`PT0S`, `0`):
 /// whether zero makes sense is the caller's decision.
-pub fn parse_duration(text: &str) -> Result<Millis, DurationError> {
+pub(crate) fn parse_duration(text: &str) -> Result<Millis, DurationError> {
     if text.starts_with('-') {
         return Err(NEGATIVE);
     }
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return read_whole(text)?.checked_mul(MINUTE).ok_or(TOO_LONG);
+        return read_whole(text)?.checked_mul(MINUTE_MS).ok_or(TOO_LONG);
     }
     match text.strip_prefix(['P', 'p']) {
         Some(rest) => parse_iso(rest),
@@ -67,14 +62,18 @@ fn parse_iso(text: &str) -> Result<Millis, DurationError> {
         &[
             ('Y', None),
             ('M', None),
-            ('W', Some(WEEK)),
-            ('D', Some(DAY)),
+            ('W', Some(WEEK_MS)),
+            ('D', Some(DAY_MS)),
         ],
     )?;
     if let Some(time) = time {
         components.read(
             time,
-            &[('H', Some(HOUR)), ('M', Some(MINUTE)), ('S', Some(SECOND))],
+            &[
+                ('H', Some(HOUR_MS)),
+                ('M', Some(MINUTE_MS)),
+                ('S', Some(SECOND_MS)),
+            ],
         )?;
     }
     Ok(components.total)
@@ -169,33 +168,33 @@ mod tests {
 
     #[test]
     fn whole_numbers_are_minutes() {
-        assert_eq!(parse_duration("30"), Ok(30 * MINUTE));
+        assert_eq!(parse_duration("30"), Ok(30 * MINUTE_MS));
         assert_eq!(parse_duration("0"), Ok(0));
-        assert_eq!(parse_duration("1440"), Ok(DAY));
+        assert_eq!(parse_duration("1440"), Ok(DAY_MS));
     }
 
     #[test]
     fn iso_8601_time_components() {
-        assert_eq!(parse_duration("PT30M"), Ok(30 * MINUTE));
-        assert_eq!(parse_duration("PT1H30M"), Ok(90 * MINUTE));
-        assert_eq!(parse_duration("PT45S"), Ok(45 * SECOND));
-        assert_eq!(parse_duration("PT1H0M5S"), Ok(HOUR + 5 * SECOND));
-        assert_eq!(parse_duration("pt15m"), Ok(15 * MINUTE));
+        assert_eq!(parse_duration("PT30M"), Ok(30 * MINUTE_MS));
+        assert_eq!(parse_duration("PT1H30M"), Ok(90 * MINUTE_MS));
+        assert_eq!(parse_duration("PT45S"), Ok(45 * SECOND_MS));
+        assert_eq!(parse_duration("PT1H0M5S"), Ok(HOUR_MS + 5 * SECOND_MS));
+        assert_eq!(parse_duration("pt15m"), Ok(15 * MINUTE_MS));
         assert_eq!(parse_duration("PT0S"), Ok(0));
     }
 
     #[test]
     fn days_and_weeks_are_fixed_multiples_of_24_hours() {
-        assert_eq!(parse_duration("P1D"), Ok(DAY));
-        assert_eq!(parse_duration("P1DT12H"), Ok(DAY + 12 * HOUR));
-        assert_eq!(parse_duration("P2W"), Ok(14 * DAY));
+        assert_eq!(parse_duration("P1D"), Ok(DAY_MS));
+        assert_eq!(parse_duration("P1DT12H"), Ok(DAY_MS + 12 * HOUR_MS));
+        assert_eq!(parse_duration("P2W"), Ok(14 * DAY_MS));
     }
 
     #[test]
     fn a_fraction_on_the_last_component_must_come_to_whole_milliseconds() {
         assert_eq!(parse_duration("PT1.5S"), Ok(1500));
         assert_eq!(parse_duration("PT0,25S"), Ok(250));
-        assert_eq!(parse_duration("PT1.5H"), Ok(90 * MINUTE));
+        assert_eq!(parse_duration("PT1.5H"), Ok(90 * MINUTE_MS));
         assert_eq!(parse_duration("PT0.001S"), Ok(1));
         assert_eq!(parse_duration("PT0.0001S"), Err(TOO_PRECISE));
         assert_eq!(parse_duration("PT1.5H30M"), Err(NOT_A_DURATION));
@@ -207,7 +206,7 @@ mod tests {
         assert_eq!(parse_duration("P1M"), Err(CALENDAR_UNITS));
         assert!(CALENDAR_UNITS.0.contains("months"));
         // In the time part, M is minutes.
-        assert_eq!(parse_duration("PT1M"), Ok(MINUTE));
+        assert_eq!(parse_duration("PT1M"), Ok(MINUTE_MS));
     }
 
     #[test]

@@ -3,25 +3,42 @@
 //! Every operation on [`IntervalSet`] is a linear merge over sorted lists, so the cost of
 //! a request grows with the data it touches and never quadratically.
 
+use super::time::Millis;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
 use std::cmp::{max, min};
 use std::fmt;
 
-/// Milliseconds since the Unix epoch, UTC. The API keeps millisecond precision.
-pub type Millis = i64;
-
-/// `[start, end)` with `start < end`.
+/// `[start, end)` with `start < end`: the fields are private and [`Interval::new`] checks, so
+/// no empty or reversed interval exists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Interval {
-    pub start: Millis,
-    pub end: Millis,
+    start: Millis,
+    end: Millis,
 }
 
 impl Interval {
+    /// Every instant there is.
+    pub const ALL: Interval = Interval {
+        start: Millis::MIN,
+        end: Millis::MAX,
+    };
+
     /// `None` unless `start < end`.
-    pub fn new(start: Millis, end: Millis) -> Option<Self> {
-        (start < end).then_some(Self { start, end })
+    pub const fn new(start: Millis, end: Millis) -> Option<Self> {
+        if start < end {
+            Some(Self { start, end })
+        } else {
+            None
+        }
+    }
+
+    pub const fn start(&self) -> Millis {
+        self.start
+    }
+
+    pub const fn end(&self) -> Millis {
+        self.end
     }
 
     pub fn duration(&self) -> Millis {
@@ -193,21 +210,22 @@ const PACKED_INTERVAL_BYTES: usize = 16;
 
 impl<'de> Deserialize<'de> for IntervalSet {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let intervals = if deserializer.is_human_readable() {
+        let pairs = if deserializer.is_human_readable() {
             Vec::<(Millis, Millis)>::deserialize(deserializer)?
-                .into_iter()
-                .map(|(start, end)| Interval { start, end })
-                .collect()
         } else {
             deserializer.deserialize_bytes(PackedIntervals)?
         };
-        let normalized = intervals.iter().all(|i| i.start < i.end)
-            && intervals.windows(2).all(|w| w[0].end < w[1].start);
-        if !normalized {
+        // Through the checked constructor: stored data must not make an empty interval.
+        let intervals = pairs
+            .into_iter()
+            .map(|(start, end)| Interval::new(start, end))
+            .collect::<Option<Vec<_>>>()
+            .filter(|intervals| intervals.windows(2).all(|w| w[0].end < w[1].start));
+        let Some(intervals) = intervals else {
             return Err(de::Error::custom(
                 "intervals must be non-empty, sorted and separated by gaps",
             ));
-        }
+        };
         Ok(Self { intervals })
     }
 }
@@ -215,7 +233,7 @@ impl<'de> Deserialize<'de> for IntervalSet {
 struct PackedIntervals;
 
 impl Visitor<'_> for PackedIntervals {
-    type Value = Vec<Interval>;
+    type Value = Vec<(Millis, Millis)>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("bytes holding big-endian i64 start/end pairs")
@@ -229,10 +247,7 @@ impl Visitor<'_> for PackedIntervals {
         }
         Ok(pairs
             .iter()
-            .map(|&[start, end]| Interval {
-                start: i64::from_be_bytes(start),
-                end: i64::from_be_bytes(end),
-            })
+            .map(|&[start, end]| (i64::from_be_bytes(start), i64::from_be_bytes(end)))
             .collect())
     }
 }
@@ -240,6 +255,7 @@ impl Visitor<'_> for PackedIntervals {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::test_support::millis_set as set;
 
     #[test]
     fn json_form_round_trips_and_refuses_unnormalized_lists() {
@@ -251,15 +267,6 @@ mod tests {
         for bad in ["[[5,9],[1,3]]", "[[1,3],[3,9]]", "[[4,4]]"] {
             assert!(serde_json::from_str::<IntervalSet>(bad).is_err(), "{bad}");
         }
-    }
-
-    fn set(pairs: &[(i64, i64)]) -> IntervalSet {
-        IntervalSet::from_intervals(
-            pairs
-                .iter()
-                .map(|&(s, e)| Interval::new(s, e).expect("test intervals are valid"))
-                .collect(),
-        )
     }
 
     #[test]

@@ -1,11 +1,21 @@
 //! The scheduling logic: pure functions and types, no Lambda or HTTP types.
 
-pub mod duration;
-pub mod interval;
+pub(crate) mod duration;
+pub(crate) mod field_error;
+mod interval;
 pub mod overlap;
-pub mod recurrence;
+mod record;
+pub(crate) mod recurrence;
 pub mod schedule;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod time;
+pub mod timestamp;
 pub mod tzdb;
+mod user_id;
 
-pub use interval::{Interval, IntervalSet, Millis};
+pub use field_error::FieldError;
+pub use interval::{Interval, IntervalSet};
+pub use record::UserRecord;
+pub use time::Millis;
+pub(crate) use user_id::UserId;

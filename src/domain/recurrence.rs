@@ -1,14 +1,14 @@
 //! The seed's `period` rule for one-off slots.
 
-use super::interval::{Interval, Millis};
+use super::Interval;
+use super::time::DAY_MS;
 use chrono::{DateTime, Datelike, Weekday};
 
 /// How many days a `weekdays` slot repeats for, counted from its own start (the seed's rule).
-pub const WEEKDAYS_SPAN_DAYS: i64 = 30;
-const DAY_MS: Millis = 24 * 60 * 60 * 1000;
+pub(crate) const WEEKDAYS_SPAN_DAYS: i64 = 30;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Period {
+pub(crate) enum Period {
     /// One slot, as given.
     Once,
     /// The slot repeats daily for 30 days from its start, keeping the days whose start falls on
@@ -18,7 +18,7 @@ pub enum Period {
 
 impl Period {
     /// `None` for anything but the documented names.
-    pub fn parse(name: Option<&str>) -> Option<Period> {
+    pub(crate) fn parse(name: Option<&str>) -> Option<Period> {
         match name {
             None | Some("none") => Some(Period::Once),
             Some("weekdays") => Some(Period::Weekdays),
@@ -27,16 +27,18 @@ impl Period {
     }
 
     /// The concrete intervals one slot stands for.
-    pub fn expand(self, slot: Interval) -> Vec<Interval> {
+    pub(crate) fn expand(self, slot: Interval) -> Vec<Interval> {
         match self {
             Period::Once => vec![slot],
             Period::Weekdays => (0..WEEKDAYS_SPAN_DAYS)
                 .filter_map(|day| {
-                    let start = slot.start.checked_add(day * DAY_MS)?;
-                    let end = slot.end.checked_add(day * DAY_MS)?;
+                    let start = slot.start().checked_add(day * DAY_MS)?;
+                    let end = slot.end().checked_add(day * DAY_MS)?;
                     let weekday = DateTime::from_timestamp_millis(start)?.weekday();
-                    (!matches!(weekday, Weekday::Sat | Weekday::Sun))
-                        .then_some(Interval { start, end })
+                    if matches!(weekday, Weekday::Sat | Weekday::Sun) {
+                        return None;
+                    }
+                    Interval::new(start, end)
                 })
                 .collect(),
         }
@@ -46,11 +48,7 @@ impl Period {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::time::parse_timestamp;
-
-    fn at(text: &str) -> Millis {
-        parse_timestamp(text).expect("valid test timestamp")
-    }
+    use crate::domain::test_support::at;
 
     #[test]
     fn weekdays_keeps_monday_to_friday_for_thirty_days() {
@@ -60,8 +58,8 @@ mod tests {
         let days = Period::Weekdays.expand(slot);
         assert_eq!(days.len(), 21);
         assert_eq!(days[0], slot);
-        assert_eq!(days[1].start, at("2024-09-30T09:00:00Z"));
-        assert_eq!(days[20].start, at("2024-10-25T09:00:00Z"));
+        assert_eq!(days[1].start(), at("2024-09-30T09:00:00Z"));
+        assert_eq!(days[20].start(), at("2024-10-25T09:00:00Z"));
         assert!(days.iter().all(|d| d.duration() == slot.duration()));
     }
 
@@ -70,7 +68,7 @@ mod tests {
         let slot =
             Interval::new(at("2024-09-28T09:00:00Z"), at("2024-09-28T10:00:00Z")).expect("valid");
         let days = Period::Weekdays.expand(slot);
-        assert_eq!(days[0].start, at("2024-09-30T09:00:00Z"));
+        assert_eq!(days[0].start(), at("2024-09-30T09:00:00Z"));
         assert_eq!(days.len(), 20);
     }
 

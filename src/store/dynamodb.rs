@@ -537,10 +537,7 @@ mod tests {
     fn a_record_packs_its_intervals_at_sixteen_bytes_each() {
         let slots = IntervalSet::from_normalized(
             (0..1000)
-                .map(|i| Interval {
-                    start: i * 10,
-                    end: i * 10 + 5,
-                })
+                .map(|i| Interval::new(i * 10, i * 10 + 5).expect("valid test interval"))
                 .collect(),
         );
         let record = UserRecord {

@@ -3,7 +3,7 @@
 `cargo lambda watch` turns each HTTP request into a Lambda event, and answers 500 itself, before
 the function is invoked, when it cannot: a body with a JSON or text content type that is not
 UTF-8, or a header value that is not ASCII. API Gateway would hand such a request over (the body
-base64-encoded); the function answers those with a 400, which tests/hostile_input.rs and the fuzz
+base64-encoded); the function answers those with a 400, which tests/api/hostile_input.rs and the fuzz
 target check. Requests watch cannot carry are left out of this run; nothing else is.
 """
 

@@ -1,0 +1,208 @@
+//! A user's record and the rule of what they are available in: the one place the API's
+//! writes (`POST`, `DELETE`, the schedule) meet to answer reads and overlaps.
+
+use super::schedule::{MAX_WINDOW_DAYS, Schedule};
+use super::time::DAY_MS;
+use super::{Interval, IntervalSet, Millis};
+use serde::{Deserialize, Serialize};
+
+/// Everything stored for one user. A user never written has the empty record at version 0.
+///
+/// Its serde form is how durable stores keep it: fields by name, and a field missing from an
+/// older stored record takes its default, so a new field needs no store change. The schedule
+/// is kept in its API shape and checked again when read back.
+///
+/// # What a user is available in
+/// `(schedule − removed) ∪ slots`: each instant is in one of three states, and the latest
+/// explicit word about it wins.
+/// - `slots`: made available by a `POST`, whatever the schedule says;
+/// - `removed`: made unavailable by a `DELETE`, whatever the schedule says;
+/// - anything else: as the weekly schedule (if any) says, expanded on read.
+///
+/// A `POST` adds to `slots` and takes its instants out of `removed`; a `DELETE` takes its range
+/// out of `slots` and adds it to `removed`. So `slots` and `removed` never share an instant,
+/// and changing or deleting the schedule keeps every explicit `POST` and `DELETE`: a blocked
+/// holiday stays blocked when the weekly hours change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserRecord {
+    /// Bumped by every write that changes the record; the API's `ETag` is made from it.
+    /// Stores keep it beside the serialized record, where their write conditions can see it.
+    #[serde(skip)]
+    pub version: u64,
+    pub slots: IntervalSet,
+    pub removed: IntervalSet,
+    pub schedule: Option<Schedule>,
+}
+
+impl UserRecord {
+    /// The user's availability inside `window`: what reads and overlaps see, and the one place
+    /// it is computed. A schedule is expanded for `window` only; with a schedule, callers bound
+    /// `window` (the API to [`MAX_WINDOW_DAYS`]), since expansion costs its length.
+    pub fn availability_within(&self, window: Interval) -> IntervalSet {
+        let slots = self.slots.clip(window);
+        match &self.schedule {
+            None => slots,
+            Some(schedule) => schedule
+                .expand(window)
+                .difference(&self.removed.clip(window))
+                .union(&slots),
+        }
+    }
+
+    /// True when some instant of `range` is available, for any `range`, however long.
+    ///
+    /// The schedule is only looked at where it can yield anything and no removed range already
+    /// covers it, one bounded window at a time, stopping at the first available instant. A
+    /// weekly rule yields something in every week of its validity but for overridden dates, so
+    /// the search ends quickly unless removed ranges cover it, and then it skips them.
+    pub fn has_availability_in(&self, range: Interval) -> bool {
+        if self.slots.overlaps(range) {
+            return true;
+        }
+        let Some(searched) = self
+            .schedule
+            .as_ref()
+            .and_then(Schedule::span)
+            .and_then(|span| span.intersection(&range))
+        else {
+            return false;
+        };
+        IntervalSet::from_normalized(vec![searched])
+            .difference(&self.removed)
+            .as_slice()
+            .iter()
+            .flat_map(|&piece| windows_of_at_most(piece, MAX_WINDOW_DAYS * DAY_MS))
+            .any(|window| !self.availability_within(window).is_empty())
+    }
+
+    /// `POST`: `additions` become available, whatever a `DELETE` said about them before.
+    pub fn with_added(&self, additions: &IntervalSet) -> UserRecord {
+        UserRecord {
+            slots: self.slots.union(additions),
+            removed: self.removed.difference(additions),
+            ..self.clone()
+        }
+    }
+
+    /// `DELETE`: `range` becomes unavailable, whatever a `POST` or the schedule says.
+    pub fn with_removed(&self, range: Interval) -> UserRecord {
+        let range = IntervalSet::from_normalized(vec![range]);
+        UserRecord {
+            slots: self.slots.difference(&range),
+            removed: self.removed.union(&range),
+            ..self.clone()
+        }
+    }
+
+    /// The stored intervals, slots and removed ranges together: what per-user limits count.
+    pub fn interval_count(&self) -> usize {
+        self.slots.len() + self.removed.len()
+    }
+}
+
+/// `interval` cut into consecutive windows of at most `length`, lazily.
+fn windows_of_at_most(interval: Interval, length: Millis) -> impl Iterator<Item = Interval> {
+    let mut start = interval.start();
+    std::iter::from_fn(move || {
+        let window = Interval::new(start, start.saturating_add(length).min(interval.end()))?;
+        start = window.end();
+        Some(window)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::test_support::{at, interval, set};
+    use serde_json::json;
+
+    fn utc_nine_to_five() -> Schedule {
+        serde_json::from_value(json!({"timezone": "UTC",
+            "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}]}))
+        .expect("valid schedule")
+    }
+
+    #[test]
+    fn the_latest_post_or_delete_wins_and_the_schedule_fills_the_rest() {
+        let monday = interval("2026-03-02T00:00:00Z", "2026-03-03T00:00:00Z");
+        let record = UserRecord {
+            schedule: Some(utc_nine_to_five()),
+            ..UserRecord::default()
+        }
+        .with_removed(interval("2026-03-02T08:00:00Z", "2026-03-02T12:00:00Z"))
+        .with_added(&set(&[("2026-03-02T11:00:00Z", "2026-03-02T11:30:00Z")]));
+        assert_eq!(
+            record.availability_within(monday),
+            set(&[
+                ("2026-03-02T11:00:00Z", "2026-03-02T11:30:00Z"),
+                ("2026-03-02T12:00:00Z", "2026-03-02T17:00:00Z"),
+            ])
+        );
+        assert!(
+            record.slots.intersection(&record.removed).is_empty(),
+            "slots and removed ranges never share an instant"
+        );
+        assert_eq!(record.interval_count(), 3);
+        let removed_again =
+            record.with_removed(interval("2026-03-02T11:00:00Z", "2026-03-02T11:30:00Z"));
+        assert!(removed_again.slots.is_empty());
+        assert_eq!(
+            removed_again.removed,
+            set(&[("2026-03-02T08:00:00Z", "2026-03-02T12:00:00Z")])
+        );
+    }
+
+    #[test]
+    fn availability_in_a_range_looks_at_slots_and_the_schedule_past_removed_ranges() {
+        let plain = UserRecord::default();
+        assert!(
+            !plain.has_availability_in(Interval::new(Millis::MIN, Millis::MAX).expect("valid"))
+        );
+        let scheduled = UserRecord {
+            schedule: Some(utc_nine_to_five()),
+            ..UserRecord::default()
+        };
+        let saturday = interval("2026-03-07T00:00:00Z", "2026-03-08T00:00:00Z");
+        assert!(!scheduled.has_availability_in(saturday));
+        let everything = Interval::new(Millis::MIN, Millis::MAX).expect("valid");
+        assert!(scheduled.has_availability_in(everything));
+        let blocked =
+            scheduled.with_removed(interval("0001-01-01T00:00:00Z", "9999-01-01T00:00:00Z"));
+        assert!(
+            !blocked.has_availability_in(interval("0001-01-01T00:00:00Z", "9999-01-01T00:00:00Z"))
+        );
+        assert!(
+            blocked.has_availability_in(everything),
+            "before year 1 and after 9999"
+        );
+    }
+
+    #[test]
+    fn records_serialize_for_stores_and_old_records_still_read() {
+        let record = UserRecord {
+            schedule: Some(utc_nine_to_five()),
+            ..UserRecord::default()
+        }
+        .with_removed(interval("2026-03-02T12:00:00Z", "2026-03-02T13:00:00Z"))
+        .with_added(&set(&[("2026-03-07T10:00:00Z", "2026-03-07T11:00:00Z")]));
+        let stored = serde_json::to_value(&record).expect("serializes");
+        assert_eq!(stored["schedule"]["timezone"], "UTC");
+        assert_eq!(
+            stored["removed"],
+            json!([[at("2026-03-02T12:00:00Z"), at("2026-03-02T13:00:00Z")]])
+        );
+        assert_eq!(
+            serde_json::from_value::<UserRecord>(stored).ok(),
+            Some(record)
+        );
+        let before_schedules: UserRecord =
+            serde_json::from_value(json!({"slots": [[0, 10]]})).expect("reads");
+        assert_eq!(
+            (before_schedules.removed, before_schedules.schedule),
+            (IntervalSet::new(), None)
+        );
+        let bad_schedule = json!({"slots": [], "schedule": {"timezone": "Nowhere"}});
+        assert!(serde_json::from_value::<UserRecord>(bad_schedule).is_err());
+    }
+}

@@ -1,0 +1,141 @@
+//! Two handler instances sharing one table, as two Lambda instances do: each `App` has its own
+//! store and SDK client. Runs with `--features dynamodb` against a local moto server.
+
+use crate::helpers::{Reply, http_api, intervals, invoke, slot};
+use crate::moto::{fresh_table, store_on};
+use availability_api::api::App;
+use availability_api::config::Config;
+use availability_api::store::dynamodb::client_config;
+use availability_api::store::{AvailabilityStore, DynamoDbStore, StoreError};
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+async fn instance(table: &str) -> App<DynamoDbStore> {
+    App::new(store_on(table).await, Config::dev())
+}
+
+fn hour(h: u32) -> String {
+    format!("2024-09-30T{h:02}:00:00Z")
+}
+
+async fn post(app: &App<DynamoDbStore>, user: &str, from: u32, if_match: Option<&str>) -> Reply {
+    let mut event = http_api("POST", "/availability").header("x-user-id", user);
+    if let Some(etag) = if_match {
+        event = event.header("if-match", etag);
+    }
+    let body = json!({"availability": [slot(&hour(from), &hour(from + 1))]});
+    invoke(app, event.json(body).build()).await
+}
+
+async fn get(app: &App<DynamoDbStore>, user: &str) -> Reply {
+    let event = http_api("GET", "/availability").header("x-user-id", user);
+    let reply = invoke(app, event.build()).await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    reply
+}
+
+#[tokio::test]
+async fn what_one_instance_writes_the_other_reads() {
+    let table = fresh_table().await;
+    let (first, second) = (instance(&table).await, instance(&table).await);
+    assert_eq!(post(&first, "ana", 9, None).await.status, 200);
+    let read = get(&second, "ana").await;
+    assert_eq!(
+        read.body["availability"],
+        intervals(&[(&hour(9), &hour(10))])
+    );
+    assert_eq!(read.header("etag").as_deref(), Some("\"1\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_writes_through_two_instances_all_survive() {
+    let table = fresh_table().await;
+    let instances = [
+        Arc::new(instance(&table).await),
+        Arc::new(instance(&table).await),
+    ];
+    // Distinct, non-touching hours: each write must show up as its own interval.
+    let writers: Vec<_> = (0..12u32)
+        .map(|i| {
+            let app = Arc::clone(&instances[i as usize % 2]);
+            tokio::spawn(async move { post(&app, "ben", 2 * i, None).await.status })
+        })
+        .collect();
+    for writer in writers {
+        assert_eq!(writer.await.expect("the writer task finished"), 200);
+    }
+    let read = get(&instances[0], "ben").await;
+    let expected: Vec<Value> = (0..12)
+        .map(|i| slot(&hour(2 * i), &hour(2 * i + 1)))
+        .collect();
+    assert_eq!(read.body["availability"], Value::Array(expected));
+    assert_eq!(read.header("etag").as_deref(), Some("\"12\""));
+}
+
+#[tokio::test]
+async fn an_etag_read_through_one_instance_guards_writes_through_the_other() {
+    let table = fresh_table().await;
+    let (first, second) = (instance(&table).await, instance(&table).await);
+    post(&first, "cy", 9, None).await;
+    let etag = get(&first, "cy")
+        .await
+        .header("etag")
+        .expect("GET has an ETag");
+    assert_eq!(post(&second, "cy", 12, Some(&etag)).await.status, 200);
+    assert_eq!(post(&first, "cy", 15, Some(&etag)).await.status, 412);
+}
+
+#[tokio::test]
+async fn an_unreachable_table_answers_503_with_retry_after() {
+    // A port nothing listens on: connections are refused.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let config = client_config()
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .retry_config(RetryConfig::disabled())
+        .build();
+    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::from_conf(config), "any");
+    let app = App::new(store, Config::dev());
+    let reply = invoke(&app, http_api("GET", "/availability").build()).await;
+    assert_eq!(reply.status, 503, "{}", reply.raw);
+    assert_eq!(reply.header("retry-after").as_deref(), Some("1"));
+}
+
+#[tokio::test]
+async fn a_table_that_never_answers_is_a_503_within_the_sdk_timeouts() {
+    // A server that accepts connections and never says a word: without the configured
+    // timeouts the request would hang until the Lambda timeout.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("an address").port();
+    let silent = std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().take(4).collect();
+        std::thread::sleep(std::time::Duration::from_secs(120));
+        drop(held);
+    });
+    let config = client_config()
+        .endpoint_url(format!("http://127.0.0.1:{port}"))
+        .build();
+    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::from_conf(config), "any");
+    let app = App::new(store, Config::dev());
+    let started = std::time::Instant::now();
+    let reply = invoke(&app, http_api("GET", "/availability").build()).await;
+    assert_eq!(reply.status, 503, "{}", reply.raw);
+    // Not a speed check: without timeouts the call would hang for the server's 120 s.
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the store gave up on the silent server instead of hanging"
+    );
+    drop(silent);
+}
+
+#[tokio::test]
+async fn a_missing_table_is_a_fault_not_a_busy_service() {
+    let store = store_on("no-such-table").await;
+    assert!(matches!(
+        store.load("ana").await,
+        Err(StoreError::Internal(_))
+    ));
+}

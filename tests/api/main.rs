@@ -1,0 +1,18 @@
+//! The API through its Lambda door: handlers, event sources, hostile input, the OpenAPI
+//! description, route parity with the template, concurrency, and (with `--features dynamodb`)
+//! two instances on one table.
+
+mod concurrency;
+#[cfg(feature = "dynamodb")]
+mod dynamodb;
+mod events;
+mod handler;
+mod helpers;
+mod hostile_input;
+#[cfg(feature = "dynamodb")]
+#[path = "../shared/moto.rs"]
+mod moto;
+mod openapi_cors;
+mod overlap;
+mod route_parity;
+mod schedule;

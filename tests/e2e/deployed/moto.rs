@@ -1,0 +1,92 @@
+//! A fresh table on the local DynamoDB-compatible server that `scripts/with-moto.sh` starts
+//! (named by `AWS_ENDPOINT_URL`), keyed like template.yaml's table. Plain HTTP with DynamoDB's
+//! JSON protocol, so this test program needs neither the SDK nor the `dynamodb` feature.
+
+use super::template::Template;
+use serde_json::{Value, json};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The local endpoint, or `None` when none is configured. Never an AWS account's.
+pub fn local_endpoint() -> Option<String> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").ok()?;
+    assert!(
+        endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("http://localhost:"),
+        "the deployed DynamoDB tests need AWS_ENDPOINT_URL naming a local server \
+         (run them through scripts/with-moto.sh); it is {endpoint:?}"
+    );
+    Some(endpoint)
+}
+
+fn call(endpoint: &str, action: &str, body: &Value) -> Result<Value, String> {
+    let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
+    let key = std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "testing".into());
+    // The server routes by the credential scope; it does not check the signature.
+    let authorization = format!(
+        "AWS4-HMAC-SHA256 Credential={key}/20240101/{region}/dynamodb/aws4_request, \
+         SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=00"
+    );
+    let response = ureq::post(endpoint)
+        .set("content-type", "application/x-amz-json-1.0")
+        .set("x-amz-target", &format!("DynamoDB_20120810.{action}"))
+        .set("x-amz-date", "20240101T000000Z")
+        .set("authorization", &authorization)
+        .send_string(&body.to_string());
+    match response {
+        Ok(response) => {
+            let text = response
+                .into_string()
+                .map_err(|e| format!("{action}: {e}"))?;
+            serde_json::from_str(&text).map_err(|e| format!("{action}: {e}"))
+        }
+        Err(ureq::Error::Status(status, response)) => Err(format!(
+            "{action}: {status} {}",
+            response.into_string().unwrap_or_default()
+        )),
+        Err(error) => Err(format!("{action}: {error}")),
+    }
+}
+
+/// Creates a table named after the test and keyed like the template's; returns its name.
+pub fn fresh_table(endpoint: &str, template: &Template, label: &str) -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let name = format!("deployed-{label}-{}-{nanos}", std::process::id());
+    assert!(
+        !template.table_keys.is_empty(),
+        "template.yaml declares a table with a key schema"
+    );
+    let attributes: Vec<Value> = template
+        .table_attributes
+        .iter()
+        .map(|(name, kind)| json!({"AttributeName": name, "AttributeType": kind}))
+        .collect();
+    let keys: Vec<Value> = template
+        .table_keys
+        .iter()
+        .map(|(name, kind)| json!({"AttributeName": name, "KeyType": kind}))
+        .collect();
+    call(
+        endpoint,
+        "CreateTable",
+        &json!({
+            "TableName": name,
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": attributes,
+            "KeySchema": keys
+        }),
+    )
+    .unwrap_or_else(|e| panic!("the local server creates the table: {e}"));
+    name
+}
+
+/// How many items the table holds (to see that writes went to it).
+pub fn item_count(endpoint: &str, table: &str) -> usize {
+    let answer = call(
+        endpoint,
+        "Scan",
+        &json!({"TableName": table, "Select": "COUNT", "ConsistentRead": true}),
+    )
+    .unwrap_or_else(|e| panic!("the local server scans the table: {e}"));
+    answer["Count"].as_u64().unwrap_or(0) as usize
+}

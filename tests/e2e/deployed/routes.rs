@@ -1,0 +1,104 @@
+//! One well-formed request per route and method of the router's table, through the deployed
+//! API: each must reach the function and succeed. Then `HEAD` (where there is a `GET`) and
+//! `OPTIONS` on every route, which the function answers itself: deployed, they reach it only
+//! where the template routes them (an `ANY` route), else API Gateway answers 404; never a 5xx.
+
+use super::fixture::Deployed;
+use super::gateway::HttpRequest;
+use availability_api::api::routes::ROUTE_TABLE;
+use serde_json::json;
+
+fn as_user(method: &str, target: &str) -> HttpRequest {
+    HttpRequest::new(method, target).signed_in("user123")
+}
+
+/// A request that succeeds on this route, given the requests before it in table order.
+fn valid_request(path: &str, method: &str) -> HttpRequest {
+    let slot = json!({"start_time": "2024-09-30T09:00:00Z", "end_time": "2024-09-30T10:00:00Z"});
+    let schedule = json!({
+        "timezone": "Europe/Paris",
+        "weekly": [{"days": ["mon"], "start": "09:00", "end": "12:00"}]
+    });
+    let overlap =
+        json!({"users": ["user456"], "from": "2024-09-30T00:00:00Z", "to": "2024-10-01T00:00:00Z"});
+    match (path, method) {
+        ("/", "GET") | ("/openapi.json", "GET") => HttpRequest::new("GET", path),
+        ("/availability", "POST") => as_user("POST", path).json(&json!({"availability": [slot]})),
+        ("/availability", "GET") => as_user("GET", path),
+        ("/availability", "DELETE") => as_user("DELETE", path).json(&slot),
+        ("/availability/schedule", "PUT") => as_user("PUT", path).json(&schedule),
+        ("/availability/schedule", "GET") | ("/availability/schedule", "DELETE") => {
+            as_user(method, path)
+        }
+        ("/overlap", "GET") => as_user("GET", "/overlap?users=user456"),
+        ("/overlap", "POST") => as_user("POST", path).json(&overlap),
+        ("/overlap/{user_id_2}", "GET") => as_user("GET", "/overlap/user456"),
+        ("/overlap/{user_id_2}", "POST") => {
+            as_user("POST", "/overlap/user456").json(&json!({"from": "2024-09-30T00:00:00Z"}))
+        }
+        _ => panic!("no sample request for {method} {path}: add one to routes.rs"),
+    }
+}
+
+/// The order in which a route's methods are tried: writes before the reads and deletes.
+fn method_order(method: &str) -> u8 {
+    match method {
+        "PUT" | "POST" => 0,
+        "GET" => 1,
+        _ => 2,
+    }
+}
+
+fn one_request_per_route(deployed: &mut Deployed) {
+    let mut tried = 0;
+    for (path, methods) in ROUTE_TABLE {
+        let mut methods: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
+        methods.sort_by_key(|m| method_order(m));
+        for method in methods {
+            let response = deployed.send(valid_request(path, method));
+            assert!(
+                deployed.gateway.exchanges.last().is_some_and(|e| e.invoked),
+                "{method} {path} reaches the function; API Gateway answered {} {}",
+                response.status,
+                String::from_utf8_lossy(&response.body)
+            );
+            assert!(
+                (200..300).contains(&response.status),
+                "{method} {path}: {} {}",
+                response.status,
+                String::from_utf8_lossy(&response.body)
+            );
+            tried += 1;
+        }
+    }
+    println!("{tried} route and method pairs of the router tried");
+
+    let routes = deployed.template.routes.clone();
+    let routed = |method: &str, path: &str| {
+        routes
+            .iter()
+            .any(|r| r.path == *path && (r.method == method || r.method == "ANY"))
+    };
+    for (path, methods) in ROUTE_TABLE {
+        let concrete = path.replace("{user_id_2}", "user456");
+        let mut extra = vec!["OPTIONS"];
+        if methods.iter().any(|m| m.as_str() == "GET") {
+            extra.push("HEAD");
+        }
+        for method in extra {
+            let reaches = routed(method, path);
+            let response = deployed.send(as_user(method, &concrete));
+            let invoked = deployed.gateway.exchanges.last().is_some_and(|e| e.invoked);
+            assert_eq!(invoked, reaches, "{method} {path}: reaches the function");
+            if reaches {
+                // The function's own answer (a 404 where nothing is stored is fine).
+                assert_ne!(response.status, 405, "{method} {path}");
+                assert!(response.json().get("message") != Some(&json!("Not Found")));
+            } else {
+                assert_eq!(response.status, 404, "{method} {path}");
+            }
+        }
+    }
+}
+
+on_both_stores!(one_request_per_route);

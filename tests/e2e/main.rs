@@ -1,0 +1,5 @@
+//! End to end: the function under `cargo lambda watch`, and the release binary as deployed
+//! (behind stand-ins of the Lambda Runtime API and the HTTP API that enforce their limits).
+
+mod deployed;
+mod watch;

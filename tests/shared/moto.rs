@@ -1,0 +1,73 @@
+//! Tables on the local DynamoDB-compatible server (moto) that `scripts/with-moto.sh` starts and
+//! names in `AWS_ENDPOINT_URL`. Each test gets a fresh table, so tests never see each other.
+//! Shared by the `api` and `store` test programs, which include it with `#[path]`.
+
+use availability_api::store::DynamoDbStore;
+use availability_api::store::dynamodb::{PARTITION_KEY, SORT_KEY, client_config};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// These tests create tables: they talk to a server on this machine, never to an AWS account.
+fn require_local_endpoint() {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    assert!(
+        endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("http://localhost:"),
+        "the DynamoDB tests need AWS_ENDPOINT_URL naming a local server \
+         (run them through scripts/with-moto.sh); it is {endpoint:?}"
+    );
+}
+
+pub(crate) async fn client() -> Client {
+    require_local_endpoint();
+    Client::from_conf(client_config().build())
+}
+
+/// A store with its own client, built the way `main` builds it.
+pub(crate) async fn store_on(table: &str) -> DynamoDbStore {
+    require_local_endpoint();
+    DynamoDbStore::from_env(table).await
+}
+
+/// A new table keyed like the one in template.yaml.
+pub(crate) async fn fresh_table() -> String {
+    static TABLES: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let name = format!(
+        "availability-test-{}-{nanos}-{}",
+        std::process::id(),
+        TABLES.fetch_add(1, Ordering::Relaxed)
+    );
+    let attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("attribute definition")
+    };
+    let key = |name: &str, key_type| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(key_type)
+            .build()
+            .expect("key schema element")
+    };
+    client()
+        .await
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute(PARTITION_KEY))
+        .attribute_definitions(attribute(SORT_KEY))
+        .key_schema(key(PARTITION_KEY, KeyType::Hash))
+        .key_schema(key(SORT_KEY, KeyType::Range))
+        .send()
+        .await
+        .expect("the local server creates the table");
+    name
+}
