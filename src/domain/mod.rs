@@ -11,7 +11,7 @@ pub mod schedule;
 pub(crate) mod test_support;
 pub mod time;
 pub mod timestamp;
-pub mod tzdb;
+mod tzdb;
 mod user_id;
 
 pub use field_error::FieldError;

