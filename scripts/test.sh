@@ -55,10 +55,13 @@ scripts/conformance.sh 25
 # The fuzzing run comes before the tests so that the test runner's summary closes the output.
 echo "== fuzzing the handler for 60 s (scripts/fuzz.sh)"
 scripts/fuzz.sh 60
-echo "== tests (unit, property, handler, events/, end-to-end through cargo lambda watch)"
+# The one release build: the deployed variant, which the end-to-end tests run as Lambda would.
+echo "== release build as deployed (cargo build --release --features dynamodb)"
+cargo build --release --locked --features dynamodb
+echo "== tests (unit, property, handler, events/, end-to-end through cargo lambda watch and as deployed)"
 cargo nextest run --locked --no-fail-fast
 # Only the tests the feature adds: the store's unit tests, the contract suite on DynamoDB, the
-# two-instance handler tests (every test with `dynamodb` in its path).
-echo "== DynamoDB store tests (--features dynamodb, against moto on 127.0.0.1)"
+# two-instance handler tests, the deployed binary on a table (every test with `dynamodb` in its path).
+echo "== DynamoDB tests (--features dynamodb, against moto on 127.0.0.1)"
 scripts/with-moto.sh cargo nextest run --locked --no-fail-fast --features dynamodb \
-  --lib --test api --test store -E 'test(/dynamodb/)'
+  --lib --test api --test store --test e2e -E 'test(/dynamodb/)'

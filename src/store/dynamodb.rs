@@ -12,6 +12,15 @@
 //! condition, the new chunks, and deletes of chunks the smaller record no longer needs. A read is
 //! one strongly consistent `Query` on the partition; its pages are separate reads, so each chunk
 //! carries the version it belongs to and a read that saw two versions is read again.
+//!
+//! A write's answer can be lost after it committed; the SDK then retries the same request, whose
+//! version condition now fails. So each write attempt carries a random token, kept on the meta
+//! item (`writes`: the last [`RECENT_WRITES`] tokens, carried forward by every write). When a
+//! write lost its race, the read that follows first looks for the tokens this update sent: one
+//! found means that attempt committed, and the update answers as if its answer had arrived
+//! instead of applying the change again (which would turn a DELETE into a 404, a current
+//! `If-Match` into a 412). Transactions also pass the token as `ClientRequestToken`, DynamoDB's
+//! own retry idempotency (10 minutes).
 
 use super::{AvailabilityStore, StoreError, UserRecord, WriteError, next_record};
 use aws_sdk_dynamodb::Client;
@@ -25,6 +34,7 @@ use aws_smithy_http_client::tls;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// Key attribute names; template.yaml declares the same.
@@ -35,6 +45,10 @@ const CHUNK_SORT_KEY_PREFIX: &str = "chunk#";
 const VERSION: &str = "version";
 const CHUNKS: &str = "chunks";
 const DATA: &str = "data";
+const WRITES: &str = "writes";
+/// Write tokens kept on the meta item: enough that writes landing between one attempt's commit
+/// and its retry (within the SDK's 3 s operation timeout) do not push its token out.
+const RECENT_WRITES: usize = 16;
 
 /// Record bytes per item: the rest of the 400 KB item limit stays free for keys and names.
 pub const CHUNK_BYTES: usize = 300_000;
@@ -72,6 +86,8 @@ pub struct DynamoDbStore {
 struct Stored {
     record: UserRecord,
     chunk_items: usize,
+    /// Tokens of the latest writes, oldest first.
+    recent_writes: Vec<String>,
 }
 
 enum WriteOutcome {
@@ -124,11 +140,13 @@ impl DynamoDbStore {
     }
 
     /// Writes `next` over the record `previous` read, if that is still the stored version.
+    /// `token` names this attempt (see the module doc).
     async fn write(
         &self,
         user_id: &str,
         next: &UserRecord,
         previous: &Stored,
+        token: &str,
     ) -> Result<WriteOutcome, StoreError> {
         let encoded = rmp_serde::to_vec_named(next)
             .map_err(|e| StoreError::Internal(format!("encoding the record of {user_id}: {e}")))?;
@@ -151,6 +169,7 @@ impl DynamoDbStore {
                 first_piece,
             )))
             .item(CHUNKS, number(chunk_pieces.len()))
+            .item(WRITES, recent_writes(&previous.recent_writes, token))
             .expression_attribute_names("#version", VERSION);
         meta = match previous.record.version {
             0 => meta.condition_expression("attribute_not_exists(#version)"),
@@ -185,7 +204,7 @@ impl DynamoDbStore {
                 .map_err(internal)?;
             operations.push(TransactWriteItem::builder().delete(delete).build());
         }
-        self.transact(operations).await
+        self.transact(operations, token).await
     }
 
     async fn put_meta(&self, meta: Put) -> Result<WriteOutcome, StoreError> {
@@ -214,17 +233,26 @@ impl DynamoDbStore {
     async fn transact(
         &self,
         operations: Vec<TransactWriteItem>,
+        token: &str,
     ) -> Result<WriteOutcome, StoreError> {
         let transaction = self
             .client
             .transact_write_items()
             .set_transact_items(Some(operations))
+            .client_request_token(token)
             .send();
         let result = Box::pin(transaction).await;
         let error = match result {
             Ok(_) => return Ok(WriteOutcome::Written),
             Err(error) => error,
         };
+        // A retry that met our own transaction (same token) still running: the re-read finds
+        // the token once it commits, and the version condition stops a second application.
+        if let Some(TransactWriteItemsError::TransactionInProgressException(_)) =
+            error.as_service_error()
+        {
+            return Ok(WriteOutcome::LostRace);
+        }
         if let Some(TransactWriteItemsError::TransactionCanceledException(canceled)) =
             error.as_service_error()
         {
@@ -323,16 +351,27 @@ impl AvailabilityStore for DynamoDbStore {
         F: FnMut(&UserRecord) -> Result<UserRecord, E> + Send,
     {
         let mut backoff = Backoff::new(MAX_WRITE_ATTEMPTS);
+        // (token, version written) of the attempts that lost their race, as far as we heard.
+        let mut lost: Vec<(String, u64)> = Vec::new();
         loop {
             let stored = self.read(user_id).await?;
+            if let Some((_, version)) = lost
+                .iter()
+                .find(|(token, _)| stored.recent_writes.contains(token))
+            {
+                // That attempt committed; its answer was lost and the SDK's retry failed.
+                return Ok(*version);
+            }
             // A lost race re-reads, so an `expected_version` another write has passed meanwhile
             // ends here as a mismatch rather than being retried.
             let Some(next) = next_record(&stored.record, expected_version, &mut change)? else {
                 return Ok(stored.record.version);
             };
-            match self.write(user_id, &next, &stored).await? {
+            let token = write_token();
+            match self.write(user_id, &next, &stored, &token).await? {
                 WriteOutcome::Written => return Ok(next.version),
                 WriteOutcome::LostRace => {
+                    lost.push((token, next.version));
                     if !backoff.wait().await {
                         return Err(StoreError::Unavailable(format!(
                             "writes to user {user_id} kept colliding"
@@ -351,6 +390,7 @@ fn assemble(items: &[Item]) -> Result<Option<Stored>, StoreError> {
         return Ok(Some(Stored {
             record: UserRecord::default(),
             chunk_items: 0,
+            recent_writes: Vec::new(),
         }));
     };
     let version: u64 = parse_number(meta, VERSION)?;
@@ -381,7 +421,46 @@ fn assemble(items: &[Item]) -> Result<Option<Stored>, StoreError> {
     Ok(Some(Stored {
         record,
         chunk_items,
+        recent_writes: written_tokens(meta)?,
     }))
+}
+
+/// The meta item's write tokens; none on an item written before they existed.
+fn written_tokens(meta: &Item) -> Result<Vec<String>, StoreError> {
+    let Some(value) = meta.get(WRITES) else {
+        return Ok(Vec::new());
+    };
+    value
+        .as_l()
+        .ok()
+        .and_then(|tokens| {
+            tokens
+                .iter()
+                .map(|token| token.as_s().ok().cloned())
+                .collect()
+        })
+        .ok_or_else(|| malformed(meta, WRITES, "a list of strings"))
+}
+
+/// `previous` tokens with `token` added last, keeping the latest [`RECENT_WRITES`].
+fn recent_writes(previous: &[String], token: &str) -> AttributeValue {
+    let kept = &previous[previous.len().saturating_sub(RECENT_WRITES - 1)..];
+    AttributeValue::L(
+        kept.iter()
+            .map(String::as_str)
+            .chain([token])
+            .map(|token| AttributeValue::S(token.to_owned()))
+            .collect(),
+    )
+}
+
+/// A fresh token for one write attempt: 64 random bits (the std hasher's keys are seeded per
+/// process from the OS), valid as a `ClientRequestToken` (1 to 36 characters).
+fn write_token() -> String {
+    static ATTEMPTS: AtomicU64 = AtomicU64::new(0);
+    let random = std::collections::hash_map::RandomState::new()
+        .hash_one((Instant::now(), ATTEMPTS.fetch_add(1, Ordering::Relaxed)));
+    format!("{random:016x}")
 }
 
 /// An item of the user's partition holding one piece of the record at `version`.
@@ -553,6 +632,45 @@ mod tests {
         let decoded: UserRecord = rmp_serde::from_slice(&encoded).expect("decodes");
         assert_eq!(decoded.slots, record.slots);
         assert_eq!(decoded.version, 0, "the version is kept beside the record");
+    }
+
+    #[test]
+    fn the_meta_item_keeps_the_latest_write_tokens_and_older_items_have_none() {
+        let tokens: Vec<String> = (0..RECENT_WRITES).map(|i| format!("t{i}")).collect();
+        let AttributeValue::L(kept) = recent_writes(&tokens, "new") else {
+            panic!("a list");
+        };
+        let kept: Vec<&str> = kept
+            .iter()
+            .filter_map(|t| t.as_s().ok())
+            .map(String::as_str)
+            .collect();
+        assert_eq!(kept.len(), RECENT_WRITES);
+        assert_eq!((kept[0], kept[RECENT_WRITES - 1]), ("t1", "new"));
+
+        let encoded = rmp_serde::to_vec_named(&UserRecord::default()).expect("encodes");
+        let mut meta = item("ana", META_SORT_KEY, 3, &encoded);
+        meta.insert(CHUNKS.to_owned(), number(0));
+        let stored = assemble(std::slice::from_ref(&meta))
+            .expect("reads")
+            .expect("whole");
+        assert!(
+            stored.recent_writes.is_empty(),
+            "an item from before tokens"
+        );
+        meta.insert(WRITES.to_owned(), recent_writes(&[], "abc"));
+        let stored = assemble(&[meta]).expect("reads").expect("whole");
+        assert_eq!(
+            (stored.record.version, stored.recent_writes),
+            (3, vec!["abc".to_owned()])
+        );
+    }
+
+    #[test]
+    fn write_tokens_differ_and_fit_a_client_request_token() {
+        let (first, second) = (write_token(), write_token());
+        assert_ne!(first, second);
+        assert!((1..=36).contains(&first.len()));
     }
 
     #[test]

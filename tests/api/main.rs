@@ -1,6 +1,5 @@
 //! The API through its Lambda door: handlers, event sources, hostile input, the OpenAPI
-//! description, route parity with the template, concurrency, and (with `--features dynamodb`)
-//! two instances on one table.
+//! description, concurrency, and (with `--features dynamodb`) two instances on one table.
 
 mod concurrency;
 #[cfg(feature = "dynamodb")]
@@ -14,5 +13,4 @@ mod hostile_input;
 mod moto;
 mod openapi_cors;
 mod overlap;
-mod route_parity;
 mod schedule;

@@ -1,5 +1,7 @@
 //! End to end: the function under `cargo lambda watch`, and the release binary as deployed
-//! (behind stand-ins of the Lambda Runtime API and the HTTP API that enforce their limits).
+//! (behind stand-ins of the Lambda Runtime API and the HTTP API that enforce their limits);
+//! and the parity of the router, `openapi.yaml` and `template.yaml`.
 
 mod deployed;
+mod route_parity;
 mod watch;

@@ -11,24 +11,26 @@ use aws_sdk_dynamodb::types::{
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// These tests create tables: they talk to a server on this machine, never to an AWS account.
-fn require_local_endpoint() {
+/// The local server's address. These tests create tables: they talk to a server on this
+/// machine, never to an AWS account.
+pub(crate) fn local_endpoint() -> String {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
     assert!(
         endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("http://localhost:"),
         "the DynamoDB tests need AWS_ENDPOINT_URL naming a local server \
          (run them through scripts/with-moto.sh); it is {endpoint:?}"
     );
+    endpoint
 }
 
 pub(crate) async fn client() -> Client {
-    require_local_endpoint();
+    local_endpoint();
     Client::from_conf(client_config().build())
 }
 
 /// A store with its own client, built the way `main` builds it.
 pub(crate) async fn store_on(table: &str) -> DynamoDbStore {
-    require_local_endpoint();
+    local_endpoint();
     DynamoDbStore::from_env(table).await
 }
 

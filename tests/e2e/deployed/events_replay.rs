@@ -29,7 +29,7 @@ fn encode(text: &str) -> String {
 }
 
 /// The HTTP request behind an event (HTTP API v2, function URL, REST API v1 or ALB).
-pub fn request_of_event(event: &Value) -> HttpRequest {
+pub(crate) fn request_of_event(event: &Value) -> HttpRequest {
     let context = &event["requestContext"];
     let (method, path, query) = if event["version"] == "2.0" {
         let mut path = event["rawPath"].as_str().unwrap_or("/").to_owned();

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Store {
+pub(crate) enum Store {
     Memory,
     DynamoDb,
 }
@@ -36,12 +36,12 @@ impl Store {
     }
 }
 
-pub struct Deployed {
-    pub gateway: Gateway,
-    pub store: Store,
-    pub template: Template,
+pub(crate) struct Deployed {
+    pub(crate) gateway: Gateway,
+    pub(crate) store: Store,
+    pub(crate) template: Template,
     /// The table and endpoint of the DynamoDB variant.
-    pub table: Option<(String, String)>,
+    pub(crate) table: Option<(String, String)>,
     label: String,
     log_path: PathBuf,
     began: Instant,
@@ -69,7 +69,7 @@ fn binary_path() -> PathBuf {
 
 impl Deployed {
     /// The deployment, or `None` when this variant is skipped (the reason is printed).
-    pub fn start(store: Store, label: &str) -> Option<Deployed> {
+    pub(crate) fn start(store: Store, label: &str) -> Option<Deployed> {
         let template = Template::load();
         let binary = binary_path();
         if !binary.is_file() {
@@ -165,7 +165,7 @@ impl Deployed {
 
     /// Sends a request and checks the limits every request must keep: no 5xx, a response
     /// within Lambda's payload limit, within the function's memory and timeout.
-    pub fn send(&mut self, request: HttpRequest) -> HttpResponse {
+    pub(crate) fn send(&mut self, request: HttpRequest) -> HttpResponse {
         let response = self.gateway.send(&request);
         let exchange = self.gateway.exchanges.last().expect("just sent").clone();
         self.check_bounded(&exchange, &response);
@@ -173,7 +173,7 @@ impl Deployed {
     }
 
     /// Sends a request without the per-request checks: for the harness's own tests.
-    pub fn send_unchecked(&mut self, request: HttpRequest) -> HttpResponse {
+    pub(crate) fn send_unchecked(&mut self, request: HttpRequest) -> HttpResponse {
         self.gateway.send(&request)
     }
 
@@ -219,7 +219,7 @@ impl Deployed {
         }
     }
 
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let exchanges = &self.gateway.exchanges;
         let invoked: Vec<_> = exchanges.iter().filter_map(|e| e.record.as_ref()).collect();
         let mut statuses = std::collections::BTreeMap::<u16, usize>::new();

@@ -28,16 +28,16 @@ const INTEGRATION_TIMEOUT: Duration = Duration::from_secs(30);
 const DOMAIN: &str = "k7pq2x9d1m.execute-api.us-east-1.amazonaws.com";
 
 #[derive(Clone, Debug)]
-pub struct HttpRequest {
-    pub method: String,
+pub(crate) struct HttpRequest {
+    pub(crate) method: String,
     /// Path and query as sent, e.g. `/availability?from=...`.
-    pub target: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    pub(crate) target: String,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl HttpRequest {
-    pub fn new(method: &str, target: &str) -> HttpRequest {
+    pub(crate) fn new(method: &str, target: &str) -> HttpRequest {
         HttpRequest {
             method: method.to_owned(),
             target: target.to_owned(),
@@ -46,29 +46,29 @@ impl HttpRequest {
         }
     }
 
-    pub fn header(mut self, name: &str, value: &str) -> HttpRequest {
+    pub(crate) fn header(mut self, name: &str, value: &str) -> HttpRequest {
         self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
 
-    pub fn json(self, body: &Value) -> HttpRequest {
+    pub(crate) fn json(self, body: &Value) -> HttpRequest {
         self.header("content-type", "application/json")
             .raw_body(body.to_string().as_bytes())
     }
 
-    pub fn raw_body(mut self, body: &[u8]) -> HttpRequest {
+    pub(crate) fn raw_body(mut self, body: &[u8]) -> HttpRequest {
         self.body = body.to_vec();
         self
     }
 
     /// `authorization: Bearer <an unsigned JWT with these claims>`.
-    pub fn bearer(self, claims: &Value) -> HttpRequest {
+    pub(crate) fn bearer(self, claims: &Value) -> HttpRequest {
         let token = test_token(claims);
         self.header("authorization", &format!("Bearer {token}"))
     }
 
     /// Signed in as `sub`.
-    pub fn signed_in(self, sub: &str) -> HttpRequest {
+    pub(crate) fn signed_in(self, sub: &str) -> HttpRequest {
         self.bearer(&json!({
             "sub": sub,
             "iss": "https://issuer.example",
@@ -78,21 +78,21 @@ impl HttpRequest {
     }
 }
 
-pub fn test_token(claims: &Value) -> String {
+pub(crate) fn test_token(claims: &Value) -> String {
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
     format!("{header}.{payload}.c2lnbmF0dXJl")
 }
 
 #[derive(Clone, Debug)]
-pub struct HttpResponse {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+pub(crate) struct HttpResponse {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
 }
 
 impl HttpResponse {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -100,7 +100,7 @@ impl HttpResponse {
     }
 
     /// The body as JSON (`Null` when empty).
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         if self.body.is_empty() {
             return Value::Null;
         }
@@ -115,19 +115,19 @@ impl HttpResponse {
 
 /// One request through the API, for the run's summary and the per-request limit checks.
 #[derive(Clone, Debug)]
-pub struct Exchange {
-    pub method: String,
-    pub target: String,
-    pub status: u16,
+pub(crate) struct Exchange {
+    pub(crate) method: String,
+    pub(crate) target: String,
+    pub(crate) status: u16,
     /// Who answered: `false` when API Gateway answered without invoking the function.
-    pub invoked: bool,
-    pub record: Option<Record>,
+    pub(crate) invoked: bool,
+    pub(crate) record: Option<Record>,
 }
 
-pub struct Gateway {
-    pub routes: Vec<RouteKey>,
-    pub function: Function,
-    pub exchanges: Vec<Exchange>,
+pub(crate) struct Gateway {
+    pub(crate) routes: Vec<RouteKey>,
+    pub(crate) function: Function,
+    pub(crate) exchanges: Vec<Exchange>,
 }
 
 fn gateway_answer(status: u16, message: &str) -> HttpResponse {
@@ -273,7 +273,7 @@ fn is_text(content_type: Option<&str>, body: &[u8]) -> bool {
 }
 
 impl Gateway {
-    pub fn send(&mut self, request: &HttpRequest) -> HttpResponse {
+    pub(crate) fn send(&mut self, request: &HttpRequest) -> HttpResponse {
         let (response, record) = self.handle(request);
         self.exchanges.push(Exchange {
             method: request.method.clone(),

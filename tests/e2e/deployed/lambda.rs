@@ -19,20 +19,20 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// Lambda's limit for the init phase of an on-demand function.
 const INIT_LIMIT: Duration = Duration::from_secs(10);
 
-pub struct FunctionSpec {
+pub(crate) struct FunctionSpec {
     /// The runner's words (may be empty) followed by the binary.
-    pub command: Vec<String>,
-    pub env: Vec<(String, String)>,
-    pub memory_bytes: u64,
-    pub timeout: Duration,
-    pub function_arn: String,
-    pub log_path: PathBuf,
+    pub(crate) command: Vec<String>,
+    pub(crate) env: Vec<(String, String)>,
+    pub(crate) memory_bytes: u64,
+    pub(crate) timeout: Duration,
+    pub(crate) function_arn: String,
+    pub(crate) log_path: PathBuf,
     /// Enforce memory by peak RSS even where a cgroup could be made.
-    pub memory_by_rss: bool,
+    pub(crate) memory_by_rss: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum Failure {
+pub(crate) enum Failure {
     /// Refused by Lambda: the function never saw it.
     RequestTooLarge(usize),
     InitFailed(String),
@@ -51,28 +51,28 @@ pub enum Failure {
 
 /// What one invocation cost and how it ended.
 #[derive(Clone, Debug)]
-pub struct Record {
-    pub request_bytes: usize,
-    pub response_bytes: usize,
-    pub duration: Duration,
+pub(crate) struct Record {
+    pub(crate) request_bytes: usize,
+    pub(crate) response_bytes: usize,
+    pub(crate) duration: Duration,
     /// The instance's peak memory so far (see `Instance::peak_memory_bytes`).
-    pub peak_memory_bytes: Option<u64>,
-    pub failure: Option<Failure>,
+    pub(crate) peak_memory_bytes: Option<u64>,
+    pub(crate) failure: Option<Failure>,
 }
 
-pub struct Outcome {
-    pub payload: Option<Vec<u8>>,
-    pub record: Record,
+pub(crate) struct Outcome {
+    pub(crate) payload: Option<Vec<u8>>,
+    pub(crate) record: Record,
 }
 
-pub struct Function {
+pub(crate) struct Function {
     spec: FunctionSpec,
     instance: Option<Instance>,
     invocations: u64,
     /// How many execution environments were started (one, unless a failure replaced it).
-    pub starts: u32,
+    pub(crate) starts: u32,
     /// Whether memory is enforced by a cgroup (else by checking VmHWM).
-    pub memory_by_cgroup: bool,
+    pub(crate) memory_by_cgroup: bool,
 }
 
 struct Instance {
@@ -103,7 +103,7 @@ impl Instance {
 }
 
 impl Function {
-    pub fn new(spec: FunctionSpec) -> Function {
+    pub(crate) fn new(spec: FunctionSpec) -> Function {
         let memory_by_cgroup =
             !spec.memory_by_rss && MemoryCgroup::create(0, spec.memory_bytes).is_some();
         Function {
@@ -115,7 +115,7 @@ impl Function {
         }
     }
 
-    pub fn spec(&self) -> &FunctionSpec {
+    pub(crate) fn spec(&self) -> &FunctionSpec {
         &self.spec
     }
 
@@ -194,7 +194,7 @@ impl Function {
     }
 
     /// One synchronous invocation, as API Gateway makes it.
-    pub fn invoke(&mut self, event: &[u8]) -> Outcome {
+    pub(crate) fn invoke(&mut self, event: &[u8]) -> Outcome {
         let began = Instant::now();
         let record = |response_bytes, peak, failure| Record {
             request_bytes: event.len(),

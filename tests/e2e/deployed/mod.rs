@@ -10,7 +10,7 @@
 /// against its own deployment. Attributes (such as `#[ignore = "..."]`) apply to both.
 macro_rules! on_both_stores {
     ($(#[$attribute:meta])* $name:ident) => {
-        pub mod $name {
+        pub(crate) mod $name {
             use $crate::deployed::fixture::{Deployed, Store};
 
             #[test]
@@ -44,4 +44,4 @@ mod lambda;
 mod moto;
 mod routes;
 mod runtime_api;
-mod template;
+pub(crate) mod template;

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The local endpoint, or `None` when none is configured. Never an AWS account's.
-pub fn local_endpoint() -> Option<String> {
+pub(crate) fn local_endpoint() -> Option<String> {
     let endpoint = std::env::var("AWS_ENDPOINT_URL").ok()?;
     assert!(
         endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("http://localhost:"),
@@ -47,7 +47,7 @@ fn call(endpoint: &str, action: &str, body: &Value) -> Result<Value, String> {
 }
 
 /// Creates a table named after the test and keyed like the template's; returns its name.
-pub fn fresh_table(endpoint: &str, template: &Template, label: &str) -> String {
+pub(crate) fn fresh_table(endpoint: &str, template: &Template, label: &str) -> String {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
@@ -81,7 +81,7 @@ pub fn fresh_table(endpoint: &str, template: &Template, label: &str) -> String {
 }
 
 /// How many items the table holds (to see that writes went to it).
-pub fn item_count(endpoint: &str, table: &str) -> usize {
+pub(crate) fn item_count(endpoint: &str, table: &str) -> usize {
     let answer = call(
         endpoint,
         "Scan",

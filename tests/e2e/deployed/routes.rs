@@ -5,7 +5,7 @@
 
 use super::fixture::Deployed;
 use super::gateway::HttpRequest;
-use availability_api::api::routes::ROUTE_TABLE;
+use availability_api::api::ROUTE_TABLE;
 use serde_json::json;
 
 fn as_user(method: &str, target: &str) -> HttpRequest {

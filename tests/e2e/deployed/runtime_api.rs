@@ -12,18 +12,18 @@ use std::time::{Duration, Instant};
 
 /// Lambda's limit for a synchronous invocation's payload, each way (the figure its own error
 /// message gives: "Exceeded maximum allowed payload size (6291556 bytes).").
-pub const PAYLOAD_LIMIT: usize = 6_291_556;
+pub(crate) const PAYLOAD_LIMIT: usize = 6_291_556;
 
-pub struct Invocation {
-    pub request_id: String,
-    pub event: Vec<u8>,
-    pub deadline_epoch_ms: u128,
-    pub function_arn: String,
-    pub trace_id: String,
+pub(crate) struct Invocation {
+    pub(crate) request_id: String,
+    pub(crate) event: Vec<u8>,
+    pub(crate) deadline_epoch_ms: u128,
+    pub(crate) function_arn: String,
+    pub(crate) trace_id: String,
 }
 
 #[derive(Debug)]
-pub enum Reply {
+pub(crate) enum Reply {
     Response(Vec<u8>),
     /// The function posted a response of this many bytes, over [`PAYLOAD_LIMIT`].
     ResponseTooLarge(usize),
@@ -58,13 +58,13 @@ impl Shared {
     }
 }
 
-pub struct RuntimeApi {
+pub(crate) struct RuntimeApi {
     shared: Arc<Shared>,
-    pub address: SocketAddr,
+    pub(crate) address: SocketAddr,
 }
 
 impl RuntimeApi {
-    pub fn start() -> RuntimeApi {
+    pub(crate) fn start() -> RuntimeApi {
         let listener = TcpListener::bind("127.0.0.1:0").expect("a local port for the Runtime API");
         let address = listener.local_addr().expect("a bound address");
         let shared = Arc::new(Shared::default());
@@ -82,21 +82,21 @@ impl RuntimeApi {
         RuntimeApi { shared, address }
     }
 
-    pub fn is_ready(&self) -> bool {
+    pub(crate) fn is_ready(&self) -> bool {
         self.shared.lock().ready
     }
 
-    pub fn init_error(&self) -> Option<String> {
+    pub(crate) fn init_error(&self) -> Option<String> {
         self.shared.lock().init_error.clone()
     }
 
     /// Sleeps until the state changes or `timeout` passes.
-    pub fn wait_for_change(&self, timeout: Duration) {
+    pub(crate) fn wait_for_change(&self, timeout: Duration) {
         let state = self.shared.lock();
         let _ = self.shared.changed.wait_timeout(state, timeout);
     }
 
-    pub fn dispatch(&self, invocation: Invocation) {
+    pub(crate) fn dispatch(&self, invocation: Invocation) {
         let mut state = self.shared.lock();
         state.reply = None;
         state.pending = Some(invocation);
@@ -104,7 +104,7 @@ impl RuntimeApi {
     }
 
     /// The reply to `request_id` if it came within `timeout`.
-    pub fn take_reply(&self, request_id: &str, timeout: Duration) -> Option<Reply> {
+    pub(crate) fn take_reply(&self, request_id: &str, timeout: Duration) -> Option<Reply> {
         let until = Instant::now() + timeout;
         let mut state = self.shared.lock();
         loop {

@@ -10,51 +10,51 @@ const SAM_DEFAULT_MEMORY_MB: u64 = 128;
 const SAM_DEFAULT_TIMEOUT_S: u64 = 3;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RouteKey {
+pub(crate) struct RouteKey {
     /// Upper case, or `ANY`.
-    pub method: String,
+    pub(crate) method: String,
     /// As the template writes it, e.g. `/overlap/{user_id_2}`.
-    pub path: String,
+    pub(crate) path: String,
     /// Whether the API's JWT authorizer guards the route.
-    pub authorized: bool,
+    pub(crate) authorized: bool,
 }
 
 impl RouteKey {
     /// `ANY /availability`, as API Gateway names the route in `routeKey`.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         format!("{} {}", self.method, self.path)
     }
 }
 
 /// A variable of the function's environment: a literal, or a `!Ref` the deployment resolves.
 #[derive(Clone, Debug)]
-pub enum EnvValue {
+pub(crate) enum EnvValue {
     Literal(String),
     Ref(String),
 }
 
 #[derive(Clone, Debug)]
-pub struct Template {
-    pub function_logical_id: String,
-    pub memory_mb: u64,
-    pub timeout_s: u64,
-    pub environment: Vec<(String, EnvValue)>,
+pub(crate) struct Template {
+    pub(crate) function_logical_id: String,
+    pub(crate) memory_mb: u64,
+    pub(crate) timeout_s: u64,
+    pub(crate) environment: Vec<(String, EnvValue)>,
     /// `LoggingConfig`: Lambda turns these into AWS_LAMBDA_LOG_FORMAT / AWS_LAMBDA_LOG_LEVEL.
-    pub log_format: Option<String>,
-    pub application_log_level: Option<String>,
-    pub routes: Vec<RouteKey>,
+    pub(crate) log_format: Option<String>,
+    pub(crate) application_log_level: Option<String>,
+    pub(crate) routes: Vec<RouteKey>,
     /// The DynamoDB table's attribute definitions (name, type) and key schema (name, key type).
-    pub table_attributes: Vec<(String, String)>,
-    pub table_keys: Vec<(String, String)>,
+    pub(crate) table_attributes: Vec<(String, String)>,
+    pub(crate) table_keys: Vec<(String, String)>,
     root: Value,
 }
 
-pub fn project_root() -> PathBuf {
+pub(crate) fn project_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// `DEPLOYED_TEMPLATE` when set (e.g. the copy in a `sam build` tree), else the repository's.
-pub fn template_path() -> PathBuf {
+pub(crate) fn template_path() -> PathBuf {
     std::env::var_os("DEPLOYED_TEMPLATE")
         .map(PathBuf::from)
         .unwrap_or_else(|| project_root().join("template.yaml"))
@@ -97,12 +97,12 @@ fn resources_of_type<'a>(root: &'a Value, kind: &str) -> Vec<(String, &'a Value)
 }
 
 impl Template {
-    pub fn load() -> Template {
+    pub(crate) fn load() -> Template {
         let path = template_path();
         Self::load_from(&path)
     }
 
-    pub fn load_from(path: &Path) -> Template {
+    pub(crate) fn load_from(path: &Path) -> Template {
         let text =
             std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let root: Value = serde_norway::from_str(&text)
@@ -238,7 +238,7 @@ impl Template {
     }
 
     /// A parameter's `Default`, as a deployment that does not override it gets.
-    pub fn parameter_default(&self, name: &str) -> Option<String> {
+    pub(crate) fn parameter_default(&self, name: &str) -> Option<String> {
         self.root
             .get("Parameters")?
             .get(name)?
@@ -247,7 +247,7 @@ impl Template {
     }
 
     /// The `Type` of a resource, e.g. `AWS::DynamoDB::Table`.
-    pub fn resource_type(&self, logical_id: &str) -> Option<String> {
+    pub(crate) fn resource_type(&self, logical_id: &str) -> Option<String> {
         self.root
             .get("Resources")?
             .get(logical_id)?
@@ -255,7 +255,7 @@ impl Template {
             .and_then(string)
     }
 
-    pub fn memory_bytes(&self) -> u64 {
+    pub(crate) fn memory_bytes(&self) -> u64 {
         self.memory_mb * 1024 * 1024
     }
 }

@@ -5,21 +5,20 @@
 //!   operations: neither side lists them.
 //! - Every (path, method) of the router has a route in the template, by its method or `ANY`,
 //!   at the same path template (parameter names included: API Gateway passes them by name).
-//!   `HEAD`/`OPTIONS` need not reach the function: the HTTP API answers CORS preflights itself
-//!   when CORS is configured, and `HEAD` is a convenience.
-//! - Every route of the template names a path the router serves, and a method it serves
-//!   (or `ANY`): the template sends the function nothing it would answer 404.
-//! - A route is open (no JWT authorizer) in the template exactly when the OpenAPI operation
-//!   has `security: []`: today `GET /` and `GET /openapi.json`.
+//!   The template routes each path as `ANY`, so a wrong method reaches the function and gets its
+//!   405 with `Allow` (not API Gateway's 404), and `HEAD` is answered as `GET`.
+//! - Every route of the template names a path the router serves, and a method it serves, `ANY`,
+//!   or `OPTIONS` (the function answers CORS preflights itself): the template sends the function
+//!   nothing it would answer 404.
+//! - Every path behind the JWT authorizer also has an open `OPTIONS` route: a browser's preflight
+//!   carries no credentials, and the authorizer would refuse it with 401.
+//! - Any other route is open (no JWT authorizer) exactly when the OpenAPI operations at its path
+//!   have `security: []`: today `/` and `/openapi.json`.
 
-#[path = "../e2e/deployed/template.rs"]
-#[allow(dead_code)] // the deployed harness uses the rest of it
-mod template;
-
-use availability_api::api::routes::ROUTE_TABLE;
+use crate::deployed::template::{self, Template};
+use availability_api::api::ROUTE_TABLE;
 use serde_norway::Value;
 use std::collections::BTreeSet;
-use template::Template;
 
 const OPERATIONS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
 
@@ -103,7 +102,9 @@ fn every_route_of_the_template_is_served_by_the_router() {
             );
         };
         assert!(
-            route.method == "ANY" || methods.iter().any(|m| m.as_str() == route.method),
+            route.method == "ANY"
+                || route.method == "OPTIONS"
+                || methods.iter().any(|m| m.as_str() == route.method),
             "template.yaml routes {} but the router serves {methods:?} there",
             route.name()
         );
@@ -130,15 +131,37 @@ fn open_routes_are_the_same_in_the_template_and_the_description() {
             !route.authorized
         );
     }
-    let open: BTreeSet<String> = template
+    let open_but_preflights: BTreeSet<String> = template
         .routes
         .iter()
-        .filter(|r| !r.authorized)
-        .map(|r| r.name())
+        .filter(|r| !r.authorized && r.method != "OPTIONS")
+        .map(|r| r.path.clone())
         .collect();
     assert_eq!(
-        open,
-        BTreeSet::from(["GET /".to_owned(), "GET /openapi.json".to_owned()]),
+        open_but_preflights,
+        BTreeSet::from(["/".to_owned(), "/openapi.json".to_owned()]),
         "only the health check and the description are open"
     );
+}
+
+#[test]
+fn every_authorized_path_has_an_open_preflight_route() {
+    let template = Template::load();
+    for route in template.routes.iter().filter(|r| r.authorized) {
+        assert!(
+            template
+                .routes
+                .iter()
+                .any(|r| r.path == route.path && r.method == "OPTIONS" && !r.authorized),
+            "{}: a browser's CORS preflight would get the authorizer's 401",
+            route.name()
+        );
+    }
+    for route in template.routes.iter().filter(|r| r.method == "OPTIONS") {
+        assert!(
+            !route.authorized,
+            "{}: preflights carry no token",
+            route.name()
+        );
+    }
 }
