@@ -5,7 +5,7 @@
 use super::cursor;
 use super::error::{ApiError, FieldError};
 use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus};
-use super::response::json_response;
+use super::response::{json_response, with_result_items};
 use super::router::{App, Handled};
 use super::shown_interval::ShownInterval;
 use super::window::RequestedWindow;
@@ -78,7 +78,9 @@ pub(super) async fn find<S: AvailabilityStore>(
         to: Some(window.interval.end()),
         ..asked.query
     };
-    let reach = overlap::reach(&query, asked.slots.as_ref());
+    // Buffers may widen the window past the instants the API names; nothing exists there.
+    let reach = overlap::reach(&query, asked.slots.as_ref())
+        .and_then(|reach| reach.intersection(&Interval::ALL));
     let availability: Vec<IntervalSet> = records
         .iter()
         .map(|record| {
@@ -88,10 +90,12 @@ pub(super) async fn find<S: AvailabilityStore>(
     let page = asked
         .page(&query, &availability)
         .map_err(|error| refused(&parameters, error))?;
-    Ok(json_response(
+    let items = page.found.len();
+    let response = json_response(
         StatusCode::OK,
         &asked.body(page, WindowMember::of(window, asked.output_zone)),
-    ))
+    );
+    Ok(with_result_items(response, items))
 }
 
 /// A valid request, read into the engine's terms.

@@ -23,8 +23,11 @@
 //! own retry idempotency (10 minutes).
 
 use super::{AvailabilityStore, StoreError, UserRecord, WriteError, next_record};
+use crate::observability::{Backend, count_sdk_attempt, count_store_retry, store_call};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -98,8 +101,9 @@ enum WriteOutcome {
 
 impl DynamoDbStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
+        let config = client.config().to_builder().interceptor(CountAttempts);
         Self {
-            client,
+            client: Client::from_conf(config.build()),
             table: table.into(),
         }
     }
@@ -125,12 +129,13 @@ impl DynamoDbStore {
                 .items()
                 .send()
                 .try_collect();
-            let items = Box::pin(query)
+            let items = store_call(Backend::DynamoDb, "Query", &self.table, Box::pin(query))
                 .await
                 .map_err(|error| store_error("Query", error))?;
             if let Some(stored) = assemble(&items)? {
                 return Ok(stored);
             }
+            count_store_retry();
             if !backoff.wait().await {
                 return Err(StoreError::Unavailable(format!(
                     "user {user_id} kept changing while it was read"
@@ -217,7 +222,7 @@ impl DynamoDbStore {
             .set_expression_attribute_names(meta.expression_attribute_names)
             .set_expression_attribute_values(meta.expression_attribute_values)
             .send();
-        let result = Box::pin(put).await;
+        let result = store_call(Backend::DynamoDb, "PutItem", &self.table, Box::pin(put)).await;
         match result {
             Ok(_) => Ok(WriteOutcome::Written),
             Err(error) => match error.as_service_error() {
@@ -241,7 +246,13 @@ impl DynamoDbStore {
             .set_transact_items(Some(operations))
             .client_request_token(token)
             .send();
-        let result = Box::pin(transaction).await;
+        let result = store_call(
+            Backend::DynamoDb,
+            "TransactWriteItems",
+            &self.table,
+            Box::pin(transaction),
+        )
+        .await;
         let error = match result {
             Ok(_) => return Ok(WriteOutcome::Written),
             Err(error) => error,
@@ -277,6 +288,26 @@ impl DynamoDbStore {
             }
         }
         Err(store_error("TransactWriteItems", error))
+    }
+}
+
+/// Counts each HTTP attempt the SDK makes (its retries included) for the request's metrics.
+#[derive(Debug)]
+struct CountAttempts;
+
+impl Intercept for CountAttempts {
+    fn name(&self) -> &'static str {
+        "CountAttempts"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        count_sdk_attempt();
+        Ok(())
     }
 }
 
@@ -372,6 +403,7 @@ impl AvailabilityStore for DynamoDbStore {
                 WriteOutcome::Written => return Ok(next.version),
                 WriteOutcome::LostRace => {
                     lost.push((token, next.version));
+                    count_store_retry();
                     if !backoff.wait().await {
                         return Err(StoreError::Unavailable(format!(
                             "writes to user {user_id} kept colliding"

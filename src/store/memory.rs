@@ -2,6 +2,7 @@
 //! holds all the data; each Lambda instance would have its own.
 
 use super::{AvailabilityStore, StoreError, UserRecord, WriteError, next_record};
+use crate::observability::{Backend, store_call};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -26,7 +27,10 @@ impl MemoryStore {
 
 impl AvailabilityStore for MemoryStore {
     async fn load(&self, user_id: &str) -> Result<Arc<UserRecord>, StoreError> {
-        Ok(self.users()?.get(user_id).cloned().unwrap_or_default())
+        store_call(Backend::Memory, "load", "memory", async {
+            Ok(self.users()?.get(user_id).cloned().unwrap_or_default())
+        })
+        .await
     }
 
     async fn update<E, F>(
@@ -39,13 +43,16 @@ impl AvailabilityStore for MemoryStore {
         E: Send,
         F: FnMut(&UserRecord) -> Result<UserRecord, E> + Send,
     {
-        let mut users = self.users()?;
-        let current = users.get(user_id).cloned().unwrap_or_default();
-        let Some(next) = next_record(&current, expected_version, &mut change)? else {
-            return Ok(current.version);
-        };
-        let version = next.version;
-        users.insert(user_id.to_owned(), Arc::new(next));
-        Ok(version)
+        store_call(Backend::Memory, "update", "memory", async {
+            let mut users = self.users()?;
+            let current = users.get(user_id).cloned().unwrap_or_default();
+            let Some(next) = next_record(&current, expected_version, &mut change)? else {
+                return Ok(current.version);
+            };
+            let version = next.version;
+            users.insert(user_id.to_owned(), Arc::new(next));
+            Ok(version)
+        })
+        .await
     }
 }

