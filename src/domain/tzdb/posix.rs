@@ -45,7 +45,7 @@ enum Day {
     Month { month: u8, week: u8, weekday: u8 },
 }
 
-/// Up to this many transitions near one year: each year has two.
+/// A rule's transitions over three years, two a year (see [`PosixRule::transitions_around`]).
 pub(super) type Transitions = [(i64, Designated); 6];
 
 impl PosixRule {
