@@ -3,9 +3,9 @@
 
 use super::error::{ApiError, FieldError, ProblemKind};
 use crate::domain::duration::parse_duration;
+use crate::domain::timestamp::Zone;
 use crate::domain::timestamp::{parse_time_zone, parse_timestamp};
 use crate::domain::{Interval, Millis};
-use chrono_tz::Tz;
 use lambda_http::http::header;
 use lambda_http::{Body, Request, RequestExt};
 use serde_json::{Map, Value};
@@ -212,7 +212,7 @@ impl Query {
     }
 
     /// An IANA time zone name such as `tz=Asia/Kolkata`, see [`time_zone`].
-    pub(super) fn time_zone(&self, name: &str) -> Result<Option<Tz>, ApiError> {
+    pub(super) fn time_zone(&self, name: &str) -> Result<Option<Zone>, ApiError> {
         self.single(name)?
             .map(|text| time_zone(&format!("?{name}"), text))
             .transpose()
@@ -221,7 +221,7 @@ impl Query {
 
 /// An IANA time zone name (`Europe/Berlin`, `UTC`, `Etc/GMT+5`) given at `pointer`; a 400 that
 /// names the parameter (and suggests the right spelling) otherwise.
-pub(super) fn time_zone(pointer: &str, text: &str) -> Result<Tz, ApiError> {
+pub(super) fn time_zone(pointer: &str, text: &str) -> Result<Zone, ApiError> {
     parse_time_zone(&space_as_plus(text))
         .map_err(|why| ApiError::invalid_field(pointer, why.to_string()))
 }
@@ -361,7 +361,7 @@ impl<'a> Parameter<'a> {
         parse_duration(&text).map_err(|why| self.invalid(why.0))
     }
 
-    pub(super) fn time_zone(&self) -> Result<Tz, ApiError> {
+    pub(super) fn time_zone(&self) -> Result<Zone, ApiError> {
         time_zone(&self.pointer(), self.text()?)
     }
 }

@@ -13,9 +13,9 @@ use super::window_member::WindowMember;
 use crate::domain::overlap::{
     self, MAX_PARTICIPANTS, OverlapError, OverlapQuery, ParticipantSet, SlotQuery,
 };
+use crate::domain::timestamp::Zone;
 use crate::domain::{Interval, IntervalSet, UserId};
 use crate::store::AvailabilityStore;
-use chrono_tz::Tz;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Serialize;
@@ -100,9 +100,9 @@ struct Asked {
     /// `Some` when the request asks for meetings (`duration`) rather than free intervals.
     slots: Option<SlotQuery>,
     /// The zone whose wall clock the slot grid follows.
-    zone: Tz,
+    zone: Zone,
     /// The zone whose offsets output timestamps carry (`tz`), else UTC with `Z`.
-    output_zone: Option<Tz>,
+    output_zone: Option<Zone>,
     page: PageRequest,
 }
 
@@ -155,7 +155,7 @@ impl Asked {
             .single("tz")?
             .map(|tz| tz.time_zone())
             .transpose()?;
-        let zone = output_zone.unwrap_or(Tz::UTC);
+        let zone = output_zone.unwrap_or(Zone::UTC);
         overlap::validate(participants.len(), &query, slots.as_ref())
             .map_err(|error| refused(parameters, error))?;
 

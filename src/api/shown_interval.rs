@@ -1,14 +1,14 @@
 //! The `{"start_time", "end_time"}` shape every interval of a response takes.
 
 use crate::domain::Interval;
+use crate::domain::timestamp::Zone;
 use crate::domain::timestamp::{FormattedTimestamp, format_timestamp_in};
-use chrono_tz::Tz;
 use serde::Serialize;
 use serde::ser::{SerializeSeq, SerializeStruct};
 
 /// One interval as the API shows it: `{"start_time", "end_time"}`, in UTC with `Z` (formatted on
 /// the stack: no `String` per timestamp) or in the read's `tz`.
-pub(crate) struct ShownInterval(pub(crate) Interval, pub(crate) Option<Tz>);
+pub(crate) struct ShownInterval(pub(crate) Interval, pub(crate) Option<Zone>);
 
 impl Serialize for ShownInterval {
     fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {
@@ -33,7 +33,7 @@ impl Serialize for ShownInterval {
 
 /// Intervals as the API shows them: `[{"start_time": "...Z", "end_time": "...Z"}]`, in the
 /// read's `tz` when it names one.
-pub(crate) struct IntervalList<'a>(pub(crate) &'a [Interval], pub(crate) Option<Tz>);
+pub(crate) struct IntervalList<'a>(pub(crate) &'a [Interval], pub(crate) Option<Zone>);
 
 impl Serialize for IntervalList<'_> {
     fn serialize<Ser: serde::Serializer>(&self, serializer: Ser) -> Result<Ser::Ok, Ser::Error> {

@@ -11,6 +11,7 @@ pub mod schedule;
 pub(crate) mod test_support;
 pub mod time;
 pub mod timestamp;
+mod tzdb;
 mod user_id;
 
 pub use field_error::FieldError;

@@ -3,8 +3,8 @@
 
 use super::field_error::quoted;
 use super::time::{EARLIEST_INSTANT, LATEST_INSTANT, Millis};
+pub use super::tzdb::{Resolved, TZDATA_VERSION, Zone, ZoneOffset, zone_names};
 use chrono::{DateTime, Offset, SecondsFormat, Timelike, Utc};
-use chrono_tz::{TZ_VARIANTS, Tz};
 use std::fmt;
 
 /// Why a timestamp was refused; the message is meant for the client.
@@ -198,12 +198,12 @@ fn looks_offsetless(text: &str) -> bool {
     chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f").is_ok()
 }
 
-/// A time zone name that is not in the IANA database chrono-tz carries.
+/// A time zone name that is not in the bundled IANA database (see [`Zone`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownTimeZone {
     quoted_name: String,
     /// The right spelling when only the letter case was wrong.
-    suggestion: Option<Tz>,
+    suggestion: Option<&'static str>,
 }
 
 impl fmt::Display for UnknownTimeZone {
@@ -214,7 +214,7 @@ impl fmt::Display for UnknownTimeZone {
             self.quoted_name
         )?;
         match self.suggestion {
-            Some(zone) => write!(f, "; did you mean `{}`?", zone.name()),
+            Some(name) => write!(f, "; did you mean `{name}`?"),
             None => Ok(()),
         }
     }
@@ -224,13 +224,10 @@ impl std::error::Error for UnknownTimeZone {}
 
 /// Reads an IANA zone name exactly as the database spells it (`Europe/Berlin`, `UTC`), for the
 /// schedule's `timezone` and the `tz` query parameter alike.
-pub fn parse_time_zone(name: &str) -> Result<Tz, UnknownTimeZone> {
-    name.parse::<Tz>().map_err(|_| UnknownTimeZone {
+pub fn parse_time_zone(name: &str) -> Result<Zone, UnknownTimeZone> {
+    Zone::named(name).ok_or_else(|| UnknownTimeZone {
         quoted_name: quoted(name),
-        suggestion: TZ_VARIANTS
-            .iter()
-            .copied()
-            .find(|zone| zone.name().eq_ignore_ascii_case(name)),
+        suggestion: Zone::spelled_like(name),
     })
 }
 
@@ -243,7 +240,7 @@ pub fn parse_time_zone(name: &str) -> Result<Tz, UnknownTimeZone> {
 /// For instants from [`EARLIEST_INSTANT`] to [`LATEST_INSTANT`] the local year then stays
 /// within 0000–9999, so the text is one [`parse_timestamp`] accepts; outside them the local
 /// text would not be, and UTC is given too.
-pub fn format_timestamp_in(millis: Millis, zone: Tz) -> String {
+pub fn format_timestamp_in(millis: Millis, zone: Zone) -> String {
     let Some(instant) = DateTime::<Utc>::from_timestamp_millis(millis) else {
         return format_timestamp(millis);
     };
@@ -265,7 +262,7 @@ pub fn format_timestamp_in(millis: Millis, zone: Tz) -> String {
 
 /// An instant as the API shows it: UTC with `Z`, or with the offset of the `tz` the read asked
 /// for.
-pub(crate) fn format_instant(millis: Millis, zone: Option<Tz>) -> String {
+pub(crate) fn format_instant(millis: Millis, zone: Option<Zone>) -> String {
     match zone {
         Some(zone) => format_timestamp_in(millis, zone),
         None => format_timestamp(millis),
@@ -385,8 +382,8 @@ mod tests {
     #[test]
     fn time_zone_names_are_exact_and_a_wrong_case_gets_a_suggestion() {
         assert_eq!(
-            parse_time_zone("America/New_York"),
-            Ok(chrono_tz::America::New_York)
+            parse_time_zone("America/New_York").map(Zone::name),
+            Ok("America/New_York")
         );
         let wrong_case = parse_time_zone("europe/berlin").expect_err("case matters");
         assert!(
@@ -402,9 +399,13 @@ mod tests {
         assert!(parse_time_zone(" UTC").is_err());
     }
 
+    fn zone(name: &str) -> Zone {
+        parse_time_zone(name).expect("a bundled zone")
+    }
+
     #[test]
     fn instants_format_with_the_zone_offset() {
-        let new_york = chrono_tz::America::New_York;
+        let new_york = zone("America/New_York");
         assert_eq!(
             format_timestamp_in(at("2026-03-08T13:00:00Z"), new_york),
             "2026-03-08T09:00:00-04:00"
@@ -414,16 +415,16 @@ mod tests {
             "2026-03-07T09:00:00.250-05:00"
         );
         assert_eq!(
-            format_timestamp_in(at("2026-01-05T09:00:00Z"), chrono_tz::Europe::London),
+            format_timestamp_in(at("2026-01-05T09:00:00Z"), zone("Europe/London")),
             "2026-01-05T09:00:00+00:00"
         );
         assert_eq!(
-            format_timestamp_in(at("2026-01-05T09:00:00Z"), chrono_tz::Australia::Lord_Howe),
+            format_timestamp_in(at("2026-01-05T09:00:00Z"), zone("Australia/Lord_Howe")),
             "2026-01-05T20:00:00+11:00"
         );
         // Dublin Mean Time was -00:25:21, which RFC 3339 cannot write.
         assert_eq!(
-            format_timestamp_in(at("1900-06-01T12:00:00Z"), chrono_tz::Europe::Dublin),
+            format_timestamp_in(at("1900-06-01T12:00:00Z"), zone("Europe/Dublin")),
             "1900-06-01T12:00:00Z"
         );
         for extreme in [i64::MIN, i64::MAX, 0] {

@@ -5,9 +5,9 @@ use crate::helpers::{Reply, http_api, intervals, invoke, slot};
 use crate::moto::{fresh_table, store_on};
 use availability_api::api::App;
 use availability_api::config::Config;
-use availability_api::store::dynamodb::sdk_config_loader;
+use availability_api::store::dynamodb::client_config;
 use availability_api::store::{AvailabilityStore, DynamoDbStore, StoreError};
-use aws_config::retry::RetryConfig;
+use aws_sdk_dynamodb::config::retry::RetryConfig;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -93,12 +93,11 @@ async fn an_unreachable_table_answers_503_with_retry_after() {
         .and_then(|listener| listener.local_addr())
         .expect("a free port")
         .port();
-    let config = sdk_config_loader()
+    let config = client_config()
         .endpoint_url(format!("http://127.0.0.1:{port}"))
         .retry_config(RetryConfig::disabled())
-        .load()
-        .await;
-    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::new(&config), "any");
+        .build();
+    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::from_conf(config), "any");
     let app = App::new(store, Config::dev());
     let reply = invoke(&app, http_api("GET", "/availability").build()).await;
     assert_eq!(reply.status, 503, "{}", reply.raw);
@@ -116,11 +115,10 @@ async fn a_table_that_never_answers_is_a_503_within_the_sdk_timeouts() {
         std::thread::sleep(std::time::Duration::from_secs(120));
         drop(held);
     });
-    let config = sdk_config_loader()
+    let config = client_config()
         .endpoint_url(format!("http://127.0.0.1:{port}"))
-        .load()
-        .await;
-    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::new(&config), "any");
+        .build();
+    let store = DynamoDbStore::new(aws_sdk_dynamodb::Client::from_conf(config), "any");
     let app = App::new(store, Config::dev());
     let started = std::time::Instant::now();
     let reply = invoke(&app, http_api("GET", "/availability").build()).await;

@@ -3,10 +3,10 @@
 
 use availability_api::domain::schedule::Schedule;
 use availability_api::domain::time::HOUR_MS;
+use availability_api::domain::timestamp::Zone;
 use availability_api::domain::timestamp::{format_timestamp_in, parse_time_zone, parse_timestamp};
 use availability_api::domain::{Interval, IntervalSet, Millis};
 use chrono::{DateTime, Offset, TimeZone};
-use chrono_tz::Tz;
 use serde_json::json;
 
 fn at(text: &str) -> Millis {
@@ -34,7 +34,7 @@ fn local_pairs(schedule: &Schedule, within: Interval) -> Vec<(String, String)> {
     pairs_in(&schedule.expand(within), schedule.timezone())
 }
 
-fn pairs_in(set: &IntervalSet, zone: Tz) -> Vec<(String, String)> {
+fn pairs_in(set: &IntervalSet, zone: Zone) -> Vec<(String, String)> {
     set.as_slice()
         .iter()
         .map(|i| {
@@ -59,7 +59,7 @@ fn hours(set: &IntervalSet) -> Vec<f64> {
 
 /// The instants in `year` at which `zone`'s offset changes, found by stepping through the year
 /// a quarter-hour at a time, with the offsets before and after, in seconds.
-fn transitions(zone: Tz, year: i32) -> Vec<(Millis, i32, i32)> {
+fn transitions(zone: Zone, year: i32) -> Vec<(Millis, i32, i32)> {
     let offset_at = |millis: Millis| {
         let instant = DateTime::from_timestamp_millis(millis).expect("in range");
         zone.offset_from_utc_datetime(&instant.naive_utc())

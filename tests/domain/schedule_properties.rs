@@ -8,9 +8,9 @@
 
 use availability_api::domain::schedule::Schedule;
 use availability_api::domain::time::MINUTE_MS;
+use availability_api::domain::timestamp::Zone;
 use availability_api::domain::{Interval, Millis};
 use chrono::{DateTime, Datelike, Days, NaiveDate, Offset, TimeZone};
-use chrono_tz::Tz;
 use proptest::prelude::*;
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -37,11 +37,11 @@ const ZONES: [&str; 14] = [
     "UTC",
 ];
 
-fn zone(name: &str) -> Tz {
-    name.parse().expect("a zone from the list")
+fn zone(name: &str) -> Zone {
+    Zone::named(name).expect("a zone from the list")
 }
 
-fn offset_seconds(zone: Tz, utc_minute: i64) -> i64 {
+fn offset_seconds(zone: Zone, utc_minute: i64) -> i64 {
     let instant = DateTime::from_timestamp(utc_minute * 60, 0).expect("in range");
     i64::from(
         zone.offset_from_utc_datetime(&instant.naive_utc())
@@ -228,7 +228,7 @@ fn local_minute_of_midnight(date: NaiveDate) -> i64 {
 }
 
 /// Local minute (minutes since 1970-01-01 00:00 on the wall clock) → the UTC minute it names.
-fn local_to_utc_map(zone: Tz, utc_from: i64, utc_to: i64) -> HashMap<i64, i64> {
+fn local_to_utc_map(zone: Zone, utc_from: i64, utc_to: i64) -> HashMap<i64, i64> {
     let walk: Vec<(i64, i64)> = (utc_from..utc_to)
         .map(|utc| {
             let offset = offset_seconds(zone, utc);

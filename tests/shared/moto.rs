@@ -3,7 +3,7 @@
 //! Shared by the `api` and `store` test programs, which include it with `#[path]`.
 
 use availability_api::store::DynamoDbStore;
-use availability_api::store::dynamodb::{PARTITION_KEY, SORT_KEY, sdk_config_loader};
+use availability_api::store::dynamodb::{PARTITION_KEY, SORT_KEY, client_config};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
@@ -25,7 +25,7 @@ pub(crate) fn local_endpoint() -> String {
 
 pub(crate) async fn client() -> Client {
     local_endpoint();
-    Client::new(&sdk_config_loader().load().await)
+    Client::from_conf(client_config().build())
 }
 
 /// A store with its own client, built the way `main` builds it.

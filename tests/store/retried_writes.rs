@@ -10,7 +10,7 @@ use crate::moto::{fresh_table, local_endpoint, store_on};
 use availability_api::api::{self, App};
 use availability_api::config::Config;
 use availability_api::domain::{Interval, IntervalSet};
-use availability_api::store::dynamodb::sdk_config_loader;
+use availability_api::store::dynamodb::client_config;
 use availability_api::store::{AvailabilityStore, DynamoDbStore};
 use aws_sdk_dynamodb::Client;
 use lambda_http::{Context, LambdaEvent};
@@ -92,8 +92,8 @@ impl Proxy {
     /// A store whose client goes through this proxy, configured as `main` configures it (the
     /// SDK's default retry included).
     async fn store(&self, table: &str) -> DynamoDbStore {
-        let config = sdk_config_loader().endpoint_url(&self.url).load().await;
-        DynamoDbStore::new(Client::new(&config), table)
+        let config = client_config().endpoint_url(&self.url).build();
+        DynamoDbStore::new(Client::from_conf(config), table)
     }
 }
 

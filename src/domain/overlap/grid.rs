@@ -2,6 +2,7 @@
 
 use crate::domain::Millis;
 use crate::domain::time::{DAY_MS, HOUR_MS};
+use crate::domain::timestamp::Zone;
 
 /// A time zone's wall clock, for the step grid of
 /// [`bookable_slots`](super::bookable_slots).
@@ -22,13 +23,10 @@ impl WallClock for chrono::FixedOffset {
     }
 }
 
-impl WallClock for chrono_tz::Tz {
+impl WallClock for Zone {
     fn utc_offset_at(&self, instant: Millis) -> Millis {
-        use chrono::{Offset, TimeZone};
-        chrono::DateTime::from_timestamp_millis(instant).map_or(0, |utc| {
-            let offset = self.offset_from_utc_datetime(&utc.naive_utc());
-            Millis::from(offset.fix().local_minus_utc()) * 1000
-        })
+        // The zone's own method, in seconds (offsets and transitions are whole seconds).
+        Millis::from(Zone::utc_offset_at(*self, instant.div_euclid(1000))) * 1000
     }
 }
 

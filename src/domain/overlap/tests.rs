@@ -1,6 +1,7 @@
 use super::*;
 use crate::domain::test_support::millis_set;
 use crate::domain::time::{DAY_MS, HOUR_MS, MINUTE_MS};
+use crate::domain::timestamp::{Zone, parse_time_zone};
 use crate::domain::{IntervalSet, Millis};
 
 /// 2024-10-05T00:00:00Z, a Saturday.
@@ -175,7 +176,7 @@ fn the_grid_follows_the_zone_s_top_of_the_hour() {
             &[&free],
             OverlapQuery::default(),
             hour,
-            chrono_tz::Asia::Kolkata
+            zone("Asia/Kolkata")
         ),
         vec![at(9, 30)]
     );
@@ -187,12 +188,12 @@ fn the_grid_follows_the_zone_s_top_of_the_hour() {
 }
 
 #[test]
-fn zone_names_parse_with_the_lean_chrono_tz_features() {
+fn zone_names_parse_from_the_bundled_database() {
     assert_eq!(
-        "Australia/Lord_Howe".parse::<chrono_tz::Tz>(),
-        Ok(chrono_tz::Australia::Lord_Howe)
+        parse_time_zone("Australia/Lord_Howe").map(Zone::name),
+        Ok("Australia/Lord_Howe")
     );
-    assert!("Mars/Olympus_Mons".parse::<chrono_tz::Tz>().is_err());
+    assert!(parse_time_zone("Mars/Olympus_Mons").is_err());
 }
 
 #[test]
@@ -206,7 +207,7 @@ fn the_grid_crosses_a_half_hour_daylight_saving_change() {
             &[&free],
             OverlapQuery::default(),
             hour,
-            chrono_tz::Australia::Lord_Howe
+            zone("Australia/Lord_Howe")
         ),
         vec![
             at(12, 30),
@@ -357,7 +358,7 @@ fn extreme_instants_do_not_panic() {
             &[&everything],
             &query,
             &SlotQuery::new(1),
-            chrono_tz::Tz::Australia__Lord_Howe,
+            zone("Australia/Lord_Howe"),
         )
         .expect("valid")
         .take(3)
@@ -473,4 +474,8 @@ fn bad_parameters_are_named() {
         validate(1, &none, Some(&day_buffers)).is_ok(),
         "a day is allowed"
     );
+}
+
+fn zone(name: &str) -> Zone {
+    parse_time_zone(name).expect("a bundled zone")
 }

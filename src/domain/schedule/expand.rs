@@ -5,12 +5,10 @@ use super::MAX_WINDOW_DAYS;
 use super::clock::LocalRange;
 use super::validated::Schedule;
 use crate::domain::time::DAY_MS;
+use crate::domain::timestamp::Resolved;
+use crate::domain::timestamp::Zone;
 use crate::domain::{Interval, IntervalSet, Millis};
-use chrono::{
-    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone,
-    Utc,
-};
-use chrono_tz::{GapInfo, Tz};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 impl Schedule {
     /// Every instant of the schedule inside `window`, by the rules of the module documentation.
@@ -193,21 +191,13 @@ pub fn window_within_limit(window: Interval) -> bool {
 /// The instant a wall-clock time names in `zone`, by the rules in the module documentation:
 /// a time in a gap is read with the offset before the gap, a repeated time is its first
 /// occurrence.
-pub(super) fn instant_of(zone: Tz, local: NaiveDateTime) -> Millis {
-    let offset = match zone.offset_from_local_datetime(&local) {
-        LocalResult::Single(offset) => offset.fix(),
-        // The earlier occurrence is the one read with the larger offset.
-        LocalResult::Ambiguous(a, b) => {
-            std::cmp::max_by_key(a.fix(), b.fix(), |offset| offset.local_minus_utc())
-        }
-        LocalResult::None => match GapInfo::new(&local, &zone).and_then(|gap| gap.begin) {
-            Some((_, before_gap)) => before_gap.fix(),
-            // chrono-tz reports a beginning for every gap (the first span has none); should
-            // that ever fail, the offset at the same numeric instant is close and never panics.
-            None => zone.offset_from_utc_datetime(&local).fix(),
-        },
+pub(super) fn instant_of(zone: Zone, local: NaiveDateTime) -> Millis {
+    let offset = match zone.resolve(&local) {
+        Resolved::Single(offset) => offset,
+        Resolved::Fold { earlier, .. } => earlier,
+        Resolved::Gap { before } => before,
     };
-    local.and_utc().timestamp_millis() - i64::from(offset.local_minus_utc()) * 1000
+    local.and_utc().timestamp_millis() - i64::from(offset.utc_offset()) * 1000
 }
 
 /// The UTC date of an instant, clamped to chrono's range of dates.

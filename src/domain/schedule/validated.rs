@@ -6,9 +6,9 @@ use super::parse::{
     InvalidSchedule, check, day_name, parse_optional_date, parse_overrides, parse_weekly,
 };
 use crate::domain::FieldError;
+use crate::domain::timestamp::Zone;
 use crate::domain::timestamp::parse_time_zone;
 use chrono::{NaiveDate, Weekday};
-use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -23,7 +23,7 @@ pub(super) struct WeeklyRule {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "ScheduleInput", try_from = "ScheduleInput")]
 pub struct Schedule {
-    pub(super) timezone: Tz,
+    pub(super) timezone: Zone,
     /// The rules as written, kept for [`Schedule::to_input`].
     pub(super) weekly: Vec<WeeklyRule>,
     /// The same rules by weekday, Monday first, for expansion.
@@ -81,7 +81,7 @@ impl Schedule {
         }
     }
 
-    pub fn timezone(&self) -> Tz {
+    pub fn timezone(&self) -> Zone {
         self.timezone
     }
 
