@@ -2,7 +2,7 @@
 //! offset), and IANA time zone names, millisecond precision.
 
 use super::field_error::quoted;
-use super::time::{EARLIEST_INSTANT, LATEST_INSTANT, Millis};
+use super::time::{EARLIEST_INSTANT, LATEST_INSTANT, Millis, civil_from_days};
 pub use super::tzdb::{Resolved, TZDATA_VERSION, Zone, ZoneOffset, zone_names};
 use chrono::{DateTime, Offset, SecondsFormat, Timelike, Utc};
 use std::fmt;
@@ -160,26 +160,6 @@ fn put_digits(out: &mut [u8], mut value: i64) {
         *digit = b'0' + (value % 10) as u8;
         value /= 10;
     }
-}
-
-/// (year, month, day) of the proleptic Gregorian calendar for days since 1970-01-01
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153; // March is 0
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
 }
 
 /// The number of digits after the seconds' decimal point, if there is a fraction.

@@ -7,6 +7,8 @@
 //! date is `Jn` (1–365, no leap day), `n` (0–365) or `Mm.w.d`; a time may be negative or up to
 //! 167 hours.
 
+use crate::domain::time::civil_from_days;
+
 /// A parsed footer rule. Offsets are east positive, in seconds, as in the TZif body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct PosixRule {
@@ -94,7 +96,7 @@ impl PosixRule {
         let Some(dst) = self.dst else {
             return self.std;
         };
-        let year = year_of_day(utc.div_euclid(86_400));
+        let year = civil_from_days(utc.div_euclid(86_400)).0;
         let transitions = dst.transitions_around(self.std, year);
         // The first transition lies in the year before `utc`'s, so one is always at or before it.
         transitions
@@ -179,19 +181,6 @@ fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
         (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
-}
-
-/// The proleptic Gregorian year of a day counted from 1970-01-01 (H. Hinnant's
-/// `civil_from_days`, year only).
-fn year_of_day(days: i64) -> i64 {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    year_of_era + era * 400 + i64::from(shifted_month >= 10)
 }
 
 struct Cursor {
@@ -352,7 +341,7 @@ mod tests {
             let date = NaiveDate::from_num_days_from_ce_opt((days + 719_163) as i32)
                 .expect("valid test data");
             assert_eq!(
-                year_of_day(days),
+                civil_from_days(days).0,
                 i64::from(chrono::Datelike::year(&date)),
                 "{date}"
             );
