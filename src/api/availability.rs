@@ -3,7 +3,7 @@
 use super::error::{ApiError, FieldError, ProblemKind};
 use super::input::{self, Query, expected_version};
 use super::response::{json_response, message, with_etag};
-use super::router::{App, Handled};
+use super::router::{App, Failure, Handled};
 use super::shown_interval::IntervalList;
 use super::window::RequestedWindow;
 use super::window_member::WindowMember;
@@ -11,7 +11,7 @@ use crate::config::AuthMode;
 use crate::domain::recurrence::Period;
 use crate::domain::{Interval, IntervalSet};
 use crate::domain::{UserId, UserRecord};
-use crate::store::AvailabilityStore;
+use crate::store::{AvailabilityStore, IntervalBudget, LoadError};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Serialize;
@@ -57,7 +57,22 @@ pub(super) async fn get<S: AvailabilityStore>(
 ) -> Handled {
     let query = Query::of(request);
     let (requested, zone) = (RequestedWindow::parse(&query)?, query.time_zone("tz")?);
-    let record = app.store().load(caller.as_str()).await?;
+    // Loaded within the window as it is without a schedule, which holds the one with.
+    let widest = requested.resolve(app.clock(), false)?;
+    let record = app
+        .store()
+        .load_within(
+            caller.as_str(),
+            Some(widest.interval),
+            &IntervalBudget::unlimited(),
+        )
+        .await
+        .map_err(|error| match error {
+            LoadError::Store(error) => Failure::from(error),
+            LoadError::OverBudget { .. } => {
+                Failure::Unexpected("an unlimited budget ran out".into())
+            }
+        })?;
     let window = requested.resolve(app.clock(), record.schedule.is_some())?;
     let shown = record.availability_within(window.interval);
     #[derive(Serialize)]

@@ -7,7 +7,7 @@ use super::routes::Route;
 use super::window::Clock;
 use super::{availability, identity, overlap, schedule};
 use crate::config::Config;
-use crate::store::{AvailabilityStore, StoreError, WriteError};
+use crate::store::{AvailabilityStore, StoreError, WriteError, usage};
 use lambda_http::http::{Method, StatusCode, header};
 use lambda_http::{Body, Error, Request, Response};
 use std::time::Instant;
@@ -93,18 +93,21 @@ impl<S: AvailabilityStore> App<S> {
     pub async fn handle(&self, request: Request) -> Result<Response<Body>, Error> {
         let started = Instant::now();
         let route = Route::resolve(&request);
-        let outcome = match &route {
-            Some(route) if request.method() == Method::OPTIONS => Ok(self
-                .config
-                .cors_origins
-                .options_response(&request, &route.allowed_methods())),
-            Some(route) => self.dispatch(route, &request).await,
-            None => Err(ApiError::new(
-                ProblemKind::NotFound,
-                format!("There is no route {}.", request.uri().path()),
-            )
-            .into()),
-        };
+        let (outcome, store) = usage::measured(async {
+            match &route {
+                Some(route) if request.method() == Method::OPTIONS => Ok(self
+                    .config
+                    .cors_origins
+                    .options_response(&request, &route.allowed_methods())),
+                Some(route) => self.dispatch(route, &request).await,
+                None => Err(ApiError::new(
+                    ProblemKind::NotFound,
+                    format!("There is no route {}.", request.uri().path()),
+                )
+                .into()),
+            }
+        })
+        .await;
         let mut response = match outcome {
             Ok(response) => response,
             Err(Failure::Client(error)) => error.into_response(),
@@ -131,6 +134,13 @@ impl<S: AvailabilityStore> App<S> {
             route = route.as_ref().map_or("unmatched", Route::template),
             status = response.status().as_u16(),
             duration_us = started.elapsed().as_micros() as u64,
+            store_requests = store.requests,
+            store_items_read = store.items_read,
+            store_items_written = store.items_written,
+            store_bytes_sent = store.bytes_sent,
+            store_bytes_received = store.bytes_received,
+            store_read_milli_units = store.read_milli_units,
+            store_write_milli_units = store.write_milli_units,
             "request"
         );
         Ok(response)
