@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Stripped release binary sizes, this crate beside baselines/hello (a minimal lambda_http function
 # with the same release profile): x86_64 with cargo, arm64 with `cargo lambda build --arm64`
-# (zig as the linker; cargo-lambda from PyPI when missing). Reports a failed arm64 build as such.
+# (zig as the linker; cargo-lambda installed by scripts/lib/tools.sh when missing). Reports a
+# failed arm64 build as such.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need() { command -v "$1" >/dev/null 2>&1; }
-need cargo-lambda || python3 -m pip install --quiet --disable-pip-version-check cargo-lambda
-command -v pyenv >/dev/null 2>&1 && pyenv rehash
+source scripts/lib/tools.sh
+need_python_tool cargo-lambda
 
 size() { stat -c %s "$1"; }
 report() { # name, ours, hello

@@ -3,19 +3,19 @@
 # HEAD (commit first: uncommitted changes are not in it), then the built arm64 `bootstrap` under
 # qemu-user through the deployed harness (tests/e2e/deployed) against moto, replaying events/,
 # the client flow, the hostile-input table and one request per route, with the template's
-# routes, memory and timeout. Installs what is missing: aws-sam-cli and cargo-lambda with pip,
-# qemu-user-static and an aarch64 glibc (libc6-arm64-cross) from apt.
+# routes, memory and timeout. Installs what is missing: aws-sam-cli and cargo-lambda into
+# target/tools (scripts/lib/tools.sh), qemu-user-static and an aarch64 glibc (libc6-arm64-cross) from apt.
 # Takes several minutes (a cold arm64 release build); kept out of scripts/test.sh.
 #   scripts/deployed-arm64.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+source scripts/lib/tools.sh
+need_python_tool sam
+need_python_tool cargo-lambda
+need_crate_tool cargo-nextest cargo-nextest
 need() { command -v "$1" >/dev/null 2>&1; }
-need sam || python3 -m pip install --quiet --disable-pip-version-check aws-sam-cli
-need cargo-lambda || python3 -m pip install --quiet --disable-pip-version-check cargo-lambda
-need cargo-nextest || cargo install --locked --quiet cargo-nextest
-if command -v pyenv >/dev/null 2>&1; then pyenv rehash; fi
 if ! need qemu-aarch64-static || [ ! -d /usr/aarch64-linux-gnu/lib ]; then
   sudo_if_needed=""
   if [ "$(id -u)" != 0 ]; then sudo_if_needed=sudo; fi

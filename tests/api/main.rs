@@ -13,4 +13,6 @@ mod hostile_input;
 mod moto;
 mod openapi_cors;
 mod overlap;
+#[path = "../shared/sample_events.rs"]
+mod sample_events;
 mod schedule;

@@ -2,6 +2,10 @@
 //! (behind stand-ins of the Lambda Runtime API and the HTTP API that enforce their limits);
 //! and the parity of the router, `openapi.yaml` and `template.yaml`.
 
+mod client_flows;
 mod deployed;
+mod requirements;
 mod route_parity;
+#[path = "../shared/sample_events.rs"]
+mod sample_events;
 mod watch;

@@ -7,8 +7,8 @@
 //!   it with `cargo build --release --locked --features dynamodb`).
 //! - `DEPLOYED_RUNNER`: words put before it, e.g. `qemu-aarch64-static -L /usr/aarch64-linux-gnu`.
 //! - `DEPLOYED_TEMPLATE`: the template to deploy (default the repository's template.yaml).
-//! - `DEPLOYED_OPTIONAL=1`: skip (with a printed reason) instead of failing when the binary is
-//!   missing or lacks the DynamoDB store.
+//! - `E2E_REQUIRED=1` (set by `scripts/test.sh`): fail instead of skipping when the binary is
+//!   missing ([`crate::requirements`]).
 //! - `AWS_ENDPOINT_URL` (from `scripts/with-moto.sh`): runs the DynamoDB variants.
 //! - `DEPLOYED_MEMORY_BY=rss`: enforce memory by peak RSS even where a cgroup is possible.
 
@@ -17,6 +17,7 @@ use super::lambda::{Function, FunctionSpec};
 use super::moto;
 use super::runtime_api::PAYLOAD_LIMIT;
 use super::template::{EnvValue, Template, project_root};
+use crate::requirements::unmet;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -47,10 +48,6 @@ pub(crate) struct Deployed {
     began: Instant,
 }
 
-fn optional() -> bool {
-    std::env::var("DEPLOYED_OPTIONAL").as_deref() == Ok("1")
-}
-
 fn skip(why: &str) -> Option<Deployed> {
     println!("SKIPPED: {why}");
     None
@@ -78,10 +75,7 @@ impl Deployed {
                  (or name another build in DEPLOYED_BINARY)",
                 binary.display()
             );
-            if optional() {
-                return skip(&why);
-            }
-            panic!("{why}");
+            return unmet(&why);
         }
         let table = match store {
             Store::Memory => None,
@@ -153,10 +147,7 @@ impl Deployed {
                      --features dynamodb`\n{why}",
                     binary.display()
                 );
-                if optional() {
-                    return skip(&why);
-                }
-                panic!("{why}");
+                return unmet(&why);
             }
             panic!("{why}");
         }

@@ -254,9 +254,10 @@ fn only_the_templates_routes_reach_the_function() {
         assert_eq!(response.json(), json!({"message": "Not Found"}), "{target}");
         assert!(!deployed.gateway.exchanges.last().is_some_and(|e| e.invoked));
     }
-    // `GET /` is the only route for `/`: other methods never reach the function.
+    // Each path is routed as `ANY`: a wrong method reaches the function and gets its 405.
     let response = deployed.send(HttpRequest::new("POST", "/"));
-    assert_eq!(response.json(), json!({"message": "Not Found"}));
+    assert_eq!(response.status, 405);
+    assert_eq!(response.header("allow"), Some("GET, HEAD, OPTIONS"));
 }
 
 #[test]
