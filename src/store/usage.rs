@@ -40,7 +40,8 @@ pub struct StoreUsage {
     pub write_milli_units: u64,
 }
 
-/// Runs `work` and answers with what it cost the store.
+/// Runs `work` and answers with what it cost the store. Measurements nest: what `work` cost
+/// counts toward an enclosing measurement too (a test measuring several requests, say).
 pub async fn measured<F: Future>(work: F) -> (F::Output, StoreUsage) {
     let tally = Arc::new(Tally::default());
     let output = CURRENT.scope(Arc::clone(&tally), work).await;
@@ -54,6 +55,19 @@ pub async fn measured<F: Future>(work: F) -> (F::Output, StoreUsage) {
         read_milli_units: read(&tally.read_milli_units),
         write_milli_units: read(&tally.write_milli_units),
     };
+    let _outermost = CURRENT.try_with(|outer| {
+        for (counter, amount) in [
+            (&outer.requests, usage.requests),
+            (&outer.items_read, usage.items_read),
+            (&outer.items_written, usage.items_written),
+            (&outer.bytes_sent, usage.bytes_sent),
+            (&outer.bytes_received, usage.bytes_received),
+            (&outer.read_milli_units, usage.read_milli_units),
+            (&outer.write_milli_units, usage.write_milli_units),
+        ] {
+            counter.fetch_add(amount, Ordering::Relaxed);
+        }
+    });
     (output, usage)
 }
 
@@ -123,5 +137,15 @@ mod tests {
         );
         let ((), nothing) = measured(async {}).await;
         assert_eq!(nothing, StoreUsage::default());
+        let ((), outer) = measured(async {
+            add(Cost::ItemsWritten(1));
+            let ((), inner) = measured(async { add(Cost::ItemsWritten(2)) }).await;
+            assert_eq!(inner.items_written, 2);
+        })
+        .await;
+        assert_eq!(
+            outer.items_written, 3,
+            "the inner measurement counts outside too"
+        );
     }
 }
