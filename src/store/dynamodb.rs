@@ -21,6 +21,10 @@
 //! instead of applying the change again (which would turn a DELETE into a 404, a current
 //! `If-Match` into a 412). Transactions also pass the token as `ClientRequestToken`, DynamoDB's
 //! own retry idempotency (10 minutes).
+//!
+//! A load within a window reads the whole record (this layout holds it whole), keeps the
+//! window's part and drops the rest before answering. Every request asks for its consumed
+//! capacity, and the client counts each request's body bytes both ways ([`super::usage`]).
 
 use super::usage::{self, Cost};
 use super::{
