@@ -66,7 +66,9 @@ fn runtime() -> Runtime {
 }
 
 fn app_with(runtime: &Runtime, users: &[(&str, &IntervalSet)]) -> App<MemoryStore> {
-    let app = App::new(MemoryStore::new(), Config::jwt());
+    // Each request's metrics document is still built and written, to a sink rather than the
+    // terminal.
+    let app = App::new(MemoryStore::new(), Config::jwt()).with_metrics_output(std::io::sink());
     for (user, slots) in users {
         runtime
             .block_on(app.store().update(user, None, |_| {

@@ -5,8 +5,10 @@
 //! - [`store`]: where availability lives, behind the [`store::AvailabilityStore`] trait.
 //! - [`api`]: routing, identity, and mapping requests and responses to the domain.
 //! - [`config`]: settings read once at start-up.
+//! - `observability`: each request's log line, metrics document and store-call spans.
 
 pub mod api;
 pub mod config;
 pub mod domain;
+mod observability;
 pub mod store;

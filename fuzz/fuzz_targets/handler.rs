@@ -28,7 +28,7 @@ fn harness() -> &'static Harness {
             runtime: tokio::runtime::Builder::new_current_thread()
                 .build()
                 .expect("a runtime"),
-            app: App::new(MemoryStore::new(), Config::dev()),
+            app: App::new(MemoryStore::new(), Config::dev()).with_metrics_output(std::io::sink()),
         }
     })
 }

@@ -1,8 +1,9 @@
 //! `POST`, `GET` and `DELETE /availability`: the caller's own availability.
 
 use super::error::{ApiError, FieldError, ProblemKind};
-use super::input::{self, Query, expected_version};
-use super::response::{json_response, message, with_etag};
+use super::if_match::IfMatch;
+use super::input::{self, Query};
+use super::response::{json_response, message, with_etag, with_result_items};
 use super::router::{App, Failure, Handled};
 use super::shown_interval::IntervalList;
 use super::window::RequestedWindow;
@@ -38,9 +39,12 @@ pub(super) async fn set<S: AvailabilityStore>(
     })?;
     let set = parse_set_body(&body)?;
     let user = write_target(app, caller, set.user_id)?;
+    let if_match = IfMatch::of(request)?;
     let version = app
         .store()
-        .update(user.as_str(), expected_version(request)?, |current| {
+        .update(user.as_str(), None, |current| {
+            // A user's availability always exists (empty at first), so `*` always matches.
+            if_match.check(current, true)?;
             within_interval_limit(&user, current.with_added(&set.additions))
         })
         .await?;
@@ -87,8 +91,9 @@ pub(super) async fn get<S: AvailabilityStore>(
         availability: IntervalList(shown.as_slice(), zone),
         window: WindowMember::of(window, zone),
     };
+    let response = json_response(StatusCode::OK, &body);
     Ok(with_etag(
-        json_response(StatusCode::OK, &body),
+        with_result_items(response, shown.as_slice().len()),
         record.version,
     ))
 }
@@ -98,14 +103,23 @@ pub(super) async fn delete<S: AvailabilityStore>(
     request: &Request,
     caller: UserId,
 ) -> Handled {
+    let query = Query::of(request);
     let (user_id, range) = match input::json_body(request)? {
+        Some(_) if !query.is_empty() => {
+            return Err(ApiError::bad_request(
+                "Give the range to delete either as a JSON body or as query parameters, not both.",
+            )
+            .into());
+        }
         Some(body) => parse_delete_body(&body)?,
-        None => (None, range_from_query(&Query::of(request))?),
+        None => (None, range_from_query(&query)?),
     };
     let user = write_target(app, caller, user_id)?;
+    let if_match = IfMatch::of(request)?;
     let version = app
         .store()
-        .update(user.as_str(), expected_version(request)?, |current| {
+        .update(user.as_str(), None, |current| {
+            if_match.check(current, true)?;
             if !current.has_availability_in(range) {
                 return Err(ApiError::new(
                     ProblemKind::NotFound,

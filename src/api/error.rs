@@ -1,5 +1,6 @@
 //! Every expected failure as an RFC 9457 problem: `application/problem+json` with `type`,
-//! `title`, `status`, `detail`, the seed's `error` member, and per-field `errors` for bad input.
+//! `title`, `status`, `detail`, the seed's `error` member, per-field `errors` for bad input, and
+//! `instance` naming the request (`urn:request:<id>`) so a client can quote it.
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
@@ -7,8 +8,9 @@ use serde::Serialize;
 
 pub(super) use crate::domain::FieldError;
 
-/// The most field errors one response lists; the sentence still counts them all.
-pub const MAX_FIELD_ERRORS: usize = 100;
+/// The most field errors one response lists; the sentence still counts them all. With each
+/// error's pointer and detail cut short ([`FieldError::new`]), a 400 stays under 10 KB.
+pub const MAX_FIELD_ERRORS: usize = 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum ProblemKind {
@@ -64,6 +66,8 @@ pub(super) struct ApiError {
     pub errors: Vec<FieldError>,
     /// Extra headers some statuses need (`Allow` on 405, `Retry-After` on 503).
     pub headers: Vec<(header::HeaderName, String)>,
+    /// The request's id, shown as `instance`.
+    pub request_id: Option<String>,
 }
 
 impl ApiError {
@@ -73,6 +77,7 @@ impl ApiError {
             detail: detail.into(),
             errors: Vec::new(),
             headers: Vec::new(),
+            request_id: None,
         }
     }
 
@@ -114,6 +119,11 @@ impl ApiError {
         self
     }
 
+    pub(super) fn with_request_id(mut self, request_id: Option<&str>) -> Self {
+        self.request_id = request_id.map(str::to_owned);
+        self
+    }
+
     pub(super) fn status(&self) -> StatusCode {
         self.kind.status()
     }
@@ -129,6 +139,8 @@ impl ApiError {
             error: &'a str,
             #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
             errors: &'a [FieldError],
+            #[serde(skip_serializing_if = "Option::is_none")]
+            instance: Option<String>,
         }
         let status = self.status();
         let problem = Problem {
@@ -138,6 +150,10 @@ impl ApiError {
             detail: &self.detail,
             error: &self.detail,
             errors: &self.errors,
+            instance: self
+                .request_id
+                .as_ref()
+                .map(|id| format!("urn:request:{id}")),
         };
         let mut response = super::response::json_response(status, &problem);
         let headers = response.headers_mut();

@@ -4,7 +4,6 @@
 //! ones (an `isBase64Encoded` body that is not base64, for one). Owning this step means every
 //! event gets an answer: events that are not HTTP requests, or cannot be read as one, get a 400.
 
-use super::error::{ApiError, ProblemKind};
 use super::router::App;
 use crate::store::AvailabilityStore;
 use base64::Engine;
@@ -29,6 +28,16 @@ pub async fn handle_event<S: AvailabilityStore>(
     event: LambdaEvent<Value>,
 ) -> Result<Value, Error> {
     let LambdaEvent { payload, context } = event;
+    // Read before the event is: a malformed event's answer still names its request.
+    let gateway_request_id = payload
+        .pointer("/requestContext/requestId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let malformed = |origin: Origin, detail: &str| {
+        tracing::warn!(detail, "malformed event");
+        let response = app.refuse_event(&context, gateway_request_id.clone(), detail);
+        to_lambda_response(origin, response)
+    };
     let lambda_request: LambdaRequest = match serde_json::from_value(payload) {
         Ok(request) => request,
         Err(_) => {
@@ -73,14 +82,6 @@ fn has_undecodable_body(request: &LambdaRequest) -> bool {
         _ => (false, None),
     };
     encoded && body.is_some_and(|body| BASE64.decode(body).is_err())
-}
-
-fn malformed(origin: Origin, detail: &str) -> Value {
-    tracing::warn!(detail, "malformed event");
-    to_lambda_response(
-        origin,
-        ApiError::new(ProblemKind::InvalidInput, detail).into_response(),
-    )
 }
 
 fn to_lambda_response(origin: Origin, response: Response<Body>) -> Value {

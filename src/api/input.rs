@@ -168,6 +168,11 @@ impl Query {
         self.parameters.all(name).unwrap_or_default()
     }
 
+    /// True when the request has no query parameters at all.
+    pub(super) fn is_empty(&self) -> bool {
+        self.parameters.iter().next().is_none()
+    }
+
     pub(super) fn timestamp(&self, name: &str) -> Result<Option<Millis>, ApiError> {
         self.single(name)?
             .map(|text| {
@@ -344,26 +349,4 @@ impl<'a> Parameter<'a> {
     pub(super) fn time_zone(&self) -> Result<Tz, ApiError> {
         time_zone(&self.pointer(), self.text()?)
     }
-}
-
-/// The version a write must apply on top of, from `If-Match`; `*` or no header means any.
-pub(super) fn expected_version(request: &Request) -> Result<Option<u64>, ApiError> {
-    let Some(value) = request.headers().get(header::IF_MATCH) else {
-        return Ok(None);
-    };
-    let text = value.to_str().unwrap_or_default().trim();
-    if text == "*" {
-        return Ok(None);
-    }
-    text.trim_start_matches("W/")
-        .strip_prefix('"')
-        .and_then(|t| t.strip_suffix('"'))
-        .and_then(|t| t.parse().ok())
-        .map(Some)
-        .ok_or_else(|| {
-            ApiError::invalid_field(
-                "header If-Match",
-                "must be an ETag this API returned, such as \"3\", or *",
-            )
-        })
 }

@@ -3,7 +3,7 @@
 //! - `router`: the [`App`], which routes a request and turns failures into responses;
 //!   `routes` is its route table, `event` the Lambda door in front of it ([`handle_event`]).
 //! - The handlers, one module per resource: `availability`, `schedule`, `overlap`.
-//! - Reading requests: `input`, `identity` (who the caller is), `window`, `cursor`.
+//! - Reading requests: `input`, `identity` (who the caller is), `if_match`, `window`, `cursor`.
 //! - Writing responses: `response` (helpers), `error` (problem responses), `cors`, and the
 //!   output shapes `shown_interval` and `window_member`.
 
@@ -13,6 +13,7 @@ mod cursor;
 mod error;
 mod event;
 mod identity;
+mod if_match;
 mod input;
 mod overlap;
 mod response;

@@ -5,7 +5,7 @@
 use super::cursor;
 use super::error::{ApiError, FieldError, ProblemKind};
 use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus};
-use super::response::json_response;
+use super::response::{json_response, with_result_items};
 use super::router::{App, Failure, Handled};
 use super::shown_interval::ShownInterval;
 use super::window::{ReadWindow, RequestedWindow};
@@ -109,10 +109,12 @@ pub(super) async fn find<S: AvailabilityStore>(
     let page = asked
         .page(&query, &availability)
         .map_err(|error| refused(&parameters, error))?;
-    Ok(json_response(
+    let items = page.found.len();
+    let response = json_response(
         StatusCode::OK,
         &asked.body(page, WindowMember::of(window, asked.output_zone)),
-    ))
+    );
+    Ok(with_result_items(response, items))
 }
 
 /// Stored intervals (slots and removed ranges, within the window widened by the buffers) that
@@ -128,7 +130,9 @@ fn reach_of(asked: &Asked, window: ReadWindow) -> Option<Interval> {
         to: Some(window.interval.end()),
         ..asked.query
     };
+    // Buffers may widen the window past the instants the API names; nothing exists there.
     overlap::reach(&query, asked.slots.as_ref())
+        .and_then(|reach| reach.intersection(&Interval::ALL))
 }
 
 /// A load's failure as the caller hears it: over the budget is a 413 naming it.

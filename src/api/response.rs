@@ -43,3 +43,12 @@ pub(crate) fn with_etag(mut response: Response<Body>, version: u64) -> Response<
     }
     response
 }
+
+/// How many intervals or slots a response lists: the request's `ResultItems` metric.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ResultItems(pub(crate) u64);
+
+pub(crate) fn with_result_items(mut response: Response<Body>, items: usize) -> Response<Body> {
+    response.extensions_mut().insert(ResultItems(items as u64));
+    response
+}

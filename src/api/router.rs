@@ -2,21 +2,26 @@
 //! handlers that need one, and turns every failure into its response (and its log line).
 
 use super::error::{ApiError, ProblemKind};
-use super::response::{message, openapi_description};
+use super::response::{ResultItems, message, openapi_description};
 use super::routes::Route;
 use super::window::Clock;
 use super::{availability, identity, overlap, schedule};
 use crate::config::Config;
-use crate::store::{AvailabilityStore, StoreError, WriteError, usage};
+use crate::domain::UserId;
+use crate::domain::field_error::{QUOTED_CHARS, clipped, quoted};
+use crate::observability::{Outcome, Telemetry};
+use crate::store::{AvailabilityStore, StoreError, WriteError};
 use lambda_http::http::{Method, StatusCode, header};
-use lambda_http::{Body, Error, Request, Response};
-use std::time::Instant;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Context, Error, Request, RequestExt, Response};
+use std::io::Write;
 
 /// The function's state, built once per Lambda instance and shared by every invocation.
 pub struct App<S> {
     store: S,
     config: Config,
     clock: Clock,
+    telemetry: Telemetry,
 }
 
 /// Why a request was not served: a client's mistake (answered), a busy store (answered 503),
@@ -67,6 +72,24 @@ impl<S> App<S> {
             store,
             config,
             clock: Clock::System,
+            telemetry: Telemetry::from_env(),
+        }
+    }
+
+    /// The same app writing its metrics documents to `out` instead of stdout (tests read them).
+    pub fn with_metrics_output(self, out: impl Write + Send + 'static) -> Self {
+        Self {
+            telemetry: self.telemetry.with_metrics_output(Box::new(out)),
+            ..self
+        }
+    }
+
+    /// The same app sending X-Ray subsegments to the daemon at `address` (`host:port`) rather
+    /// than the one `AWS_XRAY_DAEMON_ADDRESS` names.
+    pub fn with_xray_daemon(self, address: &str) -> Self {
+        Self {
+            telemetry: self.telemetry.with_xray_daemon(address),
+            ..self
         }
     }
 
@@ -89,39 +112,36 @@ impl<S> App<S> {
 }
 
 impl<S: AvailabilityStore> App<S> {
-    /// Serves one request and logs one line for it (never its body).
+    /// Serves one request, and logs one line and writes one metrics document for it
+    /// (never its body).
     pub async fn handle(&self, request: Request) -> Result<Response<Body>, Error> {
-        let started = Instant::now();
+        let record = self
+            .telemetry
+            .begin(request.lambda_context_ref(), gateway_request_id(&request));
         let route = Route::resolve(&request);
-        let (outcome, store) = usage::measured(async {
-            match &route {
-                Some(route) if request.method() == Method::OPTIONS => Ok(self
-                    .config
-                    .cors_origins
-                    .options_response(&request, &route.allowed_methods())),
-                Some(route) => self.dispatch(route, &request).await,
-                None => Err(ApiError::new(
-                    ProblemKind::NotFound,
-                    format!("There is no route {}.", request.uri().path()),
-                )
-                .into()),
-            }
-        })
-        .await;
+        let mut caller = None;
+        let outcome = record
+            .measure(self.answer(route.as_ref(), &request, &mut caller))
+            .await;
+        let problem = |error: ApiError| error.with_request_id(record.request_id()).into_response();
         let mut response = match outcome {
             Ok(response) => response,
-            Err(Failure::Client(error)) => error.into_response(),
+            Err(Failure::Client(error)) => problem(error),
             Err(Failure::Unavailable(why)) => {
                 tracing::warn!(why, "store unavailable");
-                ApiError::new(
-                    ProblemKind::Unavailable,
-                    "The service is busy; retry the request shortly.",
+                problem(
+                    ApiError::new(
+                        ProblemKind::Unavailable,
+                        "The service is busy; retry the request shortly.",
+                    )
+                    .with_header(header::RETRY_AFTER, "1"),
                 )
-                .with_header(header::RETRY_AFTER, "1")
-                .into_response()
             }
             Err(Failure::Unexpected(error)) => {
                 tracing::error!(error = %error, method = %request.method(), "request failed");
+                // The caller gets API Gateway's 500 for a failed invocation.
+                let outcome = outcome_of(&request, route.as_ref(), caller.as_ref(), 500);
+                record.finish(&self.telemetry, &outcome);
                 return Err(error);
             }
         };
@@ -129,24 +149,67 @@ impl<S: AvailabilityStore> App<S> {
             *response.body_mut() = Body::Empty;
         }
         self.config.cors_origins.decorate(&request, &mut response);
-        tracing::info!(
-            method = %request.method(),
-            route = route.as_ref().map_or("unmatched", Route::template),
-            status = response.status().as_u16(),
-            duration_us = started.elapsed().as_micros() as u64,
-            store_requests = store.requests,
-            store_items_read = store.items_read,
-            store_items_written = store.items_written,
-            store_bytes_sent = store.bytes_sent,
-            store_bytes_received = store.bytes_received,
-            store_read_milli_units = store.read_milli_units,
-            store_write_milli_units = store.write_milli_units,
-            "request"
-        );
+        let status = response.status().as_u16();
+        let outcome = Outcome {
+            result_items: response.extensions().get::<ResultItems>().map(|n| n.0),
+            result_bytes: body_bytes(response.body()),
+            ..outcome_of(&request, route.as_ref(), caller.as_ref(), status)
+        };
+        record.finish(&self.telemetry, &outcome);
         Ok(response)
     }
 
-    async fn dispatch(&self, route: &Route, request: &Request) -> Handled {
+    /// The 400 for an event that cannot be read as an HTTP request, with its log line and
+    /// metrics document like any other request's.
+    pub(super) fn refuse_event(
+        &self,
+        context: &Context,
+        gateway_request_id: Option<String>,
+        detail: &str,
+    ) -> Response<Body> {
+        let record = self.telemetry.begin(Some(context), gateway_request_id);
+        let response = ApiError::new(ProblemKind::InvalidInput, detail)
+            .with_request_id(record.request_id())
+            .into_response();
+        let outcome = Outcome {
+            method: "unknown".to_owned(),
+            route: "unmatched",
+            status: response.status().as_u16(),
+            user_id: None,
+            result_items: None,
+            result_bytes: body_bytes(response.body()),
+        };
+        record.finish(&self.telemetry, &outcome);
+        response
+    }
+
+    /// The response, or why there is none. `caller` learns who asked, once a handler asks.
+    async fn answer(
+        &self,
+        route: Option<&Route>,
+        request: &Request,
+        caller: &mut Option<UserId>,
+    ) -> Handled {
+        match route {
+            Some(route) if request.method() == Method::OPTIONS => Ok(self
+                .config
+                .cors_origins
+                .options_response(request, &route.allowed_methods())),
+            Some(route) => self.dispatch(route, request, caller).await,
+            None => Err(ApiError::new(
+                ProblemKind::NotFound,
+                format!("There is no route {}.", quoted(request.uri().path())),
+            )
+            .into()),
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        route: &Route,
+        request: &Request,
+        caller_seen: &mut Option<UserId>,
+    ) -> Handled {
         // HEAD is answered as GET, and the body dropped after.
         let method = match request.method() {
             &Method::HEAD => &Method::GET,
@@ -154,7 +217,11 @@ impl<S: AvailabilityStore> App<S> {
         };
         // Only the arm that runs asks who the caller is, after the route and method are known
         // good, so a 404 or 405 never depends on identity.
-        let caller = || identity::caller(request, &self.config);
+        let mut caller = || {
+            let caller = identity::caller(request, &self.config)?;
+            *caller_seen = Some(caller.clone());
+            Ok::<_, ApiError>(caller)
+        };
         match (route, method) {
             (Route::Root, &Method::GET) => Ok(message(StatusCode::OK, "Server Running")),
             (Route::OpenApi, &Method::GET) => Ok(openapi_description()),
@@ -178,6 +245,39 @@ impl<S: AvailabilityStore> App<S> {
     }
 }
 
+/// API Gateway's id of the request (`requestContext.requestId`); ALB events carry none.
+fn gateway_request_id(request: &Request) -> Option<String> {
+    match request.request_context_ref()? {
+        RequestContext::ApiGatewayV1(context) => context.request_id.clone(),
+        RequestContext::ApiGatewayV2(context) => context.request_id.clone(),
+        _ => None,
+    }
+}
+
+fn outcome_of<'a>(
+    request: &'a Request,
+    route: Option<&Route>,
+    caller: Option<&'a UserId>,
+    status: u16,
+) -> Outcome<'a> {
+    Outcome {
+        method: clipped(request.method().as_str(), QUOTED_CHARS),
+        route: route.map_or("unmatched", Route::template),
+        status,
+        user_id: caller.map(UserId::as_str),
+        result_items: None,
+        result_bytes: 0,
+    }
+}
+
+fn body_bytes(body: &Body) -> u64 {
+    match body {
+        Body::Text(text) => text.len() as u64,
+        Body::Binary(bytes) => bytes.len() as u64,
+        _ => 0,
+    }
+}
+
 /// A 405 naming the methods `route` serves, in the sentence and in `Allow`.
 fn method_not_allowed(route: &Route, request: &Request) -> ApiError {
     let methods = route.allowed_methods();
@@ -187,7 +287,7 @@ fn method_not_allowed(route: &Route, request: &Request) -> ApiError {
         format!(
             "{} does not allow {}; use {}.",
             route.template(),
-            request.method(),
+            clipped(request.method().as_str(), QUOTED_CHARS),
             allowed.join(" or ")
         ),
     )

@@ -67,22 +67,27 @@ impl RequestedWindow {
         expands_schedule: bool,
     ) -> Result<ReadWindow, ApiError> {
         let default_length = DEFAULT_WINDOW_DAYS * DAY_MS;
+        let (first, last) = (Interval::ALL.start(), Interval::ALL.end());
+        // Computed ends stay within the instants the API names, so the window it reports is
+        // one a client can send back.
         let (start, end) = match (self.from, self.to, expands_schedule) {
-            (from, to, false) => (
-                from.unwrap_or(Interval::ALL.start()),
-                to.unwrap_or(Interval::ALL.end()),
-            ),
+            (from, to, false) => (from.unwrap_or(first), to.unwrap_or(last)),
             (Some(from), Some(to), true) => (from, to),
-            (Some(from), None, true) => (from, from.saturating_add(default_length)),
-            (None, Some(to), true) => (to.saturating_sub(default_length), to),
+            (Some(from), None, true) => (from, from.saturating_add(default_length).min(last)),
+            (None, Some(to), true) => (to.saturating_sub(default_length).max(first), to),
             (None, None, true) => {
-                let now = clock.now();
+                let now = clock.now().clamp(first, last);
                 let minute = now - now.rem_euclid(MINUTE_MS);
-                (minute, minute.saturating_add(default_length))
+                (minute, minute.saturating_add(default_length).min(last))
             }
         };
-        let interval = Interval::new(start, end)
-            .ok_or_else(|| ApiError::invalid_field("?to", "must be later than from"))?;
+        let interval = Interval::new(start, end).ok_or_else(|| match self.to {
+            Some(_) => ApiError::invalid_field("?to", "must be later than from"),
+            None => ApiError::invalid_field(
+                "?from",
+                "leaves no time before 9999-12-31T00:00:00Z, the latest instant the API names",
+            ),
+        })?;
         if expands_schedule && !window_within_limit(interval) {
             return Err(ApiError::invalid_field(
                 "?to",
@@ -118,7 +123,7 @@ mod tests {
         let from = requested(Some("2026-01-01T00:00:00Z"), None)
             .resolve(clock, false)
             .expect("valid");
-        assert_eq!(from.interval.end(), Millis::MAX);
+        assert_eq!(from.interval.end(), Interval::ALL.end());
     }
 
     #[test]
@@ -148,6 +153,24 @@ mod tests {
                 .expect("valid")
                 .reported
         );
+    }
+
+    #[test]
+    fn computed_ends_stay_within_the_instants_the_api_names() {
+        let clock = Clock::Fixed(Millis::MAX);
+        let late = requested(Some("9999-12-20T00:00:00Z"), None)
+            .resolve(clock, true)
+            .expect("valid");
+        assert_eq!(late.interval.end(), Interval::ALL.end());
+        let early = requested(None, Some("0000-01-10T00:00:00Z"))
+            .resolve(clock, true)
+            .expect("valid");
+        assert_eq!(early.interval.start(), Interval::ALL.start());
+        let now = requested(None, None).resolve(clock, true);
+        assert!(now.is_err(), "no time is left after the latest instant");
+        let last = requested(Some("9999-12-31T00:00:00Z"), None).resolve(clock, true);
+        let error = last.expect_err("nothing after the latest instant");
+        assert_eq!(error.errors[0].pointer, "?from");
     }
 
     #[test]

@@ -12,21 +12,58 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// Both parts cut to [`MAX_POINTER_CHARS`] and [`MAX_DETAIL_CHARS`]: a pointer can hold a
+    /// client's member name, and no error may grow with the request.
     pub fn new(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
         Self {
-            pointer: pointer.into(),
-            detail: detail.into(),
+            pointer: clipped(pointer.into(), MAX_POINTER_CHARS),
+            detail: clipped(detail.into(), MAX_DETAIL_CHARS),
         }
     }
 }
 
-/// How much of a client's text an error message repeats.
-const QUOTED_CHARS: usize = 40;
+/// How much of a client's text a message repeats (a zone name, a day, a path).
+pub(crate) const QUOTED_CHARS: usize = 40;
+/// The longest pointer an error names; longer ones (a long unknown member name) end in `…`.
+pub(crate) const MAX_POINTER_CHARS: usize = 80;
+/// The longest detail sentence of one field error.
+pub(crate) const MAX_DETAIL_CHARS: usize = 300;
 
-/// The client's text in backquotes for a message, cut short when long.
+/// The client's text in backquotes for a message, cut to [`QUOTED_CHARS`] characters.
 pub(crate) fn quoted(text: &str) -> String {
-    match text.char_indices().nth(QUOTED_CHARS) {
-        Some((cut, _)) => format!("`{}…`", &text[..cut]),
-        None => format!("`{text}`"),
+    format!("`{}`", clipped(text, QUOTED_CHARS))
+}
+
+/// `text` cut to `max_chars` characters, the cut marked with `…` (within the count). The one
+/// place that bounds what an error repeats.
+pub(crate) fn clipped<'a>(text: impl Into<std::borrow::Cow<'a, str>>, max_chars: usize) -> String {
+    let text = text.into();
+    match text.char_indices().nth(max_chars) {
+        Some(_) => {
+            let keep = max_chars.saturating_sub(1);
+            let cut = text
+                .char_indices()
+                .nth(keep)
+                .map_or(text.len(), |(at, _)| at);
+            format!("{}…", &text[..cut])
+        }
+        None => text.into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_text_is_cut_to_its_bound() {
+        assert_eq!(clipped("short", 10), "short");
+        assert_eq!(clipped("exactly10!", 10), "exactly10!");
+        assert_eq!(clipped("eleven chars", 10), "eleven ch…");
+        assert_eq!(clipped("ééééééé", 3), "éé…");
+        assert_eq!(quoted(&"x".repeat(1000)).chars().count(), QUOTED_CHARS + 2);
+        let error = FieldError::new(format!("/{}", "n".repeat(10_000)), "d".repeat(10_000));
+        assert_eq!(error.pointer.chars().count(), MAX_POINTER_CHARS);
+        assert_eq!(error.detail.chars().count(), MAX_DETAIL_CHARS);
     }
 }

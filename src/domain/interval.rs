@@ -3,7 +3,7 @@
 //! Every operation on [`IntervalSet`] is a linear merge over sorted lists, so the cost of
 //! a request grows with the data it touches and never quadratically.
 
-use super::time::Millis;
+use super::time::{EARLIEST_INSTANT, LATEST_INSTANT, Millis};
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
 use std::cmp::{max, min};
@@ -18,10 +18,12 @@ pub struct Interval {
 }
 
 impl Interval {
-    /// Every instant there is.
+    /// Every instant the API names: [`EARLIEST_INSTANT`] to [`LATEST_INSTANT`], what an open
+    /// window reaches and what any instant the API computes (a window's default end, a
+    /// repetition) is kept within.
     pub const ALL: Interval = Interval {
-        start: Millis::MIN,
-        end: Millis::MAX,
+        start: EARLIEST_INSTANT,
+        end: LATEST_INSTANT,
     };
 
     /// `None` unless `start < end`.

@@ -33,7 +33,11 @@ impl Period {
             Period::Weekdays => (0..WEEKDAYS_SPAN_DAYS)
                 .filter_map(|day| {
                     let start = slot.start().checked_add(day * DAY_MS)?;
-                    let end = slot.end().checked_add(day * DAY_MS)?;
+                    // Days past the latest instant the API names are left out.
+                    let end = slot
+                        .end()
+                        .checked_add(day * DAY_MS)
+                        .filter(|&end| end <= Interval::ALL.end())?;
                     let weekday = DateTime::from_timestamp_millis(start)?.weekday();
                     if matches!(weekday, Weekday::Sat | Weekday::Sun) {
                         return None;
@@ -70,6 +74,16 @@ mod tests {
         let days = Period::Weekdays.expand(slot);
         assert_eq!(days[0].start(), at("2024-09-30T09:00:00Z"));
         assert_eq!(days.len(), 20);
+    }
+
+    #[test]
+    fn weekdays_stop_at_the_latest_instant() {
+        // 9999-12-27 is a Monday; only days that end by 9999-12-31T00:00:00Z are kept.
+        let slot =
+            Interval::new(at("9999-12-27T09:00:00Z"), at("9999-12-27T10:00:00Z")).expect("valid");
+        let days = Period::Weekdays.expand(slot);
+        assert_eq!(days.len(), 4, "{days:?}");
+        assert!(days.iter().all(|day| day.end() <= Interval::ALL.end()));
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! offset), and IANA time zone names, millisecond precision.
 
 use super::field_error::quoted;
-use super::time::Millis;
-use chrono::{DateTime, Offset, SecondsFormat, Utc};
+use super::time::{EARLIEST_INSTANT, LATEST_INSTANT, Millis};
+use chrono::{DateTime, Offset, SecondsFormat, Timelike, Utc};
 use chrono_tz::{TZ_VARIANTS, Tz};
 use std::fmt;
 
@@ -17,7 +17,12 @@ impl fmt::Display for TimestampError {
     }
 }
 
-/// Parses an RFC 3339 timestamp with an explicit offset into UTC milliseconds.
+/// Parses an RFC 3339 timestamp with an explicit offset into UTC milliseconds, from
+/// [`EARLIEST_INSTANT`] to [`LATEST_INSTANT`].
+///
+/// A seconds field of `60` is refused: RFC 3339 allows it only for a leap second, which UTC
+/// milliseconds cannot name (chrono would read `09:00:60` as `09:01:00`), and the API cannot
+/// tell a real one from a typo.
 ///
 /// A query string decoded as a form turns the `+` of `+02:00` into a space; such a value
 /// (`2024-09-27T09:00:00 02:00`) is read as the `+` the client meant.
@@ -44,8 +49,20 @@ pub fn parse_timestamp(text: &str) -> Result<Millis, TimestampError> {
             TimestampError("is not an RFC 3339 timestamp (e.g. 2024-09-27T09:00:00Z)")
         }
     })?;
-    Ok(parsed.timestamp_millis())
+    if parsed.nanosecond() >= 1_000_000_000 {
+        return Err(TimestampError(
+            "has 60 seconds; seconds run from 00 to 59 (leap seconds are not accepted)",
+        ));
+    }
+    let millis = parsed.timestamp_millis();
+    if !(EARLIEST_INSTANT..=LATEST_INSTANT).contains(&millis) {
+        return Err(TimestampError(OUT_OF_RANGE));
+    }
+    Ok(millis)
 }
+
+/// Why an instant outside [`EARLIEST_INSTANT`]..=[`LATEST_INSTANT`] is refused.
+const OUT_OF_RANGE: &str = "is outside the instants the API accepts, 0000-01-02T00:00:00Z to 9999-12-31T00:00:00Z (a day inside years 0000-9999, so that every zone can show it)";
 
 /// Formats UTC milliseconds as RFC 3339 with `Z`; a fraction only when it is not zero.
 pub fn format_timestamp(millis: Millis) -> String {
@@ -220,15 +237,22 @@ pub fn parse_time_zone(name: &str) -> Result<Tz, UnknownTimeZone> {
 /// Formats an instant as RFC 3339 with `zone`'s offset at that instant
 /// (`2026-03-08T09:00:00-04:00`), with a millisecond fraction only when it is not zero.
 ///
-/// RFC 3339 offsets have whole minutes; an instant whose offset has seconds (mean solar time
-/// before a zone adopted standard time, such as -00:25:21 in Dublin until 1916) is given in
-/// UTC with `Z` instead, so that the text still names the same instant.
+/// RFC 3339 offsets have whole minutes under 24 hours; an instant whose offset has seconds
+/// (mean solar time before a zone adopted standard time, such as -00:25:21 in Dublin until
+/// 1916) is given in UTC with `Z` instead, so that the text still names the same instant.
+/// For instants from [`EARLIEST_INSTANT`] to [`LATEST_INSTANT`] the local year then stays
+/// within 0000–9999, so the text is one [`parse_timestamp`] accepts; outside them the local
+/// text would not be, and UTC is given too.
 pub fn format_timestamp_in(millis: Millis, zone: Tz) -> String {
     let Some(instant) = DateTime::<Utc>::from_timestamp_millis(millis) else {
         return format_timestamp(millis);
     };
     let local = instant.with_timezone(&zone);
-    if local.offset().fix().local_minus_utc() % 60 != 0 {
+    let offset_seconds = local.offset().fix().local_minus_utc();
+    if offset_seconds % 60 != 0
+        || offset_seconds.abs() >= 86_400
+        || !(EARLIEST_INSTANT..=LATEST_INSTANT).contains(&millis)
+    {
         return format_timestamp(millis);
     }
     let seconds = if millis.rem_euclid(1000) == 0 {
@@ -290,9 +314,24 @@ mod tests {
             "yesterday",
             "",
             "2024-13-01T00:00:00Z",
+            "2024-09-27T09:00:60Z",
+            "2016-12-31T23:59:60Z",
+            "9999-12-31T00:00:00.001Z",
+            "0000-01-01T23:59:59.999Z",
+            "0000-01-02T00:00:00+00:01",
         ] {
             assert!(parse_timestamp(bad).is_err(), "{bad} should be refused");
         }
+        assert_eq!(
+            parse_timestamp("9999-12-31T00:00:00Z"),
+            Ok(LATEST_INSTANT),
+            "the latest instant is accepted"
+        );
+        assert_eq!(
+            parse_timestamp("0000-01-01T23:00:00-01:00"),
+            Ok(EARLIEST_INSTANT),
+            "the earliest instant, in any offset"
+        );
         let offsetless = parse_timestamp("2024-09-27T09:00:00").expect_err("no offset");
         assert!(offsetless.0.contains("offset"));
     }

@@ -32,6 +32,7 @@ use super::{
     record_within,
 };
 use crate::domain::Interval;
+use crate::observability::{Backend, count_sdk_attempt, count_store_retry, store_call};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::config::interceptors::{
@@ -117,6 +118,7 @@ impl DynamoDbStore {
         let measured = client
             .config()
             .to_builder()
+            .interceptor(CountAttempts)
             .interceptor(MeasuredRequests)
             .build();
         Self {
@@ -146,7 +148,7 @@ impl DynamoDbStore {
                 .into_paginator()
                 .send()
                 .try_collect();
-            let pages = Box::pin(query)
+            let pages = store_call(Backend::DynamoDb, "Query", &self.table, Box::pin(query))
                 .await
                 .map_err(|error| store_error("Query", error))?;
             let mut items = Vec::new();
@@ -158,6 +160,7 @@ impl DynamoDbStore {
             if let Some(stored) = assemble(&items)? {
                 return Ok(stored);
             }
+            count_store_retry();
             if !backoff.wait().await {
                 return Err(StoreError::Unavailable(format!(
                     "user {user_id} kept changing while it was read"
@@ -245,7 +248,7 @@ impl DynamoDbStore {
             .set_expression_attribute_values(meta.expression_attribute_values)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send();
-        let result = Box::pin(put).await;
+        let result = store_call(Backend::DynamoDb, "PutItem", &self.table, Box::pin(put)).await;
         match result {
             Ok(output) => {
                 usage::add(Cost::ItemsWritten(1));
@@ -275,7 +278,13 @@ impl DynamoDbStore {
             .client_request_token(token)
             .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send();
-        let result = Box::pin(transaction).await;
+        let result = store_call(
+            Backend::DynamoDb,
+            "TransactWriteItems",
+            &self.table,
+            Box::pin(transaction),
+        )
+        .await;
         let error = match result {
             Ok(output) => {
                 usage::add(Cost::ItemsWritten(items));
@@ -318,6 +327,26 @@ impl DynamoDbStore {
             }
         }
         Err(store_error("TransactWriteItems", error))
+    }
+}
+
+/// Counts each HTTP attempt the SDK makes (its retries included) for the request's metrics.
+#[derive(Debug)]
+struct CountAttempts;
+
+impl Intercept for CountAttempts {
+    fn name(&self) -> &'static str {
+        "CountAttempts"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        count_sdk_attempt();
+        Ok(())
     }
 }
 
@@ -386,6 +415,7 @@ impl AvailabilityStore for DynamoDbStore {
                 WriteOutcome::Written => return Ok(next.version),
                 WriteOutcome::LostRace => {
                     lost.push((token, next.version));
+                    count_store_retry();
                     if !backoff.wait().await {
                         return Err(StoreError::Unavailable(format!(
                             "writes to user {user_id} kept colliding"

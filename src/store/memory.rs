@@ -6,6 +6,7 @@ use super::{
     record_within,
 };
 use crate::domain::Interval;
+use crate::observability::{Backend, store_call};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -35,8 +36,11 @@ impl AvailabilityStore for MemoryStore {
         window: Option<Interval>,
         budget: &IntervalBudget,
     ) -> Result<Arc<UserRecord>, LoadError> {
-        let record = self.users()?.get(user_id).cloned().unwrap_or_default();
-        record_within(&record, window, budget)
+        store_call(Backend::Memory, "load", "memory", async {
+            let record = self.users()?.get(user_id).cloned().unwrap_or_default();
+            record_within(&record, window, budget)
+        })
+        .await
     }
 
     async fn update<E, F>(
@@ -49,13 +53,16 @@ impl AvailabilityStore for MemoryStore {
         E: Send,
         F: FnMut(&UserRecord) -> Result<UserRecord, E> + Send,
     {
-        let mut users = self.users()?;
-        let current = users.get(user_id).cloned().unwrap_or_default();
-        let Some(next) = next_record(&current, expected_version, &mut change)? else {
-            return Ok(current.version);
-        };
-        let version = next.version;
-        users.insert(user_id.to_owned(), Arc::new(next));
-        Ok(version)
+        store_call(Backend::Memory, "update", "memory", async {
+            let mut users = self.users()?;
+            let current = users.get(user_id).cloned().unwrap_or_default();
+            let Some(next) = next_record(&current, expected_version, &mut change)? else {
+                return Ok(current.version);
+            };
+            let version = next.version;
+            users.insert(user_id.to_owned(), Arc::new(next));
+            Ok(version)
+        })
+        .await
     }
 }

@@ -8,9 +8,11 @@ mod events;
 mod handler;
 mod helpers;
 mod hostile_input;
+mod input_rules;
 #[cfg(feature = "dynamodb")]
 #[path = "../shared/moto.rs"]
 mod moto;
+mod observability;
 mod openapi_cors;
 mod overlap;
 #[path = "../shared/sample_events.rs"]

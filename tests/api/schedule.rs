@@ -186,19 +186,19 @@ async fn bad_schedules_are_400_with_a_pointer_for_each_bad_field() {
         (
             put().json(json!({"weekly": []})),
             400,
-            "missing field `timezone`",
+            "/timezone: is required",
         ),
         (
             put().json(json!({"timezone": "UTC", "user_id": "bo"})),
             400,
-            "unknown field `user_id`",
+            "/user_id: is not a known field (expected timezone, weekly, overrides, valid_from, valid_until)",
         ),
         (
             put().json(json!({"timezone": "UTC", "weekly": "mon-fri"})),
             400,
-            "invalid type",
+            "/weekly: must be an array of weekly rules",
         ),
-        (put().json(json!([])), 400, "not a schedule"),
+        (put().json(json!([])), 400, "must be a JSON object"),
         (put(), 400, "needs a JSON body"),
         (
             put().header("content-type", "text/plain").raw_body("{}"),

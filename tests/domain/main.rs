@@ -5,3 +5,4 @@ mod interval_properties;
 mod overlap_properties;
 mod schedule_dst;
 mod schedule_properties;
+mod timestamp_properties;

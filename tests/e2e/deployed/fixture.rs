@@ -163,6 +163,11 @@ impl Deployed {
         response
     }
 
+    /// What the function wrote to stdout and stderr so far (its CloudWatch Logs stream).
+    pub(crate) fn function_log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
     /// Sends a request without the per-request checks: for the harness's own tests.
     pub(crate) fn send_unchecked(&mut self, request: HttpRequest) -> HttpResponse {
         self.gateway.send(&request)

@@ -204,6 +204,49 @@ fn cases() -> Vec<Case> {
             405,
         ),
         case(
+            "weak `If-Match` tag",
+            as_user("POST", "/availability")
+                .header("if-match", "W/\"0\"")
+                .json(&json!({"availability": []})),
+            412,
+        ),
+        case(
+            "unknown field with a name of a mebibyte",
+            post_body(
+                format!("{{\"availability\": [], \"{}\": 1}}", "f".repeat(1_048_000)).as_bytes(),
+            ),
+            400,
+        ),
+        case(
+            "timestamp past 9999-12-31T00:00:00Z",
+            post_json(
+                json!({"availability": [slot("9999-12-30T00:00:00Z", "9999-12-31T00:00:00.001Z")]}),
+            ),
+            400,
+        ),
+        case(
+            "seconds field of 60",
+            post_json(
+                json!({"availability": [slot("2024-09-30T09:00:60Z", "2024-09-30T10:00:00Z")]}),
+            ),
+            400,
+        ),
+        case(
+            "DELETE with a body and a query",
+            as_user(
+                "DELETE",
+                "/availability?start_time=2024-09-30T09:00:00Z&end_time=2024-09-30T10:00:00Z",
+            )
+            .json(&ok_slot),
+            400,
+        ),
+        case(
+            "schedule of the wrong shape",
+            as_user("PUT", "/availability/schedule")
+                .json(&json!({"timezone": "UTC", "weekly": "mon"})),
+            400,
+        ),
+        case(
             "stale `If-Match`",
             as_user("POST", "/availability")
                 .header("if-match", "\"7\"")

@@ -102,21 +102,24 @@ fn an_error_never_echoes_the_request_without_bound(deployed: &mut Deployed) {
     );
 }
 
-on_both_stores!(
-    #[ignore = "issue 12 item 5: errors echo client text without bound (a 1 MB field name comes back as a 3.1 MB error)"]
-    an_error_never_echoes_the_request_without_bound
-);
+on_both_stores!(an_error_never_echoes_the_request_without_bound);
 
-/// Item 7: every timestamp the API writes is one it accepts, in every zone.
+/// Item 7: every timestamp the API writes is one it accepts, in every zone. Instants are
+/// accepted up to 9999-12-31T00:00:00Z, a day inside year 9999, so that a zone east of UTC
+/// still writes them with four digits.
 fn every_output_timestamp_is_a_valid_input(deployed: &mut Deployed) {
-    let slot = json!({"start_time": "9999-12-31T23:00:00Z", "end_time": "9999-12-31T23:59:00Z"});
+    let beyond = json!({"start_time": "9999-12-31T23:00:00Z", "end_time": "9999-12-31T23:59:00Z"});
+    let response = deployed
+        .send(as_user("late", "POST", "/availability").json(&json!({"availability": [beyond]})));
+    assert_eq!(response.status, 400, "past the latest instant");
+    let slot = json!({"start_time": "9999-12-30T23:00:00Z", "end_time": "9999-12-31T00:00:00Z"});
     let response = deployed
         .send(as_user("late", "POST", "/availability").json(&json!({"availability": [slot]})));
     assert_eq!(response.status, 200);
     let response = deployed.send(as_user(
         "late",
         "GET",
-        "/availability?from=9999-12-31T00:00:00Z&to=9999-12-31T23:59:59Z&tz=Pacific/Kiritimati",
+        "/availability?from=9999-12-30T00:00:00Z&to=9999-12-31T00:00:00Z&tz=Pacific/Kiritimati",
     ));
     assert_eq!(response.status, 200);
     let answer = response.json();
@@ -135,10 +138,7 @@ fn every_output_timestamp_is_a_valid_input(deployed: &mut Deployed) {
     );
 }
 
-on_both_stores!(
-    #[ignore = "issue 12 item 7: instants past year 9999 in a zone east of UTC come out as +10000-..., which input refuses"]
-    every_output_timestamp_is_a_valid_input
-);
+on_both_stores!(every_output_timestamp_is_a_valid_input);
 
 fn current_etag(deployed: &mut Deployed, user: &str) -> String {
     let response = deployed.send(as_user(user, "GET", "/availability"));
@@ -173,19 +173,25 @@ fn if_match_follows_rfc_9110(deployed: &mut Deployed) {
     assert_eq!(foreign.status, 412, "a well-formed tag that is not current");
 }
 
-on_both_stores!(
-    #[ignore = "issue 12 item 8: If-Match lists are 400, weak tags match, a foreign well-formed tag is 400"]
-    if_match_follows_rfc_9110
-);
+on_both_stores!(if_match_follows_rfc_9110);
 
-/// Item 10: the smaller ones.
-fn stray_parameters_and_ambiguous_input_are_refused(deployed: &mut Deployed) {
+/// Item 10: unknown query parameters of `GET` and `DELETE /availability`.
+fn stray_query_parameters_are_refused(deployed: &mut Deployed) {
     let response = deployed.send(as_user(
         "user123",
         "GET",
         "/availability?too=2024-09-30T00:00:00Z",
     ));
     assert_eq!(response.status, 400, "an unknown query parameter is named");
+}
+
+on_both_stores!(
+    #[ignore = "issue 12 item 10: GET/DELETE /availability ignore unknown query parameters"]
+    stray_query_parameters_are_refused
+);
+
+/// Item 10: the other smaller ones.
+fn ambiguous_input_is_refused(deployed: &mut Deployed) {
     let response = deployed.send(
         as_user(
             "user123",
@@ -213,7 +219,4 @@ fn stray_parameters_and_ambiguous_input_are_refused(deployed: &mut Deployed) {
     );
 }
 
-on_both_stores!(
-    #[ignore = "issue 12 item 10: unknown GET/DELETE parameters ignored, body+query DELETE, :60 seconds, Rust type names in errors"]
-    stray_parameters_and_ambiguous_input_are_refused
-);
+on_both_stores!(ambiguous_input_is_refused);

@@ -42,6 +42,7 @@ mod http1;
 mod issue12;
 mod lambda;
 mod moto;
+mod observability;
 mod routes;
 mod runtime_api;
 pub(crate) mod template;
