@@ -68,9 +68,10 @@ mod bench {
             "cases" => {
                 warm_up(&app).await?;
                 for run in 0..RUNS {
-                    // In the free half of an hour, so that every run writes.
-                    let start = JUNE_2025 + 10 * 24 * HOUR_MS + 40 * 60_000 + run as i64 * 60_000;
-                    let body = json!({"availability": [{"start_time": millis(start), "end_time": millis(start + 30_000)}]});
+                    // Extends one of the user's slots (a new, separate one would pass the
+                    // 100,000-interval limit), a different one each run, so every run writes.
+                    let start = JUNE_2025 + 10 * 24 * HOUR_MS + run as i64 * HOUR_MS + HOUR_MS / 2;
+                    let body = json!({"availability": [{"start_time": millis(start), "end_time": millis(start + 300_000)}]});
                     let post = event("POST", "/availability", "", Some(body));
                     measure(&app, "POST one slot to a user holding 100,000", post).await?;
                 }
