@@ -35,35 +35,38 @@ if [ "$mode" = --tools ]; then
   exit 0
 fi
 
+# Each step prints when it starts, counted from the start of this run.
+step() { printf '== [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$1"; }
+
 # In this run the end-to-end tests fail, rather than skip, when their tools are missing.
 export E2E_REQUIRED=1
-echo "== cargo fmt --check"
+step "cargo fmt --check"
 cargo fmt --check
 cargo fmt --check --manifest-path fuzz/Cargo.toml
-echo "== cargo clippy --all-targets -- -D warnings"
+step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --locked --all-targets -- -D warnings
-echo "== cargo clippy --all-targets --features dynamodb -- -D warnings"
+step "cargo clippy --all-targets --features dynamodb -- -D warnings"
 cargo clippy --locked --all-targets --features dynamodb -- -D warnings
-echo "== cfn-lint template.yaml"
+step "cfn-lint template.yaml"
 cfn-lint template.yaml
 # sam wants a region and credentials even to validate offline; dummy ones, and no telemetry.
-echo "== sam validate --lint"
+step "sam validate --lint"
 env -u AWS_PROFILE AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID=testing \
   AWS_SECRET_ACCESS_KEY=testing SAM_CLI_TELEMETRY=0 sam validate --lint
-echo "== the README's two commands on a stock environment (scripts/stock-env-check.sh)"
+step "the README's two commands on a stock environment (scripts/stock-env-check.sh)"
 scripts/stock-env-check.sh
-echo "== schemathesis against the service under cargo lambda watch (scripts/conformance.sh)"
+step "schemathesis against the service under cargo lambda watch (scripts/conformance.sh)"
 scripts/conformance.sh 25
 # The fuzzing run comes before the tests so that the test runner's summary closes the output.
-echo "== fuzzing the handler for 60 s (scripts/fuzz.sh)"
+step "fuzzing the handler for 60 s (scripts/fuzz.sh)"
 scripts/fuzz.sh 60
 # The one release build: the deployed variant, which the end-to-end tests run as Lambda would.
-echo "== release build as deployed (cargo build --release --features dynamodb)"
+step "release build as deployed (cargo build --release --features dynamodb)"
 cargo build --release --locked --features dynamodb
-echo "== tests (unit, property, handler, events/, end-to-end through cargo lambda watch and as deployed)"
+step "tests (unit, property, handler, events/, end-to-end through cargo lambda watch and as deployed)"
 cargo nextest run --locked --no-fail-fast
 # Only the tests the feature adds: the store's unit tests, the contract suite on DynamoDB, the
 # two-instance handler tests, the deployed binary on a table (every test with `dynamodb` in its path).
-echo "== DynamoDB tests (--features dynamodb, against moto on 127.0.0.1)"
+step "DynamoDB tests (--features dynamodb, against moto on 127.0.0.1)"
 scripts/with-moto.sh cargo nextest run --locked --no-fail-fast --features dynamodb \
   --lib --test api --test store --test e2e -E 'test(/dynamodb/)'

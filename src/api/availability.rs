@@ -2,7 +2,8 @@
 
 use super::error::{ApiError, FieldError, ProblemKind};
 use super::if_match::IfMatch;
-use super::input::{self, Query};
+use super::input::{self, NO_PARAMETERS, Parameters, Query};
+use super::paging::{INTERVAL_BYTES, Page, PageRequest};
 use super::response::{json_response, message, with_etag, with_result_items};
 use super::router::{App, Failure, Handled};
 use super::shown_interval::IntervalList;
@@ -10,6 +11,7 @@ use super::window::RequestedWindow;
 use super::window_member::WindowMember;
 use crate::config::AuthMode;
 use crate::domain::recurrence::Period;
+use crate::domain::schedule::{MAX_WINDOW_DAYS, window_within_limit};
 use crate::domain::{Interval, IntervalSet};
 use crate::domain::{UserId, UserRecord};
 use crate::store::{AvailabilityStore, IntervalBudget, LoadError};
@@ -23,6 +25,15 @@ pub(super) const MAX_SLOTS_PER_REQUEST: usize = 1000;
 /// Intervals one user may hold after normalization, slots and removed ranges together; a
 /// write beyond it stores nothing.
 pub(super) const MAX_INTERVALS_PER_USER: usize = 100_000;
+/// Removed ranges a `DELETE` over more than `MAX_WINDOW_DAYS` may hold when the user has a
+/// schedule. Telling whether such a range holds availability expands about five local dates
+/// around each gap between them, so this keeps it to a read's longest window (404 dates).
+pub(super) const MAX_REMOVED_IN_LONG_DELETE: usize = MAX_WINDOW_DAYS as usize / 5;
+
+/// The query parameters `GET` reads (`limit` and `cursor`: see `paging`).
+const GET_PARAMETERS: &[&str] = &["from", "to", "tz", "limit", "cursor"];
+/// The query parameters `DELETE` reads, when it has no body.
+const DELETE_PARAMETERS: &[&str] = &["start_time", "end_time"];
 
 struct SetRequest {
     user_id: Option<UserId>,
@@ -34,6 +45,7 @@ pub(super) async fn set<S: AvailabilityStore>(
     request: &Request,
     caller: UserId,
 ) -> Handled {
+    Query::of(request, NO_PARAMETERS)?;
     let body = input::json_body(request)?.ok_or_else(|| {
         ApiError::bad_request("The request needs a JSON body with `availability`.")
     })?;
@@ -59,10 +71,12 @@ pub(super) async fn get<S: AvailabilityStore>(
     request: &Request,
     caller: UserId,
 ) -> Handled {
-    let query = Query::of(request);
+    let query = Query::of(request, GET_PARAMETERS)?;
     let (requested, zone) = (RequestedWindow::parse(&query)?, query.time_zone("tz")?);
+    let normalized = requested.normalized("GET /availability");
+    let paging = PageRequest::parse(&Parameters::new(&query, None, GET_PARAMETERS)?, &normalized)?;
     // Loaded within the window as it is without a schedule, which holds the one with.
-    let widest = requested.resolve(app.clock(), false)?;
+    let widest = requested.resolve(paging.clock(app.clock()), false)?;
     let record = app
         .store()
         .load_within(
@@ -77,23 +91,46 @@ pub(super) async fn get<S: AvailabilityStore>(
                 Failure::Unexpected("an unlimited budget ran out".into())
             }
         })?;
-    let window = requested.resolve(app.clock(), record.schedule.is_some())?;
-    let shown = record.availability_within(window.interval);
+    let window = requested.resolve(paging.clock(app.clock()), record.schedule.is_some())?;
+    // A later page computes only what starts where the previous one stopped, or later.
+    let unread = match paging.resume {
+        None => Some(window.interval),
+        Some(resume) => Interval::new(
+            resume.after.max(window.interval.start()),
+            window.interval.end(),
+        ),
+    };
+    let shown = unread.map_or_else(IntervalSet::new, |unread| {
+        record.availability_within(unread)
+    });
+    let unshown = shown
+        .as_slice()
+        .partition_point(|interval| paging.already_shown(interval.start()));
+    // Without `limit`, a page holds as many as fit, so that every answer that fits one page
+    // is the unpaged answer, as before paging.
+    let page = Page::cut(
+        shown.as_slice()[unshown..].iter().copied(),
+        paging.size(usize::MAX, INTERVAL_BYTES),
+        Interval::start,
+    );
     #[derive(Serialize)]
     struct Body<'a> {
         user_id: &'a str,
         availability: IntervalList<'a>,
         #[serde(skip_serializing_if = "Option::is_none")]
+        next: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
         window: Option<WindowMember>,
     }
     let body = Body {
         user_id: caller.as_str(),
-        availability: IntervalList(shown.as_slice(), zone),
+        availability: IntervalList(&page.results, zone),
+        next: page.next(window, &normalized),
         window: WindowMember::of(window, zone),
     };
     let response = json_response(StatusCode::OK, &body);
     Ok(with_etag(
-        with_result_items(response, shown.as_slice().len()),
+        with_result_items(response, page.results.len()),
         record.version,
     ))
 }
@@ -103,16 +140,19 @@ pub(super) async fn delete<S: AvailabilityStore>(
     request: &Request,
     caller: UserId,
 ) -> Handled {
-    let query = Query::of(request);
-    let (user_id, range) = match input::json_body(request)? {
+    let query = Query::of(request, DELETE_PARAMETERS)?;
+    let (user_id, range, end_pointer) = match input::json_body(request)? {
         Some(_) if !query.is_empty() => {
             return Err(ApiError::bad_request(
                 "Give the range to delete either as a JSON body or as query parameters, not both.",
             )
             .into());
         }
-        Some(body) => parse_delete_body(&body)?,
-        None => (None, range_from_query(&query)?),
+        Some(body) => {
+            let (user_id, range) = parse_delete_body(&body)?;
+            (user_id, range, "/end_time")
+        }
+        None => (None, range_from_query(&query)?, "?end_time"),
     };
     let user = write_target(app, caller, user_id)?;
     let if_match = IfMatch::of(request)?;
@@ -120,6 +160,19 @@ pub(super) async fn delete<S: AvailabilityStore>(
         .store()
         .update(user.as_str(), None, |current| {
             if_match.check(current, true)?;
+            // Telling whether the range holds availability expands the schedule near each gap
+            // between removed ranges in it: bounded like a read, before any expansion.
+            if current.schedule.is_some() && !window_within_limit(range) {
+                let held = removed_ranges_in(current, range);
+                if held > MAX_REMOVED_IN_LONG_DELETE {
+                    return Err(ApiError::invalid_field(
+                        end_pointer,
+                        format!(
+                            "is more than {MAX_WINDOW_DAYS} days after start_time, and the range already holds {held} removed ranges; for a user with a weekly schedule, a DELETE over more than {MAX_WINDOW_DAYS} days may hold at most {MAX_REMOVED_IN_LONG_DELETE}. Send it in pieces of at most {MAX_WINDOW_DAYS} days."
+                        ),
+                    ));
+                }
+            }
             if !current.has_availability_in(range) {
                 return Err(ApiError::new(
                     ProblemKind::NotFound,
@@ -133,6 +186,14 @@ pub(super) async fn delete<S: AvailabilityStore>(
         message(StatusCode::OK, "Availability slot deleted successfully"),
         version,
     ))
+}
+
+/// The removed ranges that share an instant with `range`: two binary searches.
+fn removed_ranges_in(record: &UserRecord, range: Interval) -> usize {
+    let removed = record.removed.as_slice();
+    let first = removed.partition_point(|interval| interval.end() <= range.start());
+    let past = removed.partition_point(|interval| interval.start() < range.end());
+    past.saturating_sub(first)
 }
 
 /// `next` if it keeps `user` within [`MAX_INTERVALS_PER_USER`], else a 413.

@@ -140,16 +140,45 @@ pub(super) fn interval_members(
     })
 }
 
+/// The parameter list of a handler that reads none from the query string.
+pub(super) const NO_PARAMETERS: &[&str] = &[];
+
 /// Query parameters, each allowed at most once unless read with [`Query::all`].
 pub(super) struct Query {
     parameters: lambda_http::aws_lambda_events::query_map::QueryMap,
 }
 
 impl Query {
-    pub(super) fn of(request: &Request) -> Self {
-        Query {
-            parameters: request.query_string_parameters(),
+    /// The request's query parameters, every name among `known` (the handler's list of what it
+    /// reads): anything else is a 400 naming it, since a misspelt parameter must not silently
+    /// change an answer. Every handler reads its query through here, so every route refuses.
+    pub(super) fn of(request: &Request, known: &[&str]) -> Result<Self, ApiError> {
+        let parameters = request.query_string_parameters();
+        let mut unknown: Vec<&str> = parameters
+            .iter()
+            .map(|(name, _)| name)
+            .filter(|name| !known.contains(name))
+            .collect();
+        if unknown.is_empty() {
+            return Ok(Query { parameters });
         }
+        unknown.sort_unstable();
+        unknown.dedup();
+        let expected = match known {
+            [] => "this route reads no query parameters".to_owned(),
+            _ => format!("expected {}", known.join(", ")),
+        };
+        Err(ApiError::invalid_fields(
+            unknown
+                .into_iter()
+                .map(|name| {
+                    FieldError::new(
+                        format!("?{name}"),
+                        format!("is not a known parameter ({expected})"),
+                    )
+                })
+                .collect(),
+        ))
     }
 
     /// One value, or a 400 when the parameter is repeated.
@@ -231,28 +260,14 @@ pub(super) enum Given<'a> {
 }
 
 impl<'a> Parameters<'a> {
-    /// Refuses a body that is not a JSON object and every name, in the query or the body, that
-    /// is not among `known`: a misspelt parameter must not silently change an answer.
+    /// Refuses a body that is not a JSON object and every member name that is not among
+    /// `known` (the query's names were checked by [`Query::of`]).
     pub(super) fn new(
         query: &'a Query,
         body: Option<&'a Value>,
         known: &[&str],
     ) -> Result<Self, ApiError> {
         let mut errors = Vec::new();
-        let mut unknown: Vec<&str> = query
-            .parameters
-            .iter()
-            .map(|(name, _)| name)
-            .filter(|name| !known.contains(name))
-            .collect();
-        unknown.sort_unstable();
-        unknown.dedup();
-        errors.extend(unknown.into_iter().map(|name| {
-            FieldError::new(
-                format!("?{name}"),
-                format!("is not a known parameter (expected {})", known.join(", ")),
-            )
-        }));
         let body = body.and_then(|body| expect_object(body, "", known, &mut errors));
         if !errors.is_empty() {
             return Err(ApiError::invalid_fields(errors));

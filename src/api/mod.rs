@@ -3,7 +3,8 @@
 //! - `router`: the [`App`], which routes a request and turns failures into responses;
 //!   `routes` is its route table, `event` the Lambda door in front of it ([`handle_event`]).
 //! - The handlers, one module per resource: `availability`, `schedule`, `overlap`.
-//! - Reading requests: `input`, `identity` (who the caller is), `if_match`, `window`, `cursor`.
+//! - Reading requests: `input`, `identity` (who the caller is), `if_match`, `window`; `paging`
+//!   (with its `cursor`) for the routes that answer lists.
 //! - Writing responses: `response` (helpers), `error` (problem responses), `cors`, and the
 //!   output shapes `shown_interval` and `window_member`.
 
@@ -16,6 +17,7 @@ mod identity;
 mod if_match;
 mod input;
 mod overlap;
+mod paging;
 mod response;
 mod router;
 mod routes;
@@ -26,7 +28,8 @@ mod window_member;
 
 pub use error::MAX_FIELD_ERRORS;
 pub use event::handle_event;
-pub use overlap::{MAX_LOADED_INTERVALS, MAX_PAGE_BYTES};
+pub use overlap::MAX_LOADED_INTERVALS;
+pub use paging::MAX_PAGE_BYTES;
 pub use router::App;
 pub use routes::ROUTE_TABLE;
 pub use window::Clock;

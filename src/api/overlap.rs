@@ -2,9 +2,9 @@
 //! them), or which meetings fit, one page at a time. This module only reads the request into
 //! an engine query (`crate::domain::overlap`) and writes the engine's answer out.
 
-use super::cursor;
 use super::error::{ApiError, FieldError, ProblemKind};
 use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus};
+use super::paging::{INTERVAL_BYTES, Page, PageRequest};
 use super::response::{json_response, with_result_items};
 use super::router::{App, Failure, Handled};
 use super::shown_interval::ShownInterval;
@@ -13,7 +13,7 @@ use super::window_member::WindowMember;
 use crate::domain::overlap::{
     self, MAX_PARTICIPANTS, OverlapError, OverlapQuery, ParticipantSet, SlotQuery,
 };
-use crate::domain::{Interval, IntervalSet, Millis, UserId};
+use crate::domain::{Interval, IntervalSet, UserId};
 use crate::store::{AvailabilityStore, IntervalBudget, LoadError};
 use chrono_tz::Tz;
 use lambda_http::Request;
@@ -24,7 +24,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// Every parameter `/overlap` reads, in the query string or the JSON body.
+/// Every parameter `/overlap` reads, in the query string or the JSON body (`limit` and
+/// `cursor`: see `paging`).
 const PARAMETERS: &[&str] = &[
     "users",
     "user_id_2",
@@ -43,14 +44,6 @@ const PARAMETERS: &[&str] = &[
 
 /// Results per page when the request gives no `limit`.
 pub(super) const DEFAULT_LIMIT: usize = 1000;
-/// The largest `limit` a request may give.
-pub(super) const MAX_LIMIT: usize = 10_000;
-/// A page's JSON body stays under this. Lambda answers at most 6 MB and the body travels as a
-/// JSON string inside the response, where escaping can at most double it.
-pub const MAX_PAGE_BYTES: usize = 2 * 1024 * 1024;
-/// An upper bound on one result's JSON without `users`: `{"start_time":"…","end_time":"…"},`
-/// with the longest timestamps (27 characters, years beyond 9999).
-const RESULT_BYTES: usize = 100;
 /// What a `users` member adds beyond the ids themselves: `,"users":[]`.
 const USERS_MEMBER_BYTES: usize = 11;
 
@@ -61,7 +54,7 @@ pub(super) async fn find<S: AvailabilityStore>(
     from_path: Option<&str>,
 ) -> Handled {
     let body = input::json_body(request)?;
-    let query = Query::of(request);
+    let query = Query::of(request, PARAMETERS)?;
     let parameters = Parameters::new(&query, body.as_ref(), PARAMETERS)?;
     let asked = Asked::parse(&parameters, &caller, from_path)?;
 
@@ -79,7 +72,7 @@ pub(super) async fn find<S: AvailabilityStore>(
             .iter()
             .any(|record| record.schedule.is_some()),
     };
-    let loaded_window = requested.resolve(app.clock(), expands_schedule)?;
+    let loaded_window = requested.resolve(asked.page.clock(app.clock()), expands_schedule)?;
     let budget = IntervalBudget::new(MAX_LOADED_INTERVALS);
     let records = app
         .store()
@@ -92,7 +85,7 @@ pub(super) async fn find<S: AvailabilityStore>(
     let window = if loaded_window.reported || records.iter().all(|r| r.schedule.is_none()) {
         loaded_window
     } else {
-        requested.resolve(app.clock(), true)?
+        requested.resolve(asked.page.clock(app.clock()), true)?
     };
     let query = OverlapQuery {
         from: Some(window.interval.start()),
@@ -109,10 +102,11 @@ pub(super) async fn find<S: AvailabilityStore>(
     let page = asked
         .page(&query, &availability)
         .map_err(|error| refused(&parameters, error))?;
-    let items = page.found.len();
+    let next = page.next(window, &asked.normalized());
+    let items = page.results.len();
     let response = json_response(
         StatusCode::OK,
-        &asked.body(page, WindowMember::of(window, asked.output_zone)),
+        &asked.body(page, next, WindowMember::of(window, asked.output_zone)),
     );
     Ok(with_result_items(response, items))
 }
@@ -160,14 +154,7 @@ struct Asked {
     zone: Tz,
     /// The zone whose offsets output timestamps carry (`tz`), else UTC with `Z`.
     output_zone: Option<Tz>,
-    limit: usize,
-}
-
-/// One page of results, in increasing start order.
-struct Page {
-    found: Vec<(Interval, ParticipantSet)>,
-    /// The start of the last result, when more results follow it.
-    resume_after: Option<Millis>,
+    page: PageRequest,
 }
 
 impl Asked {
@@ -220,16 +207,6 @@ impl Asked {
             .map(|tz| tz.time_zone())
             .transpose()?;
         let zone = output_zone.unwrap_or(Tz::UTC);
-        let limit = match count("limit")? {
-            None => DEFAULT_LIMIT,
-            Some(limit @ 1..=MAX_LIMIT) => limit,
-            Some(_) => {
-                return Err(ApiError::invalid_field(
-                    parameters.pointer("limit"),
-                    format!("`limit` must be between 1 and {MAX_LIMIT}"),
-                ));
-            }
-        };
         overlap::validate(participants.len(), &query, slots.as_ref())
             .map_err(|error| refused(parameters, error))?;
 
@@ -239,16 +216,10 @@ impl Asked {
             slots,
             zone,
             output_zone,
-            limit,
+            page: PageRequest::default(),
         };
-        if let Some(given) = parameters.single("cursor")? {
-            let resume_after = cursor::decode(given.text()?, &asked.normalized()).ok_or_else(|| {
-                given.invalid(
-                    "is not a `next` value this API returned for these parameters; send `next` back unchanged, with the same parameters as the request that returned it",
-                )
-            })?;
-            asked.query.resume_after = Some(resume_after);
-        }
+        asked.page = PageRequest::parse(parameters, &asked.normalized())?;
+        asked.query.resume_after = asked.page.resume.map(|resume| resume.after);
         Ok(asked)
     }
 
@@ -259,8 +230,8 @@ impl Asked {
             .is_some_and(|quorum| quorum < self.participants.len())
     }
 
-    /// `limit`, lowered when results list users so that a page stays under
-    /// [`MAX_PAGE_BYTES`] even if every participant is free in every result.
+    /// The page's size: `limit`, lowered when results list users so that a page stays under
+    /// `MAX_PAGE_BYTES` even if every participant is free in every result.
     fn page_size(&self) -> usize {
         let users_bytes = if self.lists_users() {
             let ids: usize = self
@@ -272,8 +243,7 @@ impl Asked {
         } else {
             0
         };
-        let fitting = MAX_PAGE_BYTES / (RESULT_BYTES + users_bytes);
-        self.limit.min(fitting).max(1)
+        self.page.size(DEFAULT_LIMIT, INTERVAL_BYTES + users_bytes)
     }
 
     /// Runs the engine for one page of `query` (the request's, within the read's window) over
@@ -282,7 +252,7 @@ impl Asked {
         &self,
         query: &OverlapQuery,
         availability: &[IntervalSet],
-    ) -> Result<Page, OverlapError> {
+    ) -> Result<Page<(Interval, ParticipantSet)>, OverlapError> {
         let sets: Vec<&IntervalSet> = availability.iter().collect();
         let results: Box<dyn Iterator<Item = (Interval, ParticipantSet)>> = match &self.slots {
             None => Box::new(
@@ -293,19 +263,9 @@ impl Asked {
                     .map(|slot| (slot.meeting, slot.free)),
             ),
         };
-        let size = self.page_size();
-        // One more than a page tells whether another page follows.
-        let mut found: Vec<_> = results.take(size + 1).collect();
-        let resume_after = (found.len() > size).then(|| {
-            found.truncate(size);
-            found
-                .last()
-                .map_or(Millis::MIN, |(interval, _)| interval.start())
-        });
-        Ok(Page {
-            found,
-            resume_after,
-        })
+        Ok(Page::cut(results, self.page_size(), |(interval, _)| {
+            interval.start()
+        }))
     }
 
     /// The query in one canonical text, defaults filled in, for the cursor's check: two
@@ -343,10 +303,15 @@ impl Asked {
 
     /// `{"overlap": [...]}` or `{"slots": [...]}`, with `next` when another page follows and
     /// `window` when a schedule was expanded.
-    fn body(&self, page: Page, window: Option<WindowMember>) -> ResponseBody<'_> {
+    fn body(
+        &self,
+        page: Page<(Interval, ParticipantSet)>,
+        next: Option<String>,
+        window: Option<WindowMember>,
+    ) -> ResponseBody<'_> {
         let lists_users = self.lists_users();
         let found = page
-            .found
+            .results
             .into_iter()
             .map(|(interval, free)| Found {
                 times: ShownInterval(interval, self.output_zone),
@@ -357,9 +322,6 @@ impl Asked {
                 }),
             })
             .collect();
-        let next = page
-            .resume_after
-            .map(|instant| cursor::encode(instant, &self.normalized()));
         match self.slots {
             None => ResponseBody {
                 overlap: Some(found),

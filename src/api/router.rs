@@ -2,6 +2,7 @@
 //! handlers that need one, and turns every failure into its response (and its log line).
 
 use super::error::{ApiError, ProblemKind};
+use super::input::{NO_PARAMETERS, Query};
 use super::response::{ResultItems, message, openapi_description};
 use super::routes::Route;
 use super::window::Clock;
@@ -223,8 +224,14 @@ impl<S: AvailabilityStore> App<S> {
             Ok::<_, ApiError>(caller)
         };
         match (route, method) {
-            (Route::Root, &Method::GET) => Ok(message(StatusCode::OK, "Server Running")),
-            (Route::OpenApi, &Method::GET) => Ok(openapi_description()),
+            (Route::Root, &Method::GET) => {
+                Query::of(request, NO_PARAMETERS)?;
+                Ok(message(StatusCode::OK, "Server Running"))
+            }
+            (Route::OpenApi, &Method::GET) => {
+                Query::of(request, NO_PARAMETERS)?;
+                Ok(openapi_description())
+            }
             (Route::Availability, &Method::POST) => {
                 availability::set(self, request, caller()?).await
             }
@@ -234,7 +241,7 @@ impl<S: AvailabilityStore> App<S> {
             (Route::Availability, &Method::DELETE) => {
                 availability::delete(self, request, caller()?).await
             }
-            (Route::Schedule, &Method::GET) => schedule::get(self, caller()?).await,
+            (Route::Schedule, &Method::GET) => schedule::get(self, request, caller()?).await,
             (Route::Schedule, &Method::PUT) => schedule::put(self, request, caller()?).await,
             (Route::Schedule, &Method::DELETE) => schedule::delete(self, request, caller()?).await,
             (Route::Overlap { other_user }, &Method::GET | &Method::POST) => {

@@ -3,7 +3,7 @@
 
 use super::error::{ApiError, FieldError, ProblemKind};
 use super::if_match::IfMatch;
-use super::input;
+use super::input::{self, NO_PARAMETERS, Query};
 use super::response::{json_response, message, with_etag};
 use super::router::{App, Handled};
 use crate::domain::schedule::{
@@ -22,6 +22,7 @@ pub(super) async fn put<S: AvailabilityStore>(
     request: &Request,
     caller: UserId,
 ) -> Handled {
+    Query::of(request, NO_PARAMETERS)?;
     let schedule = parse_schedule(request)?;
     let if_match = IfMatch::of(request)?;
     let version = app
@@ -40,7 +41,12 @@ pub(super) async fn put<S: AvailabilityStore>(
     ))
 }
 
-pub(super) async fn get<S: AvailabilityStore>(app: &App<S>, caller: UserId) -> Handled {
+pub(super) async fn get<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: UserId,
+) -> Handled {
+    Query::of(request, NO_PARAMETERS)?;
     let record = app.store().load(caller.as_str()).await?;
     let schedule = record.schedule.as_ref().ok_or_else(no_schedule)?;
     Ok(with_etag(
@@ -55,6 +61,7 @@ pub(super) async fn delete<S: AvailabilityStore>(
     request: &Request,
     caller: UserId,
 ) -> Handled {
+    Query::of(request, NO_PARAMETERS)?;
     let if_match = IfMatch::of(request)?;
     let version = app
         .store()

@@ -41,6 +41,8 @@ pub(super) struct RequestedWindow {
 pub(super) struct ReadWindow {
     pub interval: Interval,
     pub reported: bool,
+    /// "Now", when the window was resolved from the clock: later pages resolve it the same way.
+    pub clock_reading: Option<Millis>,
 }
 
 impl RequestedWindow {
@@ -55,6 +57,11 @@ impl RequestedWindow {
         })
     }
 
+    /// The window as asked, in one text for a cursor's check (see `paging`), after `route`.
+    pub(super) fn normalized(&self, route: &str) -> String {
+        format!("{route}\nfrom={:?}\nto={:?}", self.from, self.to)
+    }
+
     /// The window to read.
     ///
     /// Without a schedule to expand, an open end reaches as far as time goes (what reads always
@@ -67,6 +74,7 @@ impl RequestedWindow {
         expands_schedule: bool,
     ) -> Result<ReadWindow, ApiError> {
         let default_length = DEFAULT_WINDOW_DAYS * DAY_MS;
+        let mut clock_reading = None;
         let (first, last) = (Interval::ALL.start(), Interval::ALL.end());
         // Computed ends stay within the instants the API names, so the window it reports is
         // one a client can send back.
@@ -77,6 +85,7 @@ impl RequestedWindow {
             (None, Some(to), true) => (to.saturating_sub(default_length).max(first), to),
             (None, None, true) => {
                 let now = clock.now().clamp(first, last);
+                clock_reading = Some(now);
                 let minute = now - now.rem_euclid(MINUTE_MS);
                 (minute, minute.saturating_add(default_length).min(last))
             }
@@ -99,6 +108,7 @@ impl RequestedWindow {
         Ok(ReadWindow {
             interval,
             reported: expands_schedule,
+            clock_reading,
         })
     }
 }

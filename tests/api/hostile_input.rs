@@ -78,6 +78,7 @@ fn cases() -> Vec<Case> {
         case("DELETE with a body and a query", http_api("DELETE", "/availability").query("start_time=2024-09-30T09:00:00Z&end_time=2024-09-30T10:00:00Z").json(ok_slot.clone()).build(), 400),
         case("schedule of the wrong shape", http_api("PUT", "/availability/schedule").json(json!({"timezone": "UTC", "weekly": "mon"})).build(), 400),
         case("duplicate query parameter", http_api("GET", "/availability").query("from=2024-09-30T00:00:00Z&from=2024-10-01T00:00:00Z").build(), 400),
+        case("misspelt query parameter", http_api("GET", "/availability").query("too=2024-09-30T00:00:00Z").build(), 400),
         case("user id with spaces or over 128 characters", http_api("GET", &format!("/overlap/{}", "u".repeat(129))).build(), 400),
         case("event that is not an HTTP event", json!({"Records": [{"eventSource": "aws:sqs"}]}), 400),
         case("event with fields of the wrong type", wrong_event_shape, 400),

@@ -15,6 +15,7 @@ mod moto;
 mod observability;
 mod openapi_cors;
 mod overlap;
+mod paging;
 #[path = "../shared/sample_events.rs"]
 mod sample_events;
 mod schedule;

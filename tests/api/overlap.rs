@@ -460,6 +460,14 @@ async fn every_bad_parameter_is_a_400_that_names_it() {
         ("users=user456&step=15", "?step"),
         ("users=user456&buffer_before=15", "?buffer_before"),
         ("users=user456&duration=30&buffer_after=x", "?buffer_after"),
+        (
+            "users=user456&duration=30&buffer_before=PT24H1M",
+            "?buffer_before",
+        ),
+        (
+            "users=user456&duration=30&buffer_after=P3650000D",
+            "?buffer_after",
+        ),
         ("users=user456&quorum=0", "?quorum"),
         ("users=user456&quorum=3", "?quorum"),
         ("users=user456&quorum=two", "?quorum"),

@@ -632,3 +632,50 @@ async fn the_schedule_route_allows_get_put_and_delete() {
     let reply = invoke(&app, http_api("GET", "/availability/schedules").build()).await;
     assert_eq!(reply.status, 404);
 }
+
+/// `removed` one-hour cuts on consecutive weekdays (10:00 in New York) into a user's weekly
+/// hours, then a DELETE over two years.
+async fn two_years_after_cuts(app: &App<MemoryStore>, removed: usize) -> Reply {
+    let user = format!("cuts{removed}");
+    let schedule = nine_to_five("America/New_York");
+    assert_eq!(put_schedule(app, &user, schedule).await.status, 200);
+    let monday = parse_timestamp("2026-03-02T15:00:00Z").expect("a time");
+    let show = |millis| {
+        chrono::DateTime::from_timestamp_millis(millis)
+            .expect("in range")
+            .to_rfc3339()
+    };
+    for day in (0..).filter(|day| day % 7 < 5).take(removed) {
+        let start = monday + day * 86_400_000;
+        let cut = delete_range(app, &user, &show(start), &show(start + 3_600_000)).await;
+        assert_eq!(cut.status, 200);
+    }
+    delete_range(app, &user, "2026-01-01T00:00:00Z", "2028-01-01T00:00:00Z").await
+}
+
+#[tokio::test]
+async fn a_delete_over_more_than_400_days_may_hold_few_removed_ranges_with_a_schedule() {
+    let app = dev_app();
+    let over = two_years_after_cuts(&app, 81).await;
+    assert_eq!(over.status, 400, "{:?}", over.body);
+    assert_eq!(over.body["errors"][0]["pointer"], "/end_time");
+    let detail = over.body["errors"][0]["detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        detail.contains("400 days") && detail.contains("at most 80"),
+        "{detail}"
+    );
+    assert_eq!(two_years_after_cuts(&app, 80).await.status, 200);
+    let within = delete_range(
+        &app,
+        "cuts81",
+        "2026-01-01T00:00:00Z",
+        "2027-02-05T00:00:00Z",
+    );
+    assert_eq!(
+        within.await.status,
+        200,
+        "400 days, however many removed ranges"
+    );
+}

@@ -3,6 +3,7 @@
 
 mod interval_properties;
 mod overlap_properties;
+mod removed_search;
 mod schedule_dst;
 mod schedule_properties;
 mod timestamp_properties;

@@ -28,5 +28,9 @@ pub use sweep::{FreeInterval, FreeIntervals, free_intervals};
 
 /// The most participants (the caller included) one query may name.
 pub const MAX_PARTICIPANTS: usize = 100;
+/// The longest `buffer_before` or `buffer_after`: one day, past the longest buffers calendars
+/// offer (hours), so that buffers add at most two days to the window a schedule is expanded
+/// over.
+pub const MAX_BUFFER: crate::domain::Millis = crate::domain::time::DAY_MS;
 // A participant set is one u128 bitmask.
 const _: () = assert!(MAX_PARTICIPANTS <= 128);

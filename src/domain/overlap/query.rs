@@ -1,6 +1,6 @@
 //! What the engine is asked, and the checks every query passes before any data is read.
 
-use super::MAX_PARTICIPANTS;
+use super::{MAX_BUFFER, MAX_PARTICIPANTS};
 use crate::domain::time::DAY_MS;
 use crate::domain::{Interval, Millis};
 use std::fmt;
@@ -54,6 +54,7 @@ pub enum OverlapError {
     NotPositive { parameter: &'static str },
     Negative { parameter: &'static str },
     StepLongerThanADay,
+    BufferLongerThanADay { parameter: &'static str },
     MinDurationWithSlots,
 }
 
@@ -68,6 +69,7 @@ impl OverlapError {
                 parameter
             }
             OverlapError::StepLongerThanADay => "step",
+            OverlapError::BufferLongerThanADay { parameter } => parameter,
             OverlapError::MinDurationWithSlots => "min_duration",
         }
     }
@@ -91,6 +93,9 @@ impl fmt::Display for OverlapError {
             }
             OverlapError::Negative { parameter } => write!(f, "`{parameter}` must not be negative"),
             OverlapError::StepLongerThanADay => f.write_str("`step` must be at most one day (P1D)"),
+            OverlapError::BufferLongerThanADay { parameter } => {
+                write!(f, "`{parameter}` must be at most one day (P1D)")
+            }
             OverlapError::MinDurationWithSlots => f.write_str(
                 "`min_duration` filters free intervals and cannot be combined with `duration` (slots)",
             ),
@@ -183,6 +188,10 @@ impl CheckedQuery {
             ] {
                 if value < 0 {
                     return Err(OverlapError::Negative { parameter });
+                }
+                // Buffers widen the span every participant's schedule is expanded over.
+                if value > MAX_BUFFER {
+                    return Err(OverlapError::BufferLongerThanADay { parameter });
                 }
             }
         }

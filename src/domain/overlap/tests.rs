@@ -332,9 +332,10 @@ fn extreme_instants_do_not_panic() {
     };
     let resumed = free_intervals(&[&everything], &after_the_start).expect("valid");
     assert_eq!(resumed.count(), 0);
+    // The longest buffers allowed, against the ends of time.
     let slots = SlotQuery {
-        buffer_before: Millis::MAX,
-        buffer_after: Millis::MAX,
+        buffer_before: MAX_BUFFER,
+        buffer_after: MAX_BUFFER,
         ..SlotQuery::new(DAY_MS)
     };
     for query in [
@@ -446,7 +447,30 @@ fn bad_parameters_are_named() {
             },
             "buffer_after",
         ),
+        (
+            SlotQuery {
+                buffer_before: DAY_MS + 1,
+                ..SlotQuery::new(5)
+            },
+            "buffer_before",
+        ),
+        (
+            SlotQuery {
+                buffer_after: DAY_MS + 1,
+                ..SlotQuery::new(5)
+            },
+            "buffer_after",
+        ),
     ] {
         assert_eq!(refused(&[&one], none, Some(slots)).parameter(), parameter);
     }
+    let day_buffers = SlotQuery {
+        buffer_before: DAY_MS,
+        buffer_after: DAY_MS,
+        ..SlotQuery::new(5)
+    };
+    assert!(
+        validate(1, &none, Some(&day_buffers)).is_ok(),
+        "a day is allowed"
+    );
 }

@@ -19,21 +19,86 @@ impl Schedule {
     /// with the window's length (bounded by the validity dates); callers bound windows with
     /// [`MAX_WINDOW_DAYS`]. Any window is safe, up to chrono's limits of the calendar.
     pub fn expand(&self, window: Interval) -> IntervalSet {
-        let mut intervals = Vec::new();
-        for date in self.dates_reaching(window) {
-            for &range in self.ranges_starting_on(date) {
-                let instants = range.on(date).and_then(|(start, end)| {
-                    Interval::new(
-                        instant_of(self.timezone, start),
-                        instant_of(self.timezone, end),
-                    )
-                });
-                if let Some(inside) = instants.and_then(|i| i.intersection(&window)) {
-                    intervals.push(inside);
+        let intervals = self
+            .dates_reaching(window)
+            .flat_map(|date| self.occurrences_on(date))
+            .filter_map(|occurrence| occurrence.intersection(&window))
+            .collect();
+        IntervalSet::from_intervals(intervals)
+    }
+
+    /// Whether some instant of the schedule lies in `open`, and how many local dates were
+    /// expanded to tell.
+    ///
+    /// Each date whose ranges can reach an interval of `open` is expanded at most once, in
+    /// increasing order, its ranges checked against all of `open` by binary search; dates without
+    /// ranges are skipped, and the search stops at the first instant found. So the cost is at
+    /// most (the dates within two days of `open`'s intervals) × (ranges per date), however long
+    /// `open` is and however many intervals it has: a date inside an interval of `open` that has
+    /// a range ends the search.
+    pub fn search(&self, open: &IntervalSet) -> ScheduleSearch {
+        let mut dates_expanded = 0;
+        let mut first_unexpanded = NaiveDate::MIN;
+        for &piece in open.as_slice() {
+            let Some((first, last)) = self.date_bounds(piece) else {
+                continue;
+            };
+            let mut from = first.max(first_unexpanded);
+            while let Some(date) = self.next_date_with_ranges(from, last) {
+                dates_expanded += 1;
+                if self
+                    .occurrences_on(date)
+                    .any(|occurrence| open.overlaps(occurrence))
+                {
+                    return ScheduleSearch {
+                        found: true,
+                        dates_expanded,
+                    };
                 }
+                let Some(next) = date.succ_opt() else { break };
+                from = next;
+            }
+            match last.succ_opt() {
+                Some(next) => first_unexpanded = first_unexpanded.max(next),
+                None => break,
             }
         }
-        IntervalSet::from_intervals(intervals)
+        ScheduleSearch {
+            found: false,
+            dates_expanded,
+        }
+    }
+
+    /// The ranges starting on `date` as UTC instants (a range a jump empties is left out).
+    fn occurrences_on(&self, date: NaiveDate) -> impl Iterator<Item = Interval> + '_ {
+        self.ranges_starting_on(date)
+            .iter()
+            .filter_map(move |range| {
+                let (start, end) = range.on(date)?;
+                Interval::new(
+                    instant_of(self.timezone, start),
+                    instant_of(self.timezone, end),
+                )
+            })
+    }
+
+    /// The first date from `from` to `last` on which some range starts. Without weekly rules,
+    /// straight to the next override with ranges; with them, a date has ranges unless its
+    /// weekday has none or an override empties it, so the walk is short.
+    fn next_date_with_ranges(&self, from: NaiveDate, last: NaiveDate) -> Option<NaiveDate> {
+        if from > last {
+            return None;
+        }
+        if self.ranges_by_weekday.iter().all(Vec::is_empty) {
+            return self
+                .overrides
+                .range(from..=last)
+                .find(|(_, ranges)| !ranges.is_empty())
+                .map(|(&date, _)| date);
+        }
+        from.iter_days()
+            .take_while(|date| *date <= last)
+            .find(|&date| !self.ranges_starting_on(date).is_empty())
     }
 
     /// The instants outside which [`Schedule::expand`] never yields anything (`None`: it never
@@ -81,6 +146,15 @@ impl Schedule {
         &self,
         window: Interval,
     ) -> impl Iterator<Item = NaiveDate> + use<> {
+        let bounds = self.date_bounds(window);
+        let (first, last) = bounds.unwrap_or((NaiveDate::MAX, NaiveDate::MIN));
+        first
+            .iter_days()
+            .take_while(move |date| bounds.is_some() && *date <= last)
+    }
+
+    /// The first and last of [`Schedule::dates_reaching`]; `None` when there are none.
+    fn date_bounds(&self, window: Interval) -> Option<(NaiveDate, NaiveDate)> {
         let first = utc_date(window.start())
             .checked_sub_days(Days::new(2))
             .unwrap_or(NaiveDate::MIN)
@@ -89,7 +163,7 @@ impl Schedule {
             .checked_add_days(Days::new(2))
             .unwrap_or(NaiveDate::MAX)
             .min(self.valid_until.unwrap_or(NaiveDate::MAX));
-        first.iter_days().take_while(move |date| *date <= last)
+        (first <= last).then_some((first, last))
     }
 
     pub(super) fn ranges_starting_on(&self, date: NaiveDate) -> &[LocalRange] {
@@ -98,6 +172,14 @@ impl Schedule {
             None => &self.ranges_by_weekday[date.weekday().num_days_from_monday() as usize],
         }
     }
+}
+
+/// What [`Schedule::search`] found, and what it cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScheduleSearch {
+    pub found: bool,
+    /// Local dates whose ranges were turned into instants.
+    pub dates_expanded: usize,
 }
 
 /// True when a read window is no longer than [`MAX_WINDOW_DAYS`].

@@ -36,7 +36,7 @@ mod parse;
 mod tests;
 mod validated;
 
-pub use expand::window_within_limit;
+pub use expand::{ScheduleSearch, window_within_limit};
 pub use input::{OverrideInput, RangeInput, ScheduleInput, WeeklyRuleInput};
 pub use parse::InvalidSchedule;
 pub use validated::Schedule;

@@ -185,6 +185,11 @@ fn cases() -> Vec<Case> {
             400,
         ),
         case(
+            "misspelt query parameter",
+            as_user("GET", "/availability?too=2024-09-30T00:00:00Z"),
+            400,
+        ),
+        case(
             "user id with spaces or over 128 characters",
             as_user("GET", &format!("/overlap/{}", "u".repeat(129))),
             400,

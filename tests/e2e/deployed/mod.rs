@@ -46,3 +46,4 @@ mod observability;
 mod routes;
 mod runtime_api;
 pub(crate) mod template;
+mod worst_case;
