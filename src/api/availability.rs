@@ -5,7 +5,7 @@ use super::if_match::IfMatch;
 use super::input::{self, NO_PARAMETERS, Parameters, Query};
 use super::paging::{INTERVAL_BYTES, Page, PageRequest};
 use super::response::{json_response, message, with_etag, with_result_items};
-use super::router::{App, Handled};
+use super::router::{App, Failure, Handled};
 use super::shown_interval::IntervalList;
 use super::window::RequestedWindow;
 use super::window_member::WindowMember;
@@ -14,7 +14,7 @@ use crate::domain::recurrence::Period;
 use crate::domain::schedule::{MAX_WINDOW_DAYS, window_within_limit};
 use crate::domain::{Interval, IntervalSet};
 use crate::domain::{UserId, UserRecord};
-use crate::store::AvailabilityStore;
+use crate::store::{AvailabilityStore, IntervalBudget, LoadError};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Serialize;
@@ -75,7 +75,22 @@ pub(super) async fn get<S: AvailabilityStore>(
     let (requested, zone) = (RequestedWindow::parse(&query)?, query.time_zone("tz")?);
     let normalized = requested.normalized("GET /availability");
     let paging = PageRequest::parse(&Parameters::new(&query, None, GET_PARAMETERS)?, &normalized)?;
-    let record = app.store().load(caller.as_str()).await?;
+    // Loaded within the window as it is without a schedule, which holds the one with.
+    let widest = requested.resolve(paging.clock(app.clock()), false)?;
+    let record = app
+        .store()
+        .load_within(
+            caller.as_str(),
+            Some(widest.interval),
+            &IntervalBudget::unlimited(),
+        )
+        .await
+        .map_err(|error| match error {
+            LoadError::Store(error) => Failure::from(error),
+            LoadError::OverBudget { .. } => {
+                Failure::Unexpected("an unlimited budget ran out".into())
+            }
+        })?;
     let window = requested.resolve(paging.clock(app.clock()), record.schedule.is_some())?;
     // A later page computes only what starts where the previous one stopped, or later.
     let unread = match paging.resume {

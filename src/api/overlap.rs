@@ -2,20 +2,20 @@
 //! them), or which meetings fit, one page at a time. This module only reads the request into
 //! an engine query (`crate::domain::overlap`) and writes the engine's answer out.
 
-use super::error::{ApiError, FieldError};
+use super::error::{ApiError, FieldError, ProblemKind};
 use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus};
 use super::paging::{INTERVAL_BYTES, Page, PageRequest};
 use super::response::{json_response, with_result_items};
-use super::router::{App, Handled};
+use super::router::{App, Failure, Handled};
 use super::shown_interval::ShownInterval;
-use super::window::RequestedWindow;
+use super::window::{ReadWindow, RequestedWindow};
 use super::window_member::WindowMember;
 use crate::domain::overlap::{
     self, MAX_PARTICIPANTS, OverlapError, OverlapQuery, ParticipantSet, SlotQuery,
 };
 use crate::domain::timestamp::Zone;
 use crate::domain::{Interval, IntervalSet, UserId};
-use crate::store::AvailabilityStore;
+use crate::store::{AvailabilityStore, IntervalBudget, LoadError};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Serialize;
@@ -58,22 +58,41 @@ pub(super) async fn find<S: AvailabilityStore>(
     let parameters = Parameters::new(&query, body.as_ref(), PARAMETERS)?;
     let asked = Asked::parse(&parameters, &caller, from_path)?;
 
-    let mut records = Vec::with_capacity(asked.participants.len());
-    for user in &asked.participants {
-        records.push(app.store().load(user.as_str()).await?);
-    }
-    // A weekly schedule is expanded over a bounded window only (30 days unless `from`/`to` say).
-    let expands_schedule = records.iter().any(|record| record.schedule.is_some());
-    let window = RequestedWindow::new(asked.query.from, asked.query.to)
-        .resolve(asked.page.clock(app.clock()), expands_schedule)?;
+    let users: Vec<&str> = asked.participants.iter().map(UserId::as_str).collect();
+    let requested = RequestedWindow::new(asked.query.from, asked.query.to);
+    // A weekly schedule is expanded over a bounded window only (30 days unless `from`/`to` say),
+    // so an open window is known once the schedules are: a first, interval-free load finds them.
+    let expands_schedule = match (asked.query.from, asked.query.to) {
+        (Some(_), Some(_)) => false,
+        _ => app
+            .store()
+            .load_many(&users, None, &IntervalBudget::unlimited())
+            .await
+            .map_err(loaded)?
+            .iter()
+            .any(|record| record.schedule.is_some()),
+    };
+    let loaded_window = requested.resolve(asked.page.clock(app.clock()), expands_schedule)?;
+    let budget = IntervalBudget::new(MAX_LOADED_INTERVALS);
+    let records = app
+        .store()
+        .load_many(&users, reach_of(&asked, loaded_window), &budget)
+        .await
+        .map_err(loaded)?;
+    // With both ends given, whether a schedule is expanded (and the window's limit for it) is
+    // known now, before any expansion. A schedule set between the two loads of an open window
+    // narrows it to the default, which the loaded intervals cover.
+    let window = if loaded_window.reported || records.iter().all(|r| r.schedule.is_none()) {
+        loaded_window
+    } else {
+        requested.resolve(asked.page.clock(app.clock()), true)?
+    };
     let query = OverlapQuery {
         from: Some(window.interval.start()),
         to: Some(window.interval.end()),
         ..asked.query
     };
-    // Buffers may widen the window past the instants the API names; nothing exists there.
-    let reach = overlap::reach(&query, asked.slots.as_ref())
-        .and_then(|reach| reach.intersection(&Interval::ALL));
+    let reach = reach_of(&asked, window);
     let availability: Vec<IntervalSet> = records
         .iter()
         .map(|record| {
@@ -90,6 +109,38 @@ pub(super) async fn find<S: AvailabilityStore>(
         &asked.body(page, next, WindowMember::of(window, asked.output_zone)),
     );
     Ok(with_result_items(response, items))
+}
+
+/// Stored intervals (slots and removed ranges, within the window widened by the buffers) that
+/// one request may load over all its participants. Each takes 16 bytes in the loaded record
+/// and about as much again in the participant's availability and the engine's sweep, so the
+/// worst accepted request holds under 50 MB of intervals, well inside the function's 256 MB.
+pub const MAX_LOADED_INTERVALS: usize = 500_000;
+
+/// What the engine reads of each participant for `window`: the window widened by the buffers.
+fn reach_of(asked: &Asked, window: ReadWindow) -> Option<Interval> {
+    let query = OverlapQuery {
+        from: Some(window.interval.start()),
+        to: Some(window.interval.end()),
+        ..asked.query
+    };
+    // Buffers may widen the window past the instants the API names; nothing exists there.
+    overlap::reach(&query, asked.slots.as_ref())
+        .and_then(|reach| reach.intersection(&Interval::ALL))
+}
+
+/// A load's failure as the caller hears it: over the budget is a 413 naming it.
+fn loaded(error: LoadError) -> Failure {
+    match error {
+        LoadError::Store(error) => error.into(),
+        LoadError::OverBudget { budget } => ApiError::new(
+            ProblemKind::TooLarge,
+            format!(
+                "The participants hold more than {budget} stored intervals (slots and removed ranges) within this window together; ask about a shorter window or fewer participants."
+            ),
+        )
+        .into(),
+    }
 }
 
 /// A valid request, read into the engine's terms.

@@ -100,6 +100,14 @@ impl IntervalSet {
         self.intervals.is_empty()
     }
 
+    /// How many intervals share an instant with `window`: what [`IntervalSet::clip`] would
+    /// keep, counted without copying.
+    pub fn count_meeting(&self, window: Interval) -> usize {
+        let first = self.intervals.partition_point(|i| i.end <= window.start);
+        let past = self.intervals.partition_point(|i| i.start < window.end);
+        past.saturating_sub(first)
+    }
+
     /// True when some instant of `range` is in the set.
     pub fn overlaps(&self, range: Interval) -> bool {
         let first_candidate = self.intervals.partition_point(|i| i.end <= range.start);
@@ -311,6 +319,9 @@ mod tests {
         let a = set(&[(0, 10), (20, 30)]);
         let window = Interval::new(5, 25).expect("valid");
         assert_eq!(a.clip(window), set(&[(5, 10), (20, 25)]));
+        assert_eq!(a.count_meeting(window), 2);
+        assert_eq!(a.count_meeting(Interval::new(10, 20).expect("valid")), 0);
+        assert_eq!(a.count_meeting(Interval::new(29, 40).expect("valid")), 1);
         assert!(!a.overlaps(Interval::new(10, 20).expect("valid")));
         assert!(a.overlaps(Interval::new(9, 20).expect("valid")));
     }

@@ -13,6 +13,7 @@ pub(crate) use store_figures::store_call;
 pub(crate) use store_figures::{count_sdk_attempt, count_store_retry};
 pub(crate) use xray::Backend;
 
+use crate::store::usage::{self, StoreUsage};
 use store_figures::StoreFigures;
 use xray::{Tracer, XrayDaemon};
 
@@ -72,6 +73,7 @@ impl Telemetry {
             function_name: context.and_then(|c| non_empty(&c.env_config.function_name)),
             function_version: context.and_then(|c| non_empty(&c.env_config.version)),
             store: Arc::new(StoreFigures::new(self.tracer(context))),
+            usage: Mutex::new(StoreUsage::default()),
         }
     }
 
@@ -112,6 +114,8 @@ pub(crate) struct RequestRecord {
     function_name: Option<String>,
     function_version: Option<String>,
     store: Arc<StoreFigures>,
+    /// What the request cost the backend (requests, items, bytes, capacity).
+    usage: Mutex<StoreUsage>,
 }
 
 impl RequestRecord {
@@ -125,13 +129,18 @@ impl RequestRecord {
 
     /// Runs `work` with this request's store figures in scope, so store calls inside it count.
     pub(crate) async fn measure<F: Future>(&self, work: F) -> F::Output {
-        store_figures::scope(self.store.clone(), work).await
+        let (output, usage) = usage::measured(store_figures::scope(self.store.clone(), work)).await;
+        if let Ok(mut kept) = self.usage.lock() {
+            *kept = usage;
+        }
+        output
     }
 
     /// Writes the request's log line and its metrics document.
     pub(crate) fn finish(self, telemetry: &Telemetry, outcome: &Outcome<'_>) {
         let duration_us = self.started.elapsed().as_micros() as u64;
         let store = self.store.snapshot();
+        let usage = self.usage.lock().map(|usage| *usage).unwrap_or_default();
         // The one line per request. Never bodies, query values, headers or tokens: the caller's
         // id is the only personal datum. Store figures: one field each, `store_` first.
         tracing::info!(
@@ -151,6 +160,13 @@ impl RequestRecord {
             store_us = store.busy_us,
             store_retries = store.retries,
             store_sdk_attempts = store.sdk_attempts,
+            store_requests = usage.requests,
+            store_items_read = usage.items_read,
+            store_items_written = usage.items_written,
+            store_bytes_sent = usage.bytes_sent,
+            store_bytes_received = usage.bytes_received,
+            store_read_milli_units = usage.read_milli_units,
+            store_write_milli_units = usage.write_milli_units,
             "request"
         );
         let document = emf::Document {

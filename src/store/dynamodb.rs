@@ -21,18 +21,31 @@
 //! instead of applying the change again (which would turn a DELETE into a 404, a current
 //! `If-Match` into a 412). Transactions also pass the token as `ClientRequestToken`, DynamoDB's
 //! own retry idempotency (10 minutes).
+//!
+//! A load within a window reads the whole record (this layout holds it whole), keeps the
+//! window's part and drops the rest before answering. Every request asks for its consumed
+//! capacity, and the client counts each request's body bytes both ways ([`super::usage`]).
 
-use super::{AvailabilityStore, StoreError, UserRecord, WriteError, next_record};
+use super::usage::{self, Cost};
+use super::{
+    AvailabilityStore, IntervalBudget, LoadError, StoreError, UserRecord, WriteError, next_record,
+    record_within,
+};
+use crate::domain::Interval;
 use crate::observability::{Backend, count_sdk_attempt, count_store_retry, store_call};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::HttpResponse;
-use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_dynamodb::config::interceptors::{
+    AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConsumedCapacity, Delete, Put, ReturnConsumedCapacity, TransactWriteItem,
+};
 use aws_smithy_http_client::tls;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
@@ -100,10 +113,16 @@ enum WriteOutcome {
 }
 
 impl DynamoDbStore {
+    /// A store on `table` through `client`, whose requests it measures (see [`usage`]).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        let config = client.config().to_builder().interceptor(CountAttempts);
+        let measured = client
+            .config()
+            .to_builder()
+            .interceptor(CountAttempts)
+            .interceptor(MeasuredRequests)
+            .build();
         Self {
-            client: Client::from_conf(config.build()),
+            client: Client::from_conf(measured),
             table: table.into(),
         }
     }
@@ -125,13 +144,19 @@ impl DynamoDbStore {
                 .expression_attribute_names("#pk", PARTITION_KEY)
                 .expression_attribute_values(":pk", AttributeValue::S(user_id.to_owned()))
                 .consistent_read(true)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
                 .into_paginator()
-                .items()
                 .send()
                 .try_collect();
-            let items = store_call(Backend::DynamoDb, "Query", &self.table, Box::pin(query))
+            let pages = store_call(Backend::DynamoDb, "Query", &self.table, Box::pin(query))
                 .await
                 .map_err(|error| store_error("Query", error))?;
+            let mut items = Vec::new();
+            for page in pages {
+                count_capacity(page.consumed_capacity(), false);
+                items.extend(page.items.unwrap_or_default());
+            }
+            usage::add(Cost::ItemsRead(items.len() as u64));
             if let Some(stored) = assemble(&items)? {
                 return Ok(stored);
             }
@@ -221,10 +246,15 @@ impl DynamoDbStore {
             .set_condition_expression(meta.condition_expression)
             .set_expression_attribute_names(meta.expression_attribute_names)
             .set_expression_attribute_values(meta.expression_attribute_values)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send();
         let result = store_call(Backend::DynamoDb, "PutItem", &self.table, Box::pin(put)).await;
         match result {
-            Ok(_) => Ok(WriteOutcome::Written),
+            Ok(output) => {
+                usage::add(Cost::ItemsWritten(1));
+                count_capacity(output.consumed_capacity(), true);
+                Ok(WriteOutcome::Written)
+            }
             Err(error) => match error.as_service_error() {
                 Some(
                     PutItemError::ConditionalCheckFailedException(_)
@@ -240,11 +270,13 @@ impl DynamoDbStore {
         operations: Vec<TransactWriteItem>,
         token: &str,
     ) -> Result<WriteOutcome, StoreError> {
+        let items = operations.len() as u64;
         let transaction = self
             .client
             .transact_write_items()
             .set_transact_items(Some(operations))
             .client_request_token(token)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
             .send();
         let result = store_call(
             Backend::DynamoDb,
@@ -254,7 +286,14 @@ impl DynamoDbStore {
         )
         .await;
         let error = match result {
-            Ok(_) => return Ok(WriteOutcome::Written),
+            Ok(output) => {
+                usage::add(Cost::ItemsWritten(items));
+                output
+                    .consumed_capacity()
+                    .iter()
+                    .for_each(|consumed| count_capacity(Some(consumed), true));
+                return Ok(WriteOutcome::Written);
+            }
             Err(error) => error,
         };
         // A retry that met our own transaction (same token) still running: the re-read finds
@@ -367,8 +406,16 @@ fn credentials_from(
 }
 
 impl AvailabilityStore for DynamoDbStore {
-    async fn load(&self, user_id: &str) -> Result<Arc<UserRecord>, StoreError> {
-        Ok(Arc::new(self.read(user_id).await?.record))
+    /// Today's layout holds a record whole, so the whole record is read and decoded; the
+    /// clipped copy is kept and the whole one dropped before the next load starts here.
+    async fn load_within(
+        &self,
+        user_id: &str,
+        window: Option<Interval>,
+        budget: &IntervalBudget,
+    ) -> Result<Arc<UserRecord>, LoadError> {
+        let whole = Arc::new(self.read(user_id).await?.record);
+        record_within(&whole, window, budget)
     }
 
     async fn update<E, F>(
@@ -414,6 +461,62 @@ impl AvailabilityStore for DynamoDbStore {
             }
         }
     }
+}
+
+/// Counts every request this store's client sends, retries included, and the bytes of its
+/// body and of the answer's: the figures DynamoDB bills by, whether or not it reports them.
+#[derive(Debug)]
+struct MeasuredRequests;
+
+impl Intercept for MeasuredRequests {
+    fn name(&self) -> &'static str {
+        "MeasuredRequests"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let bytes_sent = context.request().body().bytes().map_or(0, <[u8]>::len);
+        usage::add(Cost::Request {
+            bytes_sent: bytes_sent as u64,
+        });
+        Ok(())
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let bytes_received = context.response().body().bytes().map_or(0, <[u8]>::len);
+        usage::add(Cost::Response {
+            bytes_received: bytes_received as u64,
+        });
+        Ok(())
+    }
+}
+
+/// Adds the capacity an answer reports (DynamoDB does when asked; a local server may not).
+/// An answer may give only the total, in the units of its operation's kind.
+fn count_capacity(consumed: Option<&ConsumedCapacity>, writes: bool) {
+    let Some(consumed) = consumed else { return };
+    let read = consumed.read_capacity_units();
+    let write = consumed.write_capacity_units();
+    if read.is_none() && write.is_none() {
+        let total = consumed.capacity_units().unwrap_or_default();
+        usage::add(if writes {
+            Cost::WriteUnits(total)
+        } else {
+            Cost::ReadUnits(total)
+        });
+        return;
+    }
+    usage::add(Cost::ReadUnits(read.unwrap_or_default()));
+    usage::add(Cost::WriteUnits(write.unwrap_or_default()));
 }
 
 /// The record from one query's items; `None` when the pages showed two versions.

@@ -1,7 +1,11 @@
 //! A process-lifetime store: right for `cargo lambda watch` and tests, where one process
 //! holds all the data; each Lambda instance would have its own.
 
-use super::{AvailabilityStore, StoreError, UserRecord, WriteError, next_record};
+use super::{
+    AvailabilityStore, IntervalBudget, LoadError, StoreError, UserRecord, WriteError, next_record,
+    record_within,
+};
+use crate::domain::Interval;
 use crate::observability::{Backend, store_call};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -26,9 +30,15 @@ impl MemoryStore {
 }
 
 impl AvailabilityStore for MemoryStore {
-    async fn load(&self, user_id: &str) -> Result<Arc<UserRecord>, StoreError> {
+    async fn load_within(
+        &self,
+        user_id: &str,
+        window: Option<Interval>,
+        budget: &IntervalBudget,
+    ) -> Result<Arc<UserRecord>, LoadError> {
         store_call(Backend::Memory, "load", "memory", async {
-            Ok(self.users()?.get(user_id).cloned().unwrap_or_default())
+            let record = self.users()?.get(user_id).cloned().unwrap_or_default();
+            record_within(&record, window, budget)
         })
         .await
     }

@@ -3,15 +3,23 @@
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 mod memory;
+pub mod usage;
 
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::DynamoDbStore;
 pub use memory::MemoryStore;
 
-use crate::domain::UserRecord;
+use crate::domain::{Interval, IntervalSet, UserRecord};
+use futures_util::{StreamExt, TryStreamExt, stream};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Loads of one request in flight at once. Each DynamoDB load of today's layout holds a whole
+/// record (up to 1.6 MB, three copies while it is decoded), so this bounds a load's transient
+/// memory at about 80 MB; 100 participants take ceil(100 / 16) = 7 round trips.
+pub const LOAD_CONCURRENCY: usize = 16;
 
 /// A failure of the store itself (not of the request): the unexpected, or a busy backend.
 #[derive(Debug)]
@@ -67,6 +75,81 @@ pub(crate) fn next_record<E>(
     Ok(Some(next))
 }
 
+/// Why a load did not answer.
+#[derive(Debug)]
+pub enum LoadError {
+    /// The intervals within the window, counted before any was copied, exceed the budget.
+    OverBudget {
+        budget: usize,
+    },
+    Store(StoreError),
+}
+
+impl From<StoreError> for LoadError {
+    fn from(error: StoreError) -> Self {
+        LoadError::Store(error)
+    }
+}
+
+/// How many stored intervals (slots and removed ranges, within the window) the loads of one
+/// request may hold together; shared by loads running at once.
+#[derive(Debug)]
+pub struct IntervalBudget {
+    limit: usize,
+    spent: AtomicUsize,
+}
+
+impl IntervalBudget {
+    pub fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            spent: AtomicUsize::new(0),
+        }
+    }
+
+    pub fn unlimited() -> Self {
+        Self::new(usize::MAX)
+    }
+
+    /// Takes `count` from the budget, or refuses when the total would pass the limit.
+    fn spend(&self, count: usize) -> Result<(), LoadError> {
+        let before = self.spent.fetch_add(count, Ordering::Relaxed);
+        match before.checked_add(count) {
+            Some(total) if total <= self.limit => Ok(()),
+            _ => Err(LoadError::OverBudget { budget: self.limit }),
+        }
+    }
+}
+
+/// What a read within `window` sees of `record`: its version and schedule, and its slots and
+/// removed ranges clipped to `window` (none without one). Counted against `budget` before any
+/// interval is copied; the whole record stays with the caller to drop.
+pub(crate) fn record_within(
+    record: &Arc<UserRecord>,
+    window: Option<Interval>,
+    budget: &IntervalBudget,
+) -> Result<Arc<UserRecord>, LoadError> {
+    let Some(window) = window else {
+        budget.spend(0)?;
+        return Ok(Arc::new(UserRecord {
+            version: record.version,
+            slots: IntervalSet::new(),
+            removed: IntervalSet::new(),
+            schedule: record.schedule.clone(),
+        }));
+    };
+    budget.spend(record.slots.count_meeting(window) + record.removed.count_meeting(window))?;
+    if window == Interval::ALL {
+        return Ok(Arc::clone(record));
+    }
+    Ok(Arc::new(UserRecord {
+        version: record.version,
+        slots: record.slots.clip(window),
+        removed: record.removed.clip(window),
+        schedule: record.schedule.clone(),
+    }))
+}
+
 impl<E> From<StoreError> for WriteError<E> {
     fn from(error: StoreError) -> Self {
         WriteError::Store(error)
@@ -74,11 +157,48 @@ impl<E> From<StoreError> for WriteError<E> {
 }
 
 pub trait AvailabilityStore: Send + Sync + 'static {
-    /// The user's current record (the empty record for an unknown user).
+    /// The user's current record within `window` (see [`record_within`]; the empty record for
+    /// an unknown user), its intervals counted against `budget` before they are copied.
+    /// Without a window: the version and the schedule only.
+    fn load_within(
+        &self,
+        user_id: &str,
+        window: Option<Interval>,
+        budget: &IntervalBudget,
+    ) -> impl Future<Output = Result<Arc<UserRecord>, LoadError>> + Send;
+
+    /// The user's whole current record.
     fn load(
         &self,
         user_id: &str,
-    ) -> impl Future<Output = Result<Arc<UserRecord>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Arc<UserRecord>, StoreError>> + Send {
+        async move {
+            let budget = IntervalBudget::unlimited();
+            self.load_within(user_id, Some(Interval::ALL), &budget)
+                .await
+                .map_err(|error| match error {
+                    LoadError::Store(error) => error,
+                    LoadError::OverBudget { budget } => {
+                        StoreError::Internal(format!("an unlimited budget of {budget} ran out"))
+                    }
+                })
+        }
+    }
+
+    /// Several users' records within one window, in the order asked, with up to
+    /// [`LOAD_CONCURRENCY`] loads in flight at once and one budget for them all: the first
+    /// load that passes it ends the others.
+    fn load_many(
+        &self,
+        user_ids: &[&str],
+        window: Option<Interval>,
+        budget: &IntervalBudget,
+    ) -> impl Future<Output = Result<Vec<Arc<UserRecord>>, LoadError>> + Send {
+        let loads = user_ids
+            .iter()
+            .map(move |user_id| self.load_within(user_id, window, budget));
+        stream::iter(loads).buffered(LOAD_CONCURRENCY).try_collect()
+    }
 
     /// Atomically replaces the user's record with `change(current)`: no other write to the same
     /// user can interleave, so no update is lost. `change` may run more than once (a store with

@@ -139,3 +139,33 @@ async fn a_missing_table_is_a_fault_not_a_busy_service() {
         Err(StoreError::Internal(_))
     ));
 }
+
+#[tokio::test]
+async fn each_request_counts_what_it_cost_the_table() {
+    use availability_api::store::usage::{StoreUsage, measured};
+    let table = fresh_table().await;
+    let app = instance(&table).await;
+    let (reply, write) = measured(post(&app, "dee", 9, None)).await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    // A read of the (absent) user, then one conditional PutItem.
+    assert_eq!(
+        (write.requests, write.items_read, write.items_written),
+        (2, 0, 1)
+    );
+    assert!(
+        write.bytes_sent > 0 && write.bytes_received > 0,
+        "{write:?}"
+    );
+    let (_, read) = measured(get(&app, "dee")).await;
+    assert_eq!(
+        (read.requests, read.items_read, read.items_written),
+        (1, 1, 0)
+    );
+    let overlap = http_api("GET", "/overlap").header("x-user-id", "dee");
+    let overlap = overlap.query("users=ed,flo&from=2024-09-30T00:00:00Z&to=2024-10-01T00:00:00Z");
+    let (reply, three) = measured(invoke(&app, overlap.build())).await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    assert_eq!((three.requests, three.items_read), (3, 1));
+    let (_, nothing) = measured(invoke(&app, http_api("GET", "/").build())).await;
+    assert_eq!(nothing, StoreUsage::default());
+}

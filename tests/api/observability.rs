@@ -126,6 +126,10 @@ async fn each_request_logs_one_line_with_both_ids_cold_start_and_the_caller_only
         assert_eq!(line["store_calls"], 1, "{line}");
         assert!(line["store_us"].is_u64(), "{line}");
         assert_eq!(line["store_retries"], 0, "{line}");
+        // The in-memory store sends nothing anywhere; DynamoDB's figures: tests/api/dynamodb.rs.
+        for figure in ["store_requests", "store_items_read", "store_bytes_received"] {
+            assert_eq!(line[figure], 0, "{line}");
+        }
     }
     assert_eq!(
         (post["cold_start"].clone(), get["cold_start"].clone()),

@@ -656,3 +656,60 @@ async fn a_body_of_thousands_of_unknown_members_gets_a_short_answer() {
     );
     assert!(reply.error().contains("4999 more"), "{}", reply.error());
 }
+
+/// `users` each holding `per_user` ten-second slots spread over the 30 days from 2024-10-01,
+/// written straight to the store (as many POSTs would).
+async fn dense_users(users: &[&str], per_user: i64) -> App<MemoryStore> {
+    use availability_api::domain::{Interval, IntervalSet};
+    use availability_api::store::AvailabilityStore;
+    let app = dev_app();
+    let start = 1_727_740_800_000; // 2024-10-01T00:00:00Z
+    let spacing = 30 * 24 * 3_600_000 / per_user;
+    let slots = IntervalSet::from_normalized(
+        (0..per_user)
+            .map(|i| Interval::new(start + i * spacing, start + i * spacing + 10_000))
+            .collect::<Option<Vec<_>>>()
+            .expect("valid intervals"),
+    );
+    for user in users {
+        app.store()
+            .update(user, None, |current| {
+                Ok::<_, ()>(availability_api::domain::UserRecord {
+                    slots: slots.clone(),
+                    ..current.clone()
+                })
+            })
+            .await
+            .expect("seeded");
+    }
+    app
+}
+
+#[tokio::test]
+async fn participants_holding_too_many_intervals_in_the_window_are_a_413_naming_the_budget() {
+    use availability_api::api::MAX_LOADED_INTERVALS;
+    let per_user = 100_000;
+    let users = ["user123", "a", "b", "c", "d", "e"];
+    assert!(users.len() as i64 * per_user > MAX_LOADED_INTERVALS as i64);
+    let app = dense_users(&users, per_user).await;
+    let month = "from=2024-10-01T00:00:00Z&to=2024-10-31T00:00:00Z";
+
+    let over = get(&app, &format!("users=a,b,c,d,e&{month}")).await;
+    assert_eq!(over.status, 413, "{}", over.raw);
+    assert!(
+        over.error().contains(&MAX_LOADED_INTERVALS.to_string()),
+        "names the budget: {}",
+        over.raw
+    );
+    // The budget counts what lies within the window only.
+    let one_day = "from=2024-10-01T00:00:00Z&to=2024-10-02T00:00:00Z";
+    let within = get(&app, &format!("users=a,b,c,d,e&{one_day}")).await;
+    assert!(
+        ok(&within)["overlap"]
+            .as_array()
+            .is_some_and(|found| !found.is_empty())
+    );
+    // Exactly the budget is accepted.
+    let at_budget = get(&app, &format!("users=a,b,c,d&{month}")).await;
+    assert_eq!(at_budget.status, 200, "{}", at_budget.raw);
+}

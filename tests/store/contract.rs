@@ -4,7 +4,9 @@
 
 use availability_api::domain::time::{HOUR_MS, MINUTE_MS};
 use availability_api::domain::{Interval, IntervalSet, UserRecord};
-use availability_api::store::{AvailabilityStore, MemoryStore, WriteError};
+use availability_api::store::{
+    AvailabilityStore, IntervalBudget, LoadError, MemoryStore, WriteError,
+};
 use std::sync::Arc;
 
 /// Instantiates every case below for one store; `$new_store` makes a fresh, empty store.
@@ -22,6 +24,10 @@ macro_rules! store_contract {
                 shrinking_a_user_leaves_only_the_new_data,
                 racing_updates_all_survive,
                 racing_updates_of_a_big_user_all_survive,
+                a_load_within_a_window_clips_and_keeps_version_and_schedule,
+                a_load_without_a_window_has_no_intervals,
+                many_loads_answer_in_the_order_asked,
+                loads_past_their_budget_are_refused,
             );
         }
     };
@@ -207,6 +213,105 @@ async fn racing_updates_of_a_big_user_all_survive<S: AvailabilityStore>(store: A
     let record = load(&*store, "big").await;
     assert_eq!(record.slots.len(), 30_008, "an update was lost");
     assert_eq!(record.version, 9);
+}
+
+/// Slots 0-10, 20-30, 40-50; removed 60-70; a schedule.
+async fn three_slots_and_a_removed_range<S: AvailabilityStore>(
+    store: &S,
+    user: &str,
+) -> UserRecord {
+    let schedule = serde_json::from_value(serde_json::json!({
+        "timezone": "UTC",
+        "weekly": [{"days": ["mon"], "start": "09:00", "end": "17:00"}]
+    }))
+    .expect("a valid schedule");
+    let written = UserRecord {
+        slots: set(&[(0, 10), (20, 30), (40, 50)]),
+        removed: set(&[(60, 70)]),
+        schedule: Some(schedule),
+        ..UserRecord::default()
+    };
+    let version = store.update(user, None, |_| Ok::<_, ()>(written.clone()));
+    UserRecord {
+        version: version.await.expect("the write succeeds"),
+        ..written
+    }
+}
+
+async fn a_load_within_a_window_clips_and_keeps_version_and_schedule<S: AvailabilityStore>(
+    store: Arc<S>,
+) {
+    let written = three_slots_and_a_removed_range(&*store, "ana").await;
+    let budget = IntervalBudget::unlimited();
+    let read = store
+        .load_within("ana", Some(interval(25, 65)), &budget)
+        .await
+        .expect("the read succeeds");
+    assert_eq!(
+        *read,
+        UserRecord {
+            slots: set(&[(25, 30), (40, 50)]),
+            removed: set(&[(60, 65)]),
+            ..written
+        }
+    );
+}
+
+async fn a_load_without_a_window_has_no_intervals<S: AvailabilityStore>(store: Arc<S>) {
+    let written = three_slots_and_a_removed_range(&*store, "ana").await;
+    let read = store
+        .load_within("ana", None, &IntervalBudget::new(0))
+        .await
+        .expect("the read succeeds");
+    assert_eq!(
+        (read.version, read.schedule.clone(), read.interval_count()),
+        (written.version, written.schedule, 0)
+    );
+}
+
+async fn many_loads_answer_in_the_order_asked<S: AvailabilityStore>(store: Arc<S>) {
+    let users: Vec<String> = (0..40).map(|i| format!("user{i}")).collect();
+    for (i, user) in (0..).zip(&users) {
+        add(&*store, user, interval(i * 100, i * 100 + 10)).await;
+    }
+    let mut asked: Vec<&str> = users.iter().map(String::as_str).collect();
+    asked.push("nobody");
+    let read = store
+        .load_many(
+            &asked,
+            Some(interval(0, 2000)),
+            &IntervalBudget::unlimited(),
+        )
+        .await
+        .expect("the reads succeed");
+    assert_eq!(read.len(), 41);
+    for (i, record) in (0..).zip(&read[..40]) {
+        let expected = if i < 20 {
+            set(&[(i * 100, i * 100 + 10)])
+        } else {
+            IntervalSet::new()
+        };
+        assert_eq!(record.slots, expected, "user{i}");
+    }
+    assert_eq!(*read[40], UserRecord::default());
+}
+
+async fn loads_past_their_budget_are_refused<S: AvailabilityStore>(store: Arc<S>) {
+    three_slots_and_a_removed_range(&*store, "ana").await;
+    three_slots_and_a_removed_range(&*store, "bo").await;
+    let window = Some(interval(0, 45));
+    let exact = IntervalBudget::new(6);
+    assert!(
+        store
+            .load_many(&["ana", "bo"], window, &exact)
+            .await
+            .is_ok()
+    );
+    let short = IntervalBudget::new(5);
+    assert!(matches!(
+        store.load_many(&["ana", "bo"], window, &short).await,
+        Err(LoadError::OverBudget { budget: 5 })
+    ));
 }
 
 /// `writers` concurrent read-modify-writes, each adding its own interval (before 1970, so
