@@ -66,7 +66,8 @@ cargo build --release --locked --features dynamodb
 step "tests (unit, property, handler, events/, end-to-end through cargo lambda watch and as deployed)"
 cargo nextest run --locked --no-fail-fast
 # Only the tests the feature adds: the store's unit tests, the contract suite on DynamoDB, the
-# two-instance handler tests, the deployed binary on a table (every test with `dynamodb` in its path).
+# two-instance handler tests, the deployed binary on a table (every test with `dynamodb` in its path),
+# and writes whose answer is lost on the way back (`retried_writes`).
 step "DynamoDB tests (--features dynamodb, against moto on 127.0.0.1)"
 scripts/with-moto.sh cargo nextest run --locked --no-fail-fast --features dynamodb \
-  --lib --test api --test store --test e2e -E 'test(/dynamodb/)'
+  --lib --test api --test store --test e2e -E 'test(/dynamodb|retried_writes/)'

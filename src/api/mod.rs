@@ -28,7 +28,7 @@ mod window_member;
 
 pub use error::MAX_FIELD_ERRORS;
 pub use event::handle_event;
-pub use overlap::MAX_LOADED_INTERVALS;
+pub use overlap::{MAX_LOADED_INTERVALS, MAX_SCHEDULE_DAYS};
 pub use paging::MAX_PAGE_BYTES;
 pub use router::App;
 pub use routes::ROUTE_TABLE;

@@ -13,8 +13,9 @@ use super::window_member::WindowMember;
 use crate::domain::overlap::{
     self, MAX_PARTICIPANTS, OverlapError, OverlapQuery, ParticipantSet, SlotQuery,
 };
+use crate::domain::time::DAY_MS;
 use crate::domain::timestamp::Zone;
-use crate::domain::{Interval, IntervalSet, UserId};
+use crate::domain::{Interval, IntervalSet, UserId, UserRecord};
 use crate::store::{AvailabilityStore, IntervalBudget, LoadError};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
@@ -23,6 +24,7 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::Arc;
 
 /// Every parameter `/overlap` reads, in the query string or the JSON body (`limit` and
 /// `cursor`: see `paging`).
@@ -93,6 +95,7 @@ pub(super) async fn find<S: AvailabilityStore>(
         ..asked.query
     };
     let reach = reach_of(&asked, window);
+    within_schedule_budget(&records, reach)?;
     let availability: Vec<IntervalSet> = records
         .iter()
         .map(|record| {
@@ -116,6 +119,35 @@ pub(super) async fn find<S: AvailabilityStore>(
 /// and about as much again in the participant's availability and the engine's sweep, so the
 /// worst accepted request holds under 50 MB of intervals, well inside the function's 256 MB.
 pub const MAX_LOADED_INTERVALS: usize = 500_000;
+
+/// Days of weekly schedules one request may expand, summed over its participants that have
+/// one. Each day costs up to a day's ranges of zone conversions: 100 of the densest schedules
+/// over 402 days took about a second on this project's loaded 2-core test machine
+/// (docs/benchmarks.md), several seconds at the template's 256 MB CPU share. A quarter of that
+/// keeps the worst accepted request well inside the 10 s timeout.
+pub const MAX_SCHEDULE_DAYS: i64 = 10_000;
+
+/// A 413 before any expansion when the participants' schedules over `reach` exceed
+/// [`MAX_SCHEDULE_DAYS`].
+fn within_schedule_budget(
+    records: &[Arc<UserRecord>],
+    reach: Option<Interval>,
+) -> Result<(), ApiError> {
+    let Some(reach) = reach else {
+        return Ok(());
+    };
+    let scheduled = records.iter().filter(|r| r.schedule.is_some()).count() as i64;
+    let days = (reach.end() - reach.start() + DAY_MS - 1) / DAY_MS;
+    if scheduled.saturating_mul(days) > MAX_SCHEDULE_DAYS {
+        return Err(ApiError::new(
+            ProblemKind::TooLarge,
+            format!(
+                "This would expand {scheduled} weekly schedules over {days} days; one request expands at most {MAX_SCHEDULE_DAYS} schedule-days: ask about a shorter window or fewer participants."
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// What the engine reads of each participant for `window`: the window widened by the buffers.
 fn reach_of(asked: &Asked, window: ReadWindow) -> Option<Interval> {

@@ -713,3 +713,38 @@ async fn participants_holding_too_many_intervals_in_the_window_are_a_413_naming_
     let at_budget = get(&app, &format!("users=a,b,c,d&{month}")).await;
     assert_eq!(at_budget.status, 200, "{}", at_budget.raw);
 }
+
+#[tokio::test]
+async fn expanding_too_many_schedule_days_is_a_413_before_any_expansion() {
+    use availability_api::api::MAX_SCHEDULE_DAYS;
+    let app = dev_app();
+    let schedule = serde_json::json!({
+        "timezone": "Europe/Berlin",
+        "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}]
+    });
+    let users: Vec<String> = (0..26).map(|i| format!("s{i:02}")).collect();
+    for user in std::iter::once("user123").chain(users.iter().map(String::as_str)) {
+        let reply = invoke(
+            &app,
+            http_api("PUT", "/availability/schedule")
+                .header("x-user-id", user)
+                .json(schedule.clone())
+                .build(),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{}", reply.raw);
+    }
+    let days = 400;
+    let window = "from=2025-01-01T00:00:00Z&to=2026-02-05T00:00:00Z";
+    // 27 schedules (the caller's too) over 400 days is over the budget; 25 is exactly it.
+    assert!(27 * days > MAX_SCHEDULE_DAYS && 25 * days <= MAX_SCHEDULE_DAYS);
+    let over = get(&app, &format!("users={}&{window}", users.join(","))).await;
+    assert_eq!(over.status, 413, "{}", over.raw);
+    assert!(
+        over.error().contains(&MAX_SCHEDULE_DAYS.to_string()),
+        "names the budget: {}",
+        over.raw
+    );
+    let at_budget = get(&app, &format!("users={}&{window}", users[..24].join(","))).await;
+    assert_eq!(at_budget.status, 200, "{}", at_budget.raw);
+}
