@@ -297,7 +297,8 @@ fn overlap_rows(store: Store) -> Vec<Row> {
     let (row, response) = measure(
         &mut deployed,
         "GET /overlap (intervals)",
-        "100 densest schedules, 98 days (+2 of buffers), quorum 1 (users listed), limit 10000".into(),
+        "100 densest schedules, 98 days (+2 of buffers), quorum 1 (users listed), limit 10000"
+            .into(),
         as_user(
             &users[0],
             "GET",
