@@ -121,11 +121,12 @@ pub(super) async fn find<S: AvailabilityStore>(
 pub const MAX_LOADED_INTERVALS: usize = 500_000;
 
 /// Days of weekly schedules one request may expand, summed over its participants that have
-/// one. Each day costs up to a day's ranges of zone conversions: 100 of the densest schedules
-/// over 402 days took about a second on this project's loaded 2-core test machine
-/// (docs/benchmarks.md), several seconds at the template's 256 MB CPU share. A quarter of that
-/// keeps the worst accepted request well inside the 10 s timeout.
-pub const MAX_SCHEDULE_DAYS: i64 = 10_000;
+/// one: 100 participants over the default 30-day window with a day of buffer on each side. Each
+/// day costs up to a day's ranges of zone conversions; 10,000 of the densest took 1.3 s on one
+/// core of this project's test machine (docs/benchmarks.md), which at the template's 256 MB
+/// (about a seventh of a vCPU) would come near the 10 s timeout. A third of that keeps the
+/// worst accepted request at a few seconds.
+pub const MAX_SCHEDULE_DAYS: i64 = 3_200;
 
 /// A 413 before any expansion when the participants' schedules over `reach` exceed
 /// [`MAX_SCHEDULE_DAYS`].
