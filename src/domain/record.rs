@@ -32,6 +32,11 @@ pub struct UserRecord {
     pub slots: IntervalSet,
     pub removed: IntervalSet,
     pub schedule: Option<Schedule>,
+    /// Stored intervals that are not in `slots` or `removed` here: an update's record holds only
+    /// the part of the user's intervals near its change (see `store::Scope`), and limits count
+    /// the rest through this.
+    #[serde(skip)]
+    pub held_elsewhere: usize,
 }
 
 impl UserRecord {
@@ -94,9 +99,10 @@ impl UserRecord {
         }
     }
 
-    /// The stored intervals, slots and removed ranges together: what per-user limits count.
+    /// The stored intervals, slots and removed ranges together (those held elsewhere
+    /// included): what per-user limits count.
     pub fn interval_count(&self) -> usize {
-        self.slots.len() + self.removed.len()
+        self.slots.len() + self.removed.len() + self.held_elsewhere
     }
 }
 

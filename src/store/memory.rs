@@ -2,8 +2,8 @@
 //! holds all the data; each Lambda instance would have its own.
 
 use super::{
-    AvailabilityStore, IntervalBudget, LoadError, StoreError, UserRecord, WriteError, next_record,
-    record_within,
+    AvailabilityStore, IntervalBudget, LoadError, Scope, StoreError, UserRecord, WriteError,
+    next_record, record_within, rejoin, split_for,
 };
 use crate::domain::Interval;
 use crate::observability::{Backend, store_call};
@@ -47,6 +47,7 @@ impl AvailabilityStore for MemoryStore {
         &self,
         user_id: &str,
         expected_version: Option<u64>,
+        scope: Scope,
         mut change: F,
     ) -> Result<u64, WriteError<E>>
     where
@@ -56,11 +57,13 @@ impl AvailabilityStore for MemoryStore {
         store_call(Backend::Memory, "update", "memory", async {
             let mut users = self.users()?;
             let current = users.get(user_id).cloned().unwrap_or_default();
-            let Some(next) = next_record(&current, expected_version, &mut change)? else {
+            // The change sees only its scope's part, as on every store.
+            let (part, left_out) = split_for(&current, scope);
+            let Some(next) = next_record(&part, expected_version, &mut change)? else {
                 return Ok(current.version);
             };
             let version = next.version;
-            users.insert(user_id.to_owned(), Arc::new(next));
+            users.insert(user_id.to_owned(), Arc::new(rejoin(next, &left_out)));
             Ok(version)
         })
         .await

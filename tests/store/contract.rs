@@ -5,7 +5,7 @@
 use availability_api::domain::time::{HOUR_MS, MINUTE_MS};
 use availability_api::domain::{Interval, IntervalSet, UserRecord};
 use availability_api::store::{
-    AvailabilityStore, IntervalBudget, LoadError, MemoryStore, WriteError,
+    AvailabilityStore, IntervalBudget, LoadError, MemoryStore, Scope, WriteError,
 };
 use std::sync::Arc;
 
@@ -76,7 +76,7 @@ fn with_slots(record: &UserRecord, slots: IntervalSet) -> UserRecord {
 /// Replaces the user's slots; the new version.
 async fn put<S: AvailabilityStore>(store: &S, user: &str, slots: &IntervalSet) -> u64 {
     store
-        .update(user, None, |current| {
+        .update(user, None, Scope::EVERYTHING, |current| {
             Ok::<_, ()>(with_slots(current, slots.clone()))
         })
         .await
@@ -87,7 +87,7 @@ async fn put<S: AvailabilityStore>(store: &S, user: &str, slots: &IntervalSet) -
 async fn add<S: AvailabilityStore>(store: &S, user: &str, added: Interval) -> u64 {
     let added = IntervalSet::from_normalized(vec![added]);
     store
-        .update(user, None, |current| {
+        .update(user, None, Scope::EVERYTHING, |current| {
             Ok::<_, ()>(with_slots(current, current.slots.union(&added)))
         })
         .await
@@ -95,7 +95,7 @@ async fn add<S: AvailabilityStore>(store: &S, user: &str, added: Interval) -> u6
 }
 
 async fn load<S: AvailabilityStore>(store: &S, user: &str) -> Arc<UserRecord> {
-    store.load(user).await.expect("the read succeeds")
+    store.load(user, Some(Interval::ALL)).await.expect("the read succeeds")
 }
 
 async fn unknown_user_has_the_empty_record<S: AvailabilityStore>(store: Arc<S>) {
@@ -115,7 +115,7 @@ async fn every_field_of_a_record_round_trips<S: AvailabilityStore>(store: Arc<S>
         schedule: Some(schedule),
         ..UserRecord::default()
     };
-    let version = store.update("ana", None, |_| Ok::<_, ()>(written.clone()));
+    let version = store.update("ana", None, Scope::EVERYTHING, |_| Ok::<_, ()>(written.clone()));
     assert_eq!(version.await.expect("the write succeeds"), 1);
     let read = load(&*store, "ana").await;
     assert_eq!(
@@ -137,7 +137,7 @@ async fn a_change_is_stored_and_bumps_the_version<S: AvailabilityStore>(store: A
 }
 
 async fn an_unchanged_record_keeps_its_version<S: AvailabilityStore>(store: Arc<S>) {
-    let untouched = store.update("ana", None, |current| Ok::<_, ()>(current.clone()));
+    let untouched = store.update("ana", None, Scope::EVERYTHING, |current| Ok::<_, ()>(current.clone()));
     assert_eq!(untouched.await.expect("no-op succeeds"), 0);
     assert_eq!(add(&*store, "ana", interval(0, 10)).await, 1);
     assert_eq!(
@@ -151,7 +151,7 @@ async fn an_unchanged_record_keeps_its_version<S: AvailabilityStore>(store: Arc<
 async fn a_rejected_change_writes_nothing<S: AvailabilityStore>(store: Arc<S>) {
     add(&*store, "ana", interval(0, 10)).await;
     let refused = store
-        .update("ana", None, |_| Err::<UserRecord, _>("refused"))
+        .update("ana", None, Scope::EVERYTHING, |_| Err::<UserRecord, _>("refused"))
         .await;
     assert!(matches!(refused, Err(WriteError::Rejected("refused"))));
     let record = load(&*store, "ana").await;
@@ -164,7 +164,7 @@ async fn a_stale_expected_version_is_refused_without_running_the_change<S: Avail
     add(&*store, "ana", interval(0, 10)).await;
     let mut runs = 0;
     let stale = store
-        .update("ana", Some(0), |current| {
+        .update("ana", Some(0), Scope::EVERYTHING, |current| {
             runs += 1;
             Ok::<_, ()>(with_slots(current, IntervalSet::new()))
         })
@@ -174,7 +174,7 @@ async fn a_stale_expected_version_is_refused_without_running_the_change<S: Avail
         Err(WriteError::VersionMismatch { current: 1 })
     ));
     assert_eq!(runs, 0);
-    let current = store.update("ana", Some(1), |current| {
+    let current = store.update("ana", Some(1), Scope::EVERYTHING, |current| {
         Ok::<_, ()>(with_slots(current, IntervalSet::new()))
     });
     assert_eq!(current.await.expect("the expected version matches"), 2);
@@ -231,7 +231,7 @@ async fn three_slots_and_a_removed_range<S: AvailabilityStore>(
         schedule: Some(schedule),
         ..UserRecord::default()
     };
-    let version = store.update(user, None, |_| Ok::<_, ()>(written.clone()));
+    let version = store.update(user, None, Scope::EVERYTHING, |_| Ok::<_, ()>(written.clone()));
     UserRecord {
         version: version.await.expect("the write succeeds"),
         ..written
