@@ -23,7 +23,8 @@ build() { # build DIR SIDE: the example, release, with the deployed feature, in 
 rm -rf "$out/before-tree"
 git worktree add --detach "$out/before-tree" "$before_rev" >/dev/null
 trap 'git worktree remove --force "$out/before-tree" 2>/dev/null || true' EXIT
-cp examples/store_bench.rs "$out/before-tree/examples/"
+# Each side builds its own examples/store_bench.rs (same cases, same output; the store trait
+# it seeds through may differ).
 after_bin=$(build . after)
 before_bin=$(build "$out/before-tree" before)
 

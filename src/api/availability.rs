@@ -181,8 +181,9 @@ pub(super) async fn delete<S: AvailabilityStore>(
 /// What a `POST` of `additions` changes: from the first addition's start to the last one's end.
 fn scope_of(additions: &IntervalSet) -> Scope {
     match (additions.as_slice().first(), additions.as_slice().last()) {
-        (Some(first), Some(last)) => Interval::new(first.start(), last.end())
-            .map_or(Scope::NoIntervals, Scope::Near),
+        (Some(first), Some(last)) => {
+            Interval::new(first.start(), last.end()).map_or(Scope::NoIntervals, Scope::Near)
+        }
         _ => Scope::NoIntervals,
     }
 }

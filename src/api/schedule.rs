@@ -48,10 +48,7 @@ pub(super) async fn get<S: AvailabilityStore>(
 ) -> Handled {
     Query::of(request, NO_PARAMETERS)?;
     // The schedule only: none of the user's intervals is read.
-    let record = app
-        .store()
-        .load(caller.as_str(), None)
-        .await?;
+    let record = app.store().load(caller.as_str(), None).await?;
     let schedule = record.schedule.as_ref().ok_or_else(no_schedule)?;
     Ok(with_etag(
         json_response(StatusCode::OK, &schedule.to_input()),

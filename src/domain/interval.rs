@@ -195,7 +195,10 @@ impl IntervalSet {
         let near = self.intervals[first..past].to_vec();
         let mut rest = self.intervals[..first].to_vec();
         rest.extend_from_slice(&self.intervals[past..]);
-        (IntervalSet { intervals: near }, IntervalSet { intervals: rest })
+        (
+            IntervalSet { intervals: near },
+            IntervalSet { intervals: rest },
+        )
     }
 
     /// The part of the set inside `window`: a binary search, then a copy of what is inside.

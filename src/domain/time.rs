@@ -74,6 +74,42 @@ impl Month {
 
     /// `YYYY-MM`, zero-padded so that months sort as text in time order (years 0000–9999).
     pub fn key(self) -> String {
-        format!("{:04}-{:02}", self.0.div_euclid(12), self.0.rem_euclid(12) + 1)
+        format!(
+            "{:04}-{:02}",
+            self.0.div_euclid(12),
+            self.0.rem_euclid(12) + 1
+        )
+    }
+
+    /// The month a [`Month::key`] names.
+    pub fn from_key(key: &str) -> Option<Month> {
+        let (year, month) = key.split_once('-')?;
+        let (year, month): (i64, i64) = (year.parse().ok()?, month.parse().ok()?);
+        ((0..=9999).contains(&year) && (1..=12).contains(&month))
+            .then_some(Month(year * 12 + month - 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_name_their_first_instant_and_sort_as_text() {
+        // 2025-06-01T00:00:00Z and the instant before it.
+        let june = Month::of(1_748_736_000_000);
+        assert_eq!(
+            (june.key(), june.start()),
+            ("2025-06".to_owned(), 1_748_736_000_000)
+        );
+        assert_eq!(Month::of(1_748_736_000_000 - 1).key(), "2025-05");
+        assert_eq!(june.next().key(), "2025-07");
+        assert_eq!(Month::of(EARLIEST_INSTANT).key(), "0000-01");
+        assert_eq!(Month::of(LATEST_INSTANT).key(), "9999-12");
+        assert_eq!(Month::of(LATEST_INSTANT).start(), 253_399_622_400_000);
+        assert!(Month::of(EARLIEST_INSTANT).key() < june.key());
+        assert_eq!(Month::from_key("2025-06"), Some(june));
+        assert_eq!(Month::from_key("2025-13"), None);
+        assert_eq!(Month::from_key("x"), None);
     }
 }

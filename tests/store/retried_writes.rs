@@ -247,7 +247,10 @@ async fn delete(app: &App<DynamoDbStore>, user: &str, from: u32, if_match: Optio
 
 /// The user's slots as (start hour, end hour) on the test day.
 async fn hours_of(store: &DynamoDbStore, user: &str) -> (u64, Vec<(i64, i64)>) {
-    let record = store.load(user, Some(Interval::ALL)).await.expect("the store answers");
+    let record = store
+        .load(user, Some(Interval::ALL))
+        .await
+        .expect("the store answers");
     let day = hour_ms(0)..hour_ms(24);
     let hours = record
         .slots
@@ -304,7 +307,9 @@ async fn make_big(store: &DynamoDbStore, user: &str) {
             .collect(),
     );
     let version = store
-        .update(user, None, Scope::EVERYTHING, |current| Ok::<_, ()>(current.with_added(&many)))
+        .update(user, None, Scope::EVERYTHING, |current| {
+            Ok::<_, ()>(current.with_added(&many))
+        })
         .await
         .expect("the big record is written");
     assert_eq!(version, 1);
@@ -401,7 +406,11 @@ async fn chunked_writes_whose_answer_is_lost_answer_200() {
         hours_of(&s.other, "eve").await,
         (5, vec![(12, 13), (15, 16)])
     );
-    let record = s.other.load("eve", Some(Interval::ALL)).await.expect("the store answers");
+    let record = s
+        .other
+        .load("eve", Some(Interval::ALL))
+        .await
+        .expect("the store answers");
     assert_eq!(record.slots.len(), 25_002, "the big record survived whole");
 }
 
