@@ -192,8 +192,12 @@ mod bench {
         let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
         let stats = proxy_stats()?;
         println!(
-            "{case}\t{}\t{wall_ms:.1}\t{}\t{}\t{}",
-            answer["statusCode"], stats["requests"], stats["bytes_sent"], stats["bytes_received"]
+            "{case}\t{}\t{wall_ms:.1}\t{}\t{}\t{}\t{}",
+            answer["statusCode"],
+            stats["requests"],
+            stats["bytes_sent"],
+            stats["bytes_received"],
+            stats["max_in_flight"]
         );
         Ok(())
     }

@@ -48,4 +48,4 @@ run_side() { # run_side SIDE BINARY: every case on fresh tables, through the pro
   run_side before "$before_bin"
   run_side after "$after_bin"
 } | tee "$out/results.tsv"
-echo "raw results (side, case, status, wall ms, requests, bytes sent, bytes received): $out/results.tsv" >&2
+echo "raw results (side, case, status, wall ms, requests, bytes sent, bytes received, most requests in flight at once): $out/results.tsv" >&2
