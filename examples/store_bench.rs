@@ -30,7 +30,9 @@ mod bench {
     };
     use lambda_runtime::{Context, LambdaEvent};
     use serde_json::{Value, json};
-    use std::time::Instant;
+    use aws_sdk_dynamodb::Client;
+    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
+    use std::time::{Duration, Instant};
 
     type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -49,7 +51,16 @@ mod bench {
         let [_, table, step] = args.as_slice() else {
             return Err("usage: store_bench TABLE seed|cases|seed-many|overlap-many".into());
         };
-        let app = App::new(DynamoDbStore::from_env(table.as_str()).await, Config::dev());
+        // The deployed client's configuration with longer timeouts: moto answers one request at
+        // a time, and each Query visits every item of the table (13,900 once 100 users hold
+        // 100,000 intervals each in month items), so 200 queries in flight would pass the
+        // 1.5 s attempt timeout that a table serving them in parallel never nears.
+        let patient = TimeoutConfig::builder()
+            .operation_attempt_timeout(Duration::from_secs(60))
+            .operation_timeout(Duration::from_secs(60))
+            .build();
+        let client = Client::from_conf(client_config().timeout_config(patient).build());
+        let app = App::new(DynamoDbStore::new(client, table.as_str()), Config::dev());
         match step.as_str() {
             "seed" => {
                 create_table(table).await?;
