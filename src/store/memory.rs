@@ -5,6 +5,7 @@ use super::{
     AvailabilityStore, IntervalBudget, LoadError, StoreError, UserRecord, WriteError, next_record,
     record_within,
 };
+use super::{distinct_users, next_records};
 use crate::domain::Interval;
 use crate::observability::{Backend, store_call};
 use std::collections::HashMap;
@@ -62,6 +63,40 @@ impl AvailabilityStore for MemoryStore {
             let version = next.version;
             users.insert(user_id.to_owned(), Arc::new(next));
             Ok(version)
+        })
+        .await
+    }
+
+    /// Under the one lock, so every user's record changes together and nothing interleaves.
+    async fn update_many<E, F>(
+        &self,
+        user_ids: &[&str],
+        _scope: Interval,
+        mut change: F,
+    ) -> Result<Vec<u64>, WriteError<E>>
+    where
+        E: Send,
+        F: FnMut(&[Arc<UserRecord>]) -> Result<Vec<UserRecord>, E> + Send,
+    {
+        store_call(Backend::Memory, "update_many", "memory", async {
+            distinct_users(user_ids)?;
+            let mut users = self.users()?;
+            let current: Vec<Arc<UserRecord>> = user_ids
+                .iter()
+                .map(|user_id| users.get(*user_id).cloned().unwrap_or_default())
+                .collect();
+            let next = next_records(&current, &mut change)?;
+            let mut versions = Vec::with_capacity(user_ids.len());
+            for ((user_id, current), next) in user_ids.iter().zip(&current).zip(next) {
+                match next {
+                    Some(next) => {
+                        versions.push(next.version);
+                        users.insert((*user_id).to_owned(), Arc::new(next));
+                    }
+                    None => versions.push(current.version),
+                }
+            }
+            Ok(versions)
         })
         .await
     }

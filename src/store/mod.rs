@@ -131,23 +131,18 @@ pub(crate) fn record_within(
 ) -> Result<Arc<UserRecord>, LoadError> {
     let Some(window) = window else {
         budget.spend(0)?;
-        return Ok(Arc::new(UserRecord {
-            version: record.version,
-            slots: IntervalSet::new(),
-            removed: IntervalSet::new(),
-            schedule: record.schedule.clone(),
-        }));
+        return Ok(Arc::new(
+            record.with_intervals(IntervalSet::new(), IntervalSet::new()),
+        ));
     };
     budget.spend(record.slots.count_meeting(window) + record.removed.count_meeting(window))?;
     if window == Interval::ALL {
         return Ok(Arc::clone(record));
     }
-    Ok(Arc::new(UserRecord {
-        version: record.version,
-        slots: record.slots.clip(window),
-        removed: record.removed.clip(window),
-        schedule: record.schedule.clone(),
-    }))
+    Ok(Arc::new(record.with_intervals(
+        record.slots.clip(window),
+        record.removed.clip(window),
+    )))
 }
 
 impl<E> From<StoreError> for WriteError<E> {
@@ -214,4 +209,63 @@ pub trait AvailabilityStore: Send + Sync + 'static {
     where
         E: Send,
         F: FnMut(&UserRecord) -> Result<UserRecord, E> + Send;
+
+    /// Atomically replaces several users' records with `change(current records)`, one result
+    /// per user in the order asked: all of them change together or none does, and no other
+    /// write to any of them can interleave. `user_ids` must be distinct. `change` may run more
+    /// than once and must not have side effects. `scope` is the time range the change reads
+    /// and changes: a store may hand over only the slots and removed ranges that meet it (and
+    /// keep the rest as stored); bookings, consent and idempotency keys are always whole. A
+    /// record `change` returns unchanged is not written and keeps its version. Returns each
+    /// user's version now stored.
+    fn update_many<E, F>(
+        &self,
+        user_ids: &[&str],
+        scope: Interval,
+        change: F,
+    ) -> impl Future<Output = Result<Vec<u64>, WriteError<E>>> + Send
+    where
+        E: Send,
+        F: FnMut(&[Arc<UserRecord>]) -> Result<Vec<UserRecord>, E> + Send;
+}
+
+/// The records an `update_many` should write on top of `current` (`None` where `change` left
+/// one as it was), checked for count. Every store runs this, so they agree on the rules.
+pub(crate) fn next_records<E>(
+    current: &[Arc<UserRecord>],
+    change: &mut impl FnMut(&[Arc<UserRecord>]) -> Result<Vec<UserRecord>, E>,
+) -> Result<Vec<Option<UserRecord>>, WriteError<E>> {
+    let changed = change(current).map_err(WriteError::Rejected)?;
+    if changed.len() != current.len() {
+        return Err(StoreError::Internal(format!(
+            "a change of {} records returned {}",
+            current.len(),
+            changed.len()
+        ))
+        .into());
+    }
+    Ok(current
+        .iter()
+        .zip(changed)
+        .map(|(current, mut next)| {
+            next.version = current.version;
+            (next != **current).then(|| {
+                next.version += 1;
+                next
+            })
+        })
+        .collect())
+}
+
+/// A refusal of `user_ids` that name someone twice, which no store can write atomically.
+pub(crate) fn distinct_users(user_ids: &[&str]) -> Result<(), StoreError> {
+    let mut sorted = user_ids.to_vec();
+    sorted.sort_unstable();
+    match sorted.windows(2).find(|pair| pair[0] == pair[1]) {
+        Some(pair) => Err(StoreError::Internal(format!(
+            "update_many names user {} twice",
+            pair[0]
+        ))),
+        None => Ok(()),
+    }
 }
