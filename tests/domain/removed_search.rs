@@ -122,7 +122,7 @@ prop_compose! {
             slots: set_of(&slots).difference(&removed),
             removed,
             schedule: Some(schedule),
-            version: 0,
+            ..UserRecord::default()
         }
     }
 }
