@@ -167,7 +167,7 @@ async fn a_booking_is_made_for_everyone_and_each_participant_reads_it() {
     for user in ["user123", "user456", "user789"] {
         let read = call(&app, user, "GET", &format!("/bookings/{id}"), Value::Null).await;
         assert_eq!((read.status, &read.body), (200, &reply.body), "{user}");
-        assert_eq!(bookings_of(&app, user).await, [id.clone()], "{user}");
+        assert_eq!(bookings_of(&app, user).await, [id.as_str()], "{user}");
     }
     let in_kolkata = call(
         &app,
@@ -413,13 +413,13 @@ async fn a_retry_with_the_same_key_returns_the_first_answer_and_books_nothing_mo
         assert_eq!(again.body, first.body);
         assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
     }
-    assert_eq!(bookings_of(&app, "user123").await, [id.clone()]);
+    assert_eq!(bookings_of(&app, "user123").await, [id.as_str()]);
 
     // The same key with another body: 422, nothing booked.
     let other = booking_body("13:00", "14:00", &["user456"]);
     let reply = invoke(&app, post("user123", "key-1", other.clone())).await;
     problem(&reply, 422);
-    assert_eq!(bookings_of(&app, "user456").await, [id.clone()]);
+    assert_eq!(bookings_of(&app, "user456").await, [id.as_str()]);
     // Keys are the caller's own: user456 may use the same one.
     created(&invoke(&app, post("user456", "key-1", other)).await);
 
@@ -727,8 +727,8 @@ async fn fifty_overlapping_bookings_racing_on_one_app_book_exactly_one() {
     }
     assert_eq!(winners.len(), 1, "{winners:?}");
     let (winner, id) = &winners[0];
-    assert_eq!(bookings_of(&app, "user456").await, [id.clone()]);
-    assert_eq!(bookings_of(&app, winner).await, [id.clone()]);
+    assert_eq!(bookings_of(&app, "user456").await, [id.as_str()]);
+    assert_eq!(bookings_of(&app, winner).await, [id.as_str()]);
     let holders: BTreeSet<&str> = {
         let mut holders = BTreeSet::new();
         for user in &everyone {

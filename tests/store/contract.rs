@@ -400,7 +400,7 @@ async fn update_many_changes_every_record_together<S: AvailabilityStore>(store: 
     for (user, version) in [("ana", 2), ("bo", 1), ("cy", 1)] {
         let record = load(&*store, user).await;
         assert_eq!(record.version, version, "{user}");
-        assert_eq!(record.bookings, [made.clone()], "{user}");
+        assert_eq!(record.bookings, std::slice::from_ref(&made), "{user}");
     }
     assert_eq!(load(&*store, "ana").await.slots, set(&[(0, 1000)]));
 }
