@@ -155,14 +155,19 @@ fn book(
         .iter()
         .map(|record| record.with_booking(&booking, now))
         .collect();
-    if let (Some(key), Some(organizer)) = (key, next.first_mut()) {
-        let entry = IdempotencyEntry {
-            key: key.to_owned(),
-            request_hash,
-            booking: booking.clone(),
-            used_at: now,
+    if let Some(organizer) = next.first_mut() {
+        *organizer = match key {
+            Some(key) => {
+                let entry = IdempotencyEntry {
+                    key: key.to_owned(),
+                    request_hash,
+                    booking: booking.clone(),
+                    used_at: now,
+                };
+                organizer.with_idempotency_entry(entry, now)
+            }
+            None => organizer.without_expired_keys(now),
         };
-        *organizer = organizer.with_idempotency_entry(entry, now);
     }
     Ok((next, booking))
 }

@@ -233,19 +233,24 @@ impl UserRecord {
             .count()
     }
 
-    /// The record remembering `entry`, and forgetting keys past the window at `now`.
-    pub fn with_idempotency_entry(&self, entry: IdempotencyEntry, now: Millis) -> UserRecord {
-        let mut idempotency: Vec<IdempotencyEntry> = self
-            .idempotency
-            .iter()
-            .filter(|old| now - old.used_at < IDEMPOTENCY_WINDOW)
-            .cloned()
-            .collect();
-        idempotency.push(entry);
+    /// The record forgetting keys past the window at `now`.
+    pub fn without_expired_keys(&self, now: Millis) -> UserRecord {
         UserRecord {
-            idempotency,
+            idempotency: self
+                .idempotency
+                .iter()
+                .filter(|old| now - old.used_at < IDEMPOTENCY_WINDOW)
+                .cloned()
+                .collect(),
             ..self.clone()
         }
+    }
+
+    /// The record remembering `entry`, and forgetting keys past the window at `now`.
+    pub fn with_idempotency_entry(&self, entry: IdempotencyEntry, now: Millis) -> UserRecord {
+        let mut next = self.without_expired_keys(now);
+        next.idempotency.push(entry);
+        next
     }
 }
 
