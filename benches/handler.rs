@@ -13,7 +13,7 @@ use availability_api::api::{self, App};
 use availability_api::config::Config;
 use availability_api::domain::time::{HOUR_MS, MINUTE_MS};
 use availability_api::domain::{IntervalSet, UserRecord};
-use availability_api::store::{AvailabilityStore, MemoryStore};
+use availability_api::store::{AvailabilityStore, MemoryStore, Scope};
 use common::{BASE, hourly};
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
 use lambda_http::{Context, LambdaEvent};
@@ -71,7 +71,7 @@ fn app_with(runtime: &Runtime, users: &[(&str, &IntervalSet)]) -> App<MemoryStor
     let app = App::new(MemoryStore::new(), Config::jwt()).with_metrics_output(std::io::sink());
     for (user, slots) in users {
         runtime
-            .block_on(app.store().update(user, None, |_| {
+            .block_on(app.store().update(user, None, Scope::EVERYTHING, |_| {
                 Ok::<_, ()>(UserRecord {
                     slots: (*slots).clone(),
                     ..UserRecord::default()

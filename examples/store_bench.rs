@@ -1,7 +1,7 @@
 //! The DynamoDB store's benchmark, driven by `scripts/store-bench.sh`: requests through the
 //! handler's event door, against the table that `AWS_ENDPOINT_URL` names (moto behind the
 //! script's latency proxy, whose `/__stats` counts requests and bytes). Written against the
-//! handler and the store trait only, so the script can build it on an older commit too.
+//! handler and the store trait only; the script builds each side's own copy.
 //!
 //!     store_bench TABLE seed | cases | seed-many | overlap-many
 
@@ -24,7 +24,7 @@ mod bench {
     use availability_api::config::Config;
     use availability_api::domain::{Interval, IntervalSet, UserRecord};
     use availability_api::store::dynamodb::{PARTITION_KEY, SORT_KEY, client_config};
-    use availability_api::store::{AvailabilityStore, DynamoDbStore};
+    use availability_api::store::{AvailabilityStore, DynamoDbStore, Scope};
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     };
@@ -126,7 +126,7 @@ mod bench {
 
     async fn seed(app: &App<DynamoDbStore>, user: &str, slots: &IntervalSet) -> Result<(), Error> {
         app.store()
-            .update(user, None, |current| {
+            .update(user, None, Scope::EVERYTHING, |current| {
                 Ok::<_, ()>(UserRecord {
                     slots: slots.clone(),
                     ..current.clone()
@@ -192,8 +192,12 @@ mod bench {
         let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
         let stats = proxy_stats()?;
         println!(
-            "{case}\t{}\t{wall_ms:.1}\t{}\t{}\t{}",
-            answer["statusCode"], stats["requests"], stats["bytes_sent"], stats["bytes_received"]
+            "{case}\t{}\t{wall_ms:.1}\t{}\t{}\t{}\t{}",
+            answer["statusCode"],
+            stats["requests"],
+            stats["bytes_sent"],
+            stats["bytes_received"],
+            stats["max_in_flight"]
         );
         Ok(())
     }

@@ -2,7 +2,8 @@
 
 Used by scripts/store-bench.sh between the DynamoDB store and a local moto server, so that a
 request's round trips show in its wall time as they would against a real, remote table.
-`GET /__stats` answers the counts since the last call (requests, bytes each way) and resets them.
+`GET /__stats` answers the counts since the last call (requests, bytes each way, and the most
+requests in flight at once) and resets them.
 
     python3 latency_proxy.py LISTEN_PORT UPSTREAM_URL DELAY_MS
 """
@@ -16,7 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 listen_port, upstream, delay_ms = int(sys.argv[1]), sys.argv[2].rstrip("/"), float(sys.argv[3])
 lock = threading.Lock()
-stats = {"requests": 0, "bytes_sent": 0, "bytes_received": 0}
+stats = {"requests": 0, "bytes_sent": 0, "bytes_received": 0, "max_in_flight": 0}
+in_flight = 0
 
 
 class Proxy(BaseHTTPRequestHandler):
@@ -39,8 +41,19 @@ class Proxy(BaseHTTPRequestHandler):
         self.forward()
 
     def forward(self):
+        global in_flight
         length = int(self.headers.get("content-length", 0))
         body = self.rfile.read(length) if length else None
+        with lock:
+            in_flight += 1
+            stats["max_in_flight"] = max(stats["max_in_flight"], in_flight)
+        try:
+            self.forward_body(length, body)
+        finally:
+            with lock:
+                in_flight -= 1
+
+    def forward_body(self, length, body):
         time.sleep(delay_ms / 1000)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
         request = urllib.request.Request(upstream + self.path, data=body, headers=headers, method=self.command)
@@ -66,6 +79,12 @@ class Proxy(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-server = ThreadingHTTPServer(("127.0.0.1", listen_port), Proxy)
+class Server(ThreadingHTTPServer):
+    # A request's loads may all connect at once (up to 100); the default backlog of 5 would
+    # refuse most of them.
+    request_queue_size = 512
+
+
+server = Server(("127.0.0.1", listen_port), Proxy)
 server.daemon_threads = True
 server.serve_forever()

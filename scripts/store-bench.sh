@@ -23,7 +23,8 @@ build() { # build DIR SIDE: the example, release, with the deployed feature, in 
 rm -rf "$out/before-tree"
 git worktree add --detach "$out/before-tree" "$before_rev" >/dev/null
 trap 'git worktree remove --force "$out/before-tree" 2>/dev/null || true' EXIT
-cp examples/store_bench.rs "$out/before-tree/examples/"
+# Each side builds its own examples/store_bench.rs (same cases, same output; the store trait
+# it seeds through may differ).
 after_bin=$(build . after)
 before_bin=$(build "$out/before-tree" before)
 
@@ -47,4 +48,4 @@ run_side() { # run_side SIDE BINARY: every case on fresh tables, through the pro
   run_side before "$before_bin"
   run_side after "$after_bin"
 } | tee "$out/results.tsv"
-echo "raw results (side, case, status, wall ms, requests, bytes sent, bytes received): $out/results.tsv" >&2
+echo "raw results (side, case, status, wall ms, requests, bytes sent, bytes received, most requests in flight at once): $out/results.tsv" >&2

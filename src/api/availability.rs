@@ -5,7 +5,7 @@ use super::if_match::IfMatch;
 use super::input::{self, NO_PARAMETERS, Parameters, Query};
 use super::paging::{INTERVAL_BYTES, Page, PageRequest};
 use super::response::{json_response, message, with_etag, with_result_items};
-use super::router::{App, Failure, Handled};
+use super::router::{App, Handled};
 use super::shown_interval::IntervalList;
 use super::window::RequestedWindow;
 use super::window_member::WindowMember;
@@ -14,7 +14,7 @@ use crate::domain::recurrence::Period;
 use crate::domain::schedule::{MAX_WINDOW_DAYS, window_within_limit};
 use crate::domain::{Interval, IntervalSet};
 use crate::domain::{UserId, UserRecord};
-use crate::store::{AvailabilityStore, IntervalBudget, LoadError};
+use crate::store::{AvailabilityStore, Scope};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Serialize;
@@ -55,7 +55,7 @@ pub(super) async fn set<S: AvailabilityStore>(
     let if_match = IfMatch::of(request)?;
     let version = app
         .store()
-        .update(user.as_str(), None, |current| {
+        .update(user.as_str(), None, scope_of(&set.additions), |current| {
             // A user's availability always exists (empty at first), so `*` always matches.
             if_match.check(current, true)?;
             within_interval_limit(&user, current.with_added(&set.additions))
@@ -84,18 +84,8 @@ pub(super) async fn get<S: AvailabilityStore>(
     let widest = requested.resolve(paging.clock(app.clock()), false)?;
     let record = app
         .store()
-        .load_within(
-            caller.as_str(),
-            Some(widest.interval),
-            &IntervalBudget::unlimited(),
-        )
-        .await
-        .map_err(|error| match error {
-            LoadError::Store(error) => Failure::from(error),
-            LoadError::OverBudget { .. } => {
-                Failure::Unexpected("an unlimited budget ran out".into())
-            }
-        })?;
+        .load(caller.as_str(), Some(widest.interval))
+        .await?;
     let window = requested.resolve(paging.clock(app.clock()), record.schedule.is_some())?;
     // A later page computes only what starts where the previous one stopped, or later.
     let unread = match paging.resume {
@@ -164,7 +154,7 @@ pub(super) async fn delete<S: AvailabilityStore>(
     let if_match = IfMatch::of(request)?;
     let version = app
         .store()
-        .update(user.as_str(), None, |current| {
+        .update(user.as_str(), None, Scope::Near(range), |current| {
             if_match.check(current, true)?;
             // Telling whether the range holds availability expands the schedule near each gap
             // between removed ranges in it: bounded like a read, before any expansion.
@@ -202,6 +192,16 @@ fn include_booked(query: &Query) -> Result<bool, ApiError> {
             "?include_booked",
             "must be true or false",
         )),
+    }
+}
+
+/// What a `POST` of `additions` changes: from the first addition's start to the last one's end.
+fn scope_of(additions: &IntervalSet) -> Scope {
+    match (additions.as_slice().first(), additions.as_slice().last()) {
+        (Some(first), Some(last)) => {
+            Interval::new(first.start(), last.end()).map_or(Scope::NoIntervals, Scope::Near)
+        }
+        _ => Scope::NoIntervals,
     }
 }
 

@@ -19,7 +19,7 @@ use crate::domain::booking::{
 use crate::domain::time::MINUTE_MS;
 use crate::domain::timestamp::{FormattedTimestamp, Zone, format_timestamp_in};
 use crate::domain::{Millis, UserId, UserRecord};
-use crate::store::{AvailabilityStore, IntervalBudget, LoadError, WriteError};
+use crate::store::{AvailabilityStore, IntervalBudget, LoadError, Scope, WriteError};
 use lambda_http::http::{HeaderName, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -75,7 +75,7 @@ pub(super) async fn create<S: AvailabilityStore>(
     let mut made = None;
     let written = app
         .store()
-        .update_many(&user_ids, asked.range, |records| {
+        .update_many(&user_ids, Scope::Near(asked.range), |records| {
             let (next, booking) = book(
                 records,
                 &participants,
@@ -331,7 +331,8 @@ pub(super) async fn cancel<S: AvailabilityStore>(
     let by_organizer = booking.organizer == caller.as_str();
     let user_ids: Vec<&str> = participants.iter().map(String::as_str).collect();
     app.store()
-        .update_many(&user_ids, booking.range, |records| {
+        // Bookings only: no participant's intervals are read or written.
+        .update_many(&user_ids, Scope::NoIntervals, |records| {
             let caller_holds = records
                 .iter()
                 .zip(&participants)

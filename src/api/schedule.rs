@@ -11,7 +11,7 @@ use crate::domain::schedule::{
     ScheduleInput, WeeklyRuleInput,
 };
 use crate::domain::{UserId, UserRecord};
-use crate::store::AvailabilityStore;
+use crate::store::{AvailabilityStore, Scope};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::{Map, Value};
@@ -27,7 +27,7 @@ pub(super) async fn put<S: AvailabilityStore>(
     let if_match = IfMatch::of(request)?;
     let version = app
         .store()
-        .update(caller.as_str(), None, |current| {
+        .update(caller.as_str(), None, Scope::NoIntervals, |current| {
             if_match.check(current, current.schedule.is_some())?;
             Ok::<_, ApiError>(UserRecord {
                 schedule: Some(schedule.clone()),
@@ -47,7 +47,8 @@ pub(super) async fn get<S: AvailabilityStore>(
     caller: UserId,
 ) -> Handled {
     Query::of(request, NO_PARAMETERS)?;
-    let record = app.store().load(caller.as_str()).await?;
+    // The schedule only: none of the user's intervals is read.
+    let record = app.store().load(caller.as_str(), None).await?;
     let schedule = record.schedule.as_ref().ok_or_else(no_schedule)?;
     Ok(with_etag(
         json_response(StatusCode::OK, &schedule.to_input()),
@@ -65,7 +66,7 @@ pub(super) async fn delete<S: AvailabilityStore>(
     let if_match = IfMatch::of(request)?;
     let version = app
         .store()
-        .update(caller.as_str(), None, |current| {
+        .update(caller.as_str(), None, Scope::NoIntervals, |current| {
             // No schedule is a 404 whatever `If-Match` says (RFC 9110 §13.2.1: a failure
             // found before the request is processed wins over preconditions).
             current.schedule.as_ref().ok_or_else(no_schedule)?;

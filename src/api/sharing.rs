@@ -8,7 +8,7 @@ use super::response::{json_response, with_etag};
 use super::router::{App, Handled};
 use crate::domain::booking::BookableBy;
 use crate::domain::{UserId, UserRecord};
-use crate::store::AvailabilityStore;
+use crate::store::{AvailabilityStore, Scope};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
@@ -22,7 +22,7 @@ pub(super) async fn get<S: AvailabilityStore>(
     caller: UserId,
 ) -> Handled {
     Query::of(request, NO_PARAMETERS)?;
-    let record = app.store().load(caller.as_str()).await?;
+    let record = app.store().load(caller.as_str(), None).await?;
     Ok(with_etag(
         json_response(StatusCode::OK, &shown(&record.bookable_by)),
         record.version,
@@ -44,7 +44,7 @@ pub(super) async fn put<S: AvailabilityStore>(
     let if_match = IfMatch::of(request)?;
     let version = app
         .store()
-        .update(caller.as_str(), None, |current| {
+        .update(caller.as_str(), None, Scope::NoIntervals, |current| {
             if_match.check(current, true)?;
             Ok::<_, ApiError>(UserRecord {
                 bookable_by: bookable_by.clone(),

@@ -186,6 +186,21 @@ impl IntervalSet {
         IntervalSet { intervals: result }
     }
 
+    /// The intervals that share an instant with `range` or touch it (`near`), and the rest:
+    /// what a change within `range` can alter, and what it cannot. `near.union(&rest)` is `self`.
+    pub fn split_near(&self, range: Interval) -> (IntervalSet, IntervalSet) {
+        let first = self.intervals.partition_point(|i| i.end < range.start);
+        let past = self.intervals.partition_point(|i| i.start <= range.end);
+        let past = past.max(first);
+        let near = self.intervals[first..past].to_vec();
+        let mut rest = self.intervals[..first].to_vec();
+        rest.extend_from_slice(&self.intervals[past..]);
+        (
+            IntervalSet { intervals: near },
+            IntervalSet { intervals: rest },
+        )
+    }
+
     /// The part of the set inside `window`: a binary search, then a copy of what is inside.
     pub fn clip(&self, window: Interval) -> IntervalSet {
         let first = self.intervals.partition_point(|i| i.end <= window.start);

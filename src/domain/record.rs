@@ -41,6 +41,11 @@ pub struct UserRecord {
     pub bookable_by: BookableBy,
     /// `Idempotency-Key`s this user sent with `POST /bookings`, with their first answers.
     pub idempotency: Vec<IdempotencyEntry>,
+    /// Stored intervals that are not in `slots` or `removed` here: an update's record holds only
+    /// the part of the user's intervals near its change (see `store::Scope`), and limits count
+    /// the rest through this.
+    #[serde(skip)]
+    pub held_elsewhere: usize,
 }
 
 impl UserRecord {
@@ -115,23 +120,10 @@ impl UserRecord {
         }
     }
 
-    /// A copy with these slots and removed ranges and everything else as it is: what a load
-    /// within a window hands over.
-    pub fn with_intervals(&self, slots: IntervalSet, removed: IntervalSet) -> UserRecord {
-        UserRecord {
-            version: self.version,
-            slots,
-            removed,
-            schedule: self.schedule.clone(),
-            bookings: self.bookings.clone(),
-            bookable_by: self.bookable_by.clone(),
-            idempotency: self.idempotency.clone(),
-        }
-    }
-
-    /// The stored intervals, slots and removed ranges together: what per-user limits count.
+    /// The stored intervals, slots and removed ranges together (those held elsewhere
+    /// included): what per-user limits count.
     pub fn interval_count(&self) -> usize {
-        self.slots.len() + self.removed.len()
+        self.slots.len() + self.removed.len() + self.held_elsewhere
     }
 }
 

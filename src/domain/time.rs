@@ -35,3 +35,81 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     (year, month, day)
 }
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+pub(crate) fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let month = i64::from(month);
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// A calendar month in UTC, counted from January of year 0: what the DynamoDB store keys a
+/// user's intervals by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Month(i64);
+
+impl Month {
+    /// The month holding `instant`.
+    pub fn of(instant: Millis) -> Month {
+        let (year, month, _) = civil_from_days(instant.div_euclid(DAY_MS));
+        Month(year * 12 + month - 1)
+    }
+
+    /// The month after this one.
+    pub fn next(self) -> Month {
+        Month(self.0 + 1)
+    }
+
+    /// The first instant of the month.
+    pub fn start(self) -> Millis {
+        let (year, month) = (self.0.div_euclid(12), self.0.rem_euclid(12) + 1);
+        // `month` is 1..=12, so the cast cannot truncate.
+        days_from_civil(year, month as u8, 1) * DAY_MS
+    }
+
+    /// `YYYY-MM`, zero-padded so that months sort as text in time order (years 0000–9999).
+    pub fn key(self) -> String {
+        format!(
+            "{:04}-{:02}",
+            self.0.div_euclid(12),
+            self.0.rem_euclid(12) + 1
+        )
+    }
+
+    /// The month a [`Month::key`] names.
+    pub fn from_key(key: &str) -> Option<Month> {
+        let (year, month) = key.split_once('-')?;
+        let (year, month): (i64, i64) = (year.parse().ok()?, month.parse().ok()?);
+        ((0..=9999).contains(&year) && (1..=12).contains(&month))
+            .then_some(Month(year * 12 + month - 1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_name_their_first_instant_and_sort_as_text() {
+        // 2025-06-01T00:00:00Z and the instant before it.
+        let june = Month::of(1_748_736_000_000);
+        assert_eq!(
+            (june.key(), june.start()),
+            ("2025-06".to_owned(), 1_748_736_000_000)
+        );
+        assert_eq!(Month::of(1_748_736_000_000 - 1).key(), "2025-05");
+        assert_eq!(june.next().key(), "2025-07");
+        assert_eq!(Month::of(EARLIEST_INSTANT).key(), "0000-01");
+        assert_eq!(Month::of(LATEST_INSTANT).key(), "9999-12");
+        assert_eq!(Month::of(LATEST_INSTANT).start(), 253_399_622_400_000);
+        assert!(Month::of(EARLIEST_INSTANT).key() < june.key());
+        assert_eq!(Month::from_key("2025-06"), Some(june));
+        assert_eq!(Month::from_key("2025-13"), None);
+        assert_eq!(Month::from_key("x"), None);
+    }
+}

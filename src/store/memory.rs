@@ -2,8 +2,8 @@
 //! holds all the data; each Lambda instance would have its own.
 
 use super::{
-    AvailabilityStore, IntervalBudget, LoadError, StoreError, UserRecord, WriteError, next_record,
-    record_within,
+    AvailabilityStore, IntervalBudget, LoadError, Scope, StoreError, UserRecord, WriteError,
+    next_record, record_within, rejoin, split_for,
 };
 use super::{distinct_users, next_records};
 use crate::domain::Interval;
@@ -48,6 +48,7 @@ impl AvailabilityStore for MemoryStore {
         &self,
         user_id: &str,
         expected_version: Option<u64>,
+        scope: Scope,
         mut change: F,
     ) -> Result<u64, WriteError<E>>
     where
@@ -57,11 +58,13 @@ impl AvailabilityStore for MemoryStore {
         store_call(Backend::Memory, "update", "memory", async {
             let mut users = self.users()?;
             let current = users.get(user_id).cloned().unwrap_or_default();
-            let Some(next) = next_record(&current, expected_version, &mut change)? else {
+            // The change sees only its scope's part, as on every store.
+            let (part, left_out) = split_for(&current, scope);
+            let Some(next) = next_record(&part, expected_version, &mut change)? else {
                 return Ok(current.version);
             };
             let version = next.version;
-            users.insert(user_id.to_owned(), Arc::new(next));
+            users.insert(user_id.to_owned(), Arc::new(rejoin(next, &left_out)));
             Ok(version)
         })
         .await
@@ -71,7 +74,7 @@ impl AvailabilityStore for MemoryStore {
     async fn update_many<E, F>(
         &self,
         user_ids: &[&str],
-        _scope: Interval,
+        scope: Scope,
         mut change: F,
     ) -> Result<Vec<u64>, WriteError<E>>
     where
@@ -81,19 +84,26 @@ impl AvailabilityStore for MemoryStore {
         store_call(Backend::Memory, "update_many", "memory", async {
             distinct_users(user_ids)?;
             let mut users = self.users()?;
-            let current: Vec<Arc<UserRecord>> = user_ids
+            // Each change sees only its scope's part, as on every store.
+            let (parts, left_out): (Vec<Arc<UserRecord>>, Vec<UserRecord>) = user_ids
                 .iter()
-                .map(|user_id| users.get(*user_id).cloned().unwrap_or_default())
-                .collect();
-            let next = next_records(&current, &mut change)?;
+                .map(|user_id| {
+                    let current = users.get(*user_id).cloned().unwrap_or_default();
+                    let (part, left_out) = split_for(&current, scope);
+                    (Arc::new(part), left_out)
+                })
+                .unzip();
+            let next = next_records(&parts, &mut change)?;
             let mut versions = Vec::with_capacity(user_ids.len());
-            for ((user_id, current), next) in user_ids.iter().zip(&current).zip(next) {
+            for (((user_id, part), left_out), next) in
+                user_ids.iter().zip(&parts).zip(&left_out).zip(next)
+            {
                 match next {
                     Some(next) => {
                         versions.push(next.version);
-                        users.insert((*user_id).to_owned(), Arc::new(next));
+                        users.insert((*user_id).to_owned(), Arc::new(rejoin(next, left_out)));
                     }
-                    None => versions.push(current.version),
+                    None => versions.push(part.version),
                 }
             }
             Ok(versions)

@@ -16,10 +16,69 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Loads of one request in flight at once. Each DynamoDB load of today's layout holds a whole
-/// record (up to 1.6 MB, three copies while it is decoded), so this bounds a load's transient
-/// memory at about 80 MB; 100 participants take ceil(100 / 16) = 7 round trips.
-pub const LOAD_CONCURRENCY: usize = 16;
+/// Loads of one request in flight at once: as many as `/overlap` has participants, so that a
+/// request waits for one load's round trips, not for a queue of them. A DynamoDB load holds only
+/// the months its window meets, plus the user's few intervals that cross a month's end.
+pub const LOAD_CONCURRENCY: usize = 100;
+
+/// What of a user's intervals an update reads and may change. Stores read only that part (the
+/// DynamoDB store: the months it meets), so a write's cost follows its change, not the user's
+/// history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// None: the change sees the version, the schedule and the other fields, and the count of
+    /// intervals in `held_elsewhere`; it must leave slots and removed ranges alone.
+    NoIntervals,
+    /// Every stored interval that shares an instant with this range or touches it (a store may
+    /// hand over more); the change may alter intervals only within the range.
+    Near(Interval),
+}
+
+impl Scope {
+    pub const EVERYTHING: Scope = Scope::Near(Interval::ALL);
+}
+
+/// The part of `record` that an update within `scope` works on (its intervals near the scope,
+/// the rest counted in `held_elsewhere`), and the intervals it leaves out.
+pub(crate) fn split_for(record: &UserRecord, scope: Scope) -> (UserRecord, UserRecord) {
+    let (slots, removed, other_slots, other_removed) = match scope {
+        Scope::NoIntervals => (
+            IntervalSet::new(),
+            IntervalSet::new(),
+            record.slots.clone(),
+            record.removed.clone(),
+        ),
+        Scope::Near(range) => {
+            let (slots, other_slots) = record.slots.split_near(range);
+            let (removed, other_removed) = record.removed.split_near(range);
+            (slots, removed, other_slots, other_removed)
+        }
+    };
+    let held_elsewhere = record.held_elsewhere + other_slots.len() + other_removed.len();
+    let part = UserRecord {
+        slots,
+        removed,
+        held_elsewhere,
+        ..record.clone()
+    };
+    let left_out = UserRecord {
+        slots: other_slots,
+        removed: other_removed,
+        ..UserRecord::default()
+    };
+    (part, left_out)
+}
+
+/// The whole record again: `changed` (a part from [`split_for`], after its change) with the
+/// intervals that were left out of it.
+pub(crate) fn rejoin(changed: UserRecord, left_out: &UserRecord) -> UserRecord {
+    UserRecord {
+        slots: changed.slots.union(&left_out.slots),
+        removed: changed.removed.union(&left_out.removed),
+        held_elsewhere: 0,
+        ..changed
+    }
+}
 
 /// A failure of the store itself (not of the request): the unexpected, or a busy backend.
 #[derive(Debug)]
@@ -52,8 +111,9 @@ pub enum WriteError<E> {
     Store(StoreError),
 }
 
-/// The record an update should write on top of `current`, or `None` when `change` left it as
-/// it was (no write, same version). Every store runs this, so they agree on the rules.
+/// The record an update should write on top of `current` (the part its scope covers), or
+/// `None` when `change` left it as it was (no write, same version). Every store runs this, so
+/// they agree on the rules.
 pub(crate) fn next_record<E>(
     current: &UserRecord,
     expected_version: Option<u64>,
@@ -68,6 +128,7 @@ pub(crate) fn next_record<E>(
     }
     let mut next = change(current).map_err(WriteError::Rejected)?;
     next.version = current.version;
+    next.held_elsewhere = current.held_elsewhere;
     if next == *current {
         return Ok(None);
     }
@@ -131,18 +192,21 @@ pub(crate) fn record_within(
 ) -> Result<Arc<UserRecord>, LoadError> {
     let Some(window) = window else {
         budget.spend(0)?;
-        return Ok(Arc::new(
-            record.with_intervals(IntervalSet::new(), IntervalSet::new()),
-        ));
+        return Ok(Arc::new(UserRecord {
+            slots: IntervalSet::new(),
+            removed: IntervalSet::new(),
+            ..UserRecord::clone(record)
+        }));
     };
     budget.spend(record.slots.count_meeting(window) + record.removed.count_meeting(window))?;
     if window == Interval::ALL {
         return Ok(Arc::clone(record));
     }
-    Ok(Arc::new(record.with_intervals(
-        record.slots.clip(window),
-        record.removed.clip(window),
-    )))
+    Ok(Arc::new(UserRecord {
+        slots: record.slots.clip(window),
+        removed: record.removed.clip(window),
+        ..UserRecord::clone(record)
+    }))
 }
 
 impl<E> From<StoreError> for WriteError<E> {
@@ -162,14 +226,16 @@ pub trait AvailabilityStore: Send + Sync + 'static {
         budget: &IntervalBudget,
     ) -> impl Future<Output = Result<Arc<UserRecord>, LoadError>> + Send;
 
-    /// The user's whole current record.
+    /// The user's current record within `window` (as [`AvailabilityStore::load_within`]),
+    /// without a budget: for one user's own reads, which their per-user limit bounds.
     fn load(
         &self,
         user_id: &str,
+        window: Option<Interval>,
     ) -> impl Future<Output = Result<Arc<UserRecord>, StoreError>> + Send {
         async move {
             let budget = IntervalBudget::unlimited();
-            self.load_within(user_id, Some(Interval::ALL), &budget)
+            self.load_within(user_id, window, &budget)
                 .await
                 .map_err(|error| match error {
                     LoadError::Store(error) => error,
@@ -195,15 +261,17 @@ pub trait AvailabilityStore: Send + Sync + 'static {
         stream::iter(loads).buffered(LOAD_CONCURRENCY).try_collect()
     }
 
-    /// Atomically replaces the user's record with `change(current)`: no other write to the same
-    /// user can interleave, so no update is lost. `change` may run more than once (a store with
-    /// optimistic concurrency retries it) and must not have side effects. With
+    /// Atomically replaces the part of the user's record that `scope` covers with
+    /// `change(part)` (see [`Scope`]; the rest of the record stays as it is): no other write to
+    /// the same user can interleave, so no update is lost. `change` may run more than once (a
+    /// store with optimistic concurrency retries it) and must not have side effects. With
     /// `expected_version`, the write happens only on top of that version. Returns the version
     /// now stored (unchanged when `change` returned an equal record).
     fn update<E, F>(
         &self,
         user_id: &str,
         expected_version: Option<u64>,
+        scope: Scope,
         change: F,
     ) -> impl Future<Output = Result<u64, WriteError<E>>> + Send
     where
@@ -213,15 +281,14 @@ pub trait AvailabilityStore: Send + Sync + 'static {
     /// Atomically replaces several users' records with `change(current records)`, one result
     /// per user in the order asked: all of them change together or none does, and no other
     /// write to any of them can interleave. `user_ids` must be distinct. `change` may run more
-    /// than once and must not have side effects. `scope` is the time range the change reads
-    /// and changes: a store may hand over only the slots and removed ranges that meet it (and
-    /// keep the rest as stored); bookings, consent and idempotency keys are always whole. A
-    /// record `change` returns unchanged is not written and keeps its version. Returns each
-    /// user's version now stored.
+    /// than once and must not have side effects. Each record handed over is the part `scope`
+    /// covers, as for [`AvailabilityStore::update`] (the rest stays as stored); bookings,
+    /// consent and idempotency keys are always whole. A record `change` returns unchanged is
+    /// not written and keeps its version. Returns each user's version now stored.
     fn update_many<E, F>(
         &self,
         user_ids: &[&str],
-        scope: Interval,
+        scope: Scope,
         change: F,
     ) -> impl Future<Output = Result<Vec<u64>, WriteError<E>>> + Send
     where
@@ -249,6 +316,7 @@ pub(crate) fn next_records<E>(
         .zip(changed)
         .map(|(current, mut next)| {
             next.version = current.version;
+            next.held_elsewhere = current.held_elsewhere;
             (next != **current).then(|| {
                 next.version += 1;
                 next

@@ -5,6 +5,7 @@ use crate::helpers::{Reply, http_api, intervals, invoke, slot};
 use crate::moto::{fresh_table, store_on};
 use availability_api::api::App;
 use availability_api::config::Config;
+use availability_api::domain::Interval;
 use availability_api::store::dynamodb::client_config;
 use availability_api::store::{AvailabilityStore, DynamoDbStore, StoreError};
 use aws_sdk_dynamodb::config::retry::RetryConfig;
@@ -135,7 +136,7 @@ async fn a_table_that_never_answers_is_a_503_within_the_sdk_timeouts() {
 async fn a_missing_table_is_a_fault_not_a_busy_service() {
     let store = store_on("no-such-table").await;
     assert!(matches!(
-        store.load("ana").await,
+        store.load("ana", Some(Interval::ALL)).await,
         Err(StoreError::Internal(_))
     ));
 }

@@ -3,7 +3,7 @@
 
 use crate::helpers::{Reply, dev_app, http_api, intervals, invoke, slot};
 use availability_api::api::App;
-use availability_api::store::MemoryStore;
+use availability_api::store::{MemoryStore, Scope};
 use serde_json::{Value, json};
 
 /// Monday 2024-10-07 at `hh:mm` UTC.
@@ -673,7 +673,7 @@ async fn dense_users(users: &[&str], per_user: i64) -> App<MemoryStore> {
     );
     for user in users {
         app.store()
-            .update(user, None, |current| {
+            .update(user, None, Scope::EVERYTHING, |current| {
                 Ok::<_, ()>(availability_api::domain::UserRecord {
                     slots: slots.clone(),
                     ..current.clone()

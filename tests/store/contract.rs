@@ -6,7 +6,7 @@ use availability_api::domain::booking::{BookableBy, Booking, IdempotencyEntry};
 use availability_api::domain::time::{HOUR_MS, MINUTE_MS};
 use availability_api::domain::{Interval, IntervalSet, UserRecord};
 use availability_api::store::{
-    AvailabilityStore, IntervalBudget, LoadError, MemoryStore, WriteError,
+    AvailabilityStore, IntervalBudget, LoadError, MemoryStore, Scope, WriteError,
 };
 use std::sync::Arc;
 
@@ -29,6 +29,9 @@ macro_rules! store_contract {
                 a_load_without_a_window_has_no_intervals,
                 many_loads_answer_in_the_order_asked,
                 loads_past_their_budget_are_refused,
+                scoped_updates_across_month_ends_match_a_whole_record_model,
+                racing_writers_on_different_months_of_one_user_all_survive,
+                a_scoped_change_sees_its_part_and_counts_the_rest,
                 bookings_consent_and_keys_round_trip,
                 // `update_many_*`: not on DynamoDB yet (issue 14); filter them out there.
                 update_many_changes_every_record_together,
@@ -85,7 +88,7 @@ fn with_slots(record: &UserRecord, slots: IntervalSet) -> UserRecord {
 /// Replaces the user's slots; the new version.
 async fn put<S: AvailabilityStore>(store: &S, user: &str, slots: &IntervalSet) -> u64 {
     store
-        .update(user, None, |current| {
+        .update(user, None, Scope::EVERYTHING, |current| {
             Ok::<_, ()>(with_slots(current, slots.clone()))
         })
         .await
@@ -96,7 +99,7 @@ async fn put<S: AvailabilityStore>(store: &S, user: &str, slots: &IntervalSet) -
 async fn add<S: AvailabilityStore>(store: &S, user: &str, added: Interval) -> u64 {
     let added = IntervalSet::from_normalized(vec![added]);
     store
-        .update(user, None, |current| {
+        .update(user, None, Scope::EVERYTHING, |current| {
             Ok::<_, ()>(with_slots(current, current.slots.union(&added)))
         })
         .await
@@ -104,7 +107,10 @@ async fn add<S: AvailabilityStore>(store: &S, user: &str, added: Interval) -> u6
 }
 
 async fn load<S: AvailabilityStore>(store: &S, user: &str) -> Arc<UserRecord> {
-    store.load(user).await.expect("the read succeeds")
+    store
+        .load(user, Some(Interval::ALL))
+        .await
+        .expect("the read succeeds")
 }
 
 async fn unknown_user_has_the_empty_record<S: AvailabilityStore>(store: Arc<S>) {
@@ -124,7 +130,9 @@ async fn every_field_of_a_record_round_trips<S: AvailabilityStore>(store: Arc<S>
         schedule: Some(schedule),
         ..UserRecord::default()
     };
-    let version = store.update("ana", None, |_| Ok::<_, ()>(written.clone()));
+    let version = store.update("ana", None, Scope::EVERYTHING, |_| {
+        Ok::<_, ()>(written.clone())
+    });
     assert_eq!(version.await.expect("the write succeeds"), 1);
     let read = load(&*store, "ana").await;
     assert_eq!(
@@ -146,7 +154,9 @@ async fn a_change_is_stored_and_bumps_the_version<S: AvailabilityStore>(store: A
 }
 
 async fn an_unchanged_record_keeps_its_version<S: AvailabilityStore>(store: Arc<S>) {
-    let untouched = store.update("ana", None, |current| Ok::<_, ()>(current.clone()));
+    let untouched = store.update("ana", None, Scope::EVERYTHING, |current| {
+        Ok::<_, ()>(current.clone())
+    });
     assert_eq!(untouched.await.expect("no-op succeeds"), 0);
     assert_eq!(add(&*store, "ana", interval(0, 10)).await, 1);
     assert_eq!(
@@ -160,7 +170,9 @@ async fn an_unchanged_record_keeps_its_version<S: AvailabilityStore>(store: Arc<
 async fn a_rejected_change_writes_nothing<S: AvailabilityStore>(store: Arc<S>) {
     add(&*store, "ana", interval(0, 10)).await;
     let refused = store
-        .update("ana", None, |_| Err::<UserRecord, _>("refused"))
+        .update("ana", None, Scope::EVERYTHING, |_| {
+            Err::<UserRecord, _>("refused")
+        })
         .await;
     assert!(matches!(refused, Err(WriteError::Rejected("refused"))));
     let record = load(&*store, "ana").await;
@@ -173,7 +185,7 @@ async fn a_stale_expected_version_is_refused_without_running_the_change<S: Avail
     add(&*store, "ana", interval(0, 10)).await;
     let mut runs = 0;
     let stale = store
-        .update("ana", Some(0), |current| {
+        .update("ana", Some(0), Scope::EVERYTHING, |current| {
             runs += 1;
             Ok::<_, ()>(with_slots(current, IntervalSet::new()))
         })
@@ -183,7 +195,7 @@ async fn a_stale_expected_version_is_refused_without_running_the_change<S: Avail
         Err(WriteError::VersionMismatch { current: 1 })
     ));
     assert_eq!(runs, 0);
-    let current = store.update("ana", Some(1), |current| {
+    let current = store.update("ana", Some(1), Scope::EVERYTHING, |current| {
         Ok::<_, ()>(with_slots(current, IntervalSet::new()))
     });
     assert_eq!(current.await.expect("the expected version matches"), 2);
@@ -240,7 +252,9 @@ async fn three_slots_and_a_removed_range<S: AvailabilityStore>(
         schedule: Some(schedule),
         ..UserRecord::default()
     };
-    let version = store.update(user, None, |_| Ok::<_, ()>(written.clone()));
+    let version = store.update(user, None, Scope::EVERYTHING, |_| {
+        Ok::<_, ()>(written.clone())
+    });
     UserRecord {
         version: version.await.expect("the write succeeds"),
         ..written
@@ -360,7 +374,9 @@ async fn bookings_consent_and_keys_round_trip<S: AvailabilityStore>(store: Arc<S
         }],
         ..UserRecord::default()
     };
-    let version = store.update("ana", None, |_| Ok::<_, ()>(written.clone()));
+    let version = store.update("ana", None, Scope::EVERYTHING, |_| {
+        Ok::<_, ()>(written.clone())
+    });
     assert_eq!(version.await.expect("the write succeeds"), 1);
     let expected = UserRecord {
         version: 1,
@@ -390,7 +406,7 @@ async fn update_many_changes_every_record_together<S: AvailabilityStore>(store: 
     add(&*store, "ana", interval(0, 1000)).await;
     let made = booking("b1", 100, 200, &["ana", "bo", "cy"]);
     let versions = store
-        .update_many(&["ana", "bo", "cy"], made.range, |records| {
+        .update_many(&["ana", "bo", "cy"], Scope::Near(made.range), |records| {
             assert_eq!(records.len(), 3);
             Ok::<_, ()>(with_booking(records, &made))
         })
@@ -408,7 +424,7 @@ async fn update_many_changes_every_record_together<S: AvailabilityStore>(store: 
 async fn update_many_writes_nothing_when_the_change_refuses<S: AvailabilityStore>(store: Arc<S>) {
     add(&*store, "ana", interval(0, 10)).await;
     let refused = store
-        .update_many(&["ana", "bo"], interval(0, 10), |_| {
+        .update_many(&["ana", "bo"], Scope::Near(interval(0, 10)), |_| {
             Err::<Vec<UserRecord>, _>("busy")
         })
         .await;
@@ -423,7 +439,7 @@ async fn update_many_keeps_the_version_of_a_record_left_unchanged<S: Availabilit
     add(&*store, "ana", interval(0, 10)).await;
     add(&*store, "bo", interval(0, 10)).await;
     let versions = store
-        .update_many(&["ana", "bo"], interval(0, 10), |records| {
+        .update_many(&["ana", "bo"], Scope::Near(interval(0, 10)), |records| {
             let mut next: Vec<UserRecord> = records.iter().map(|r| (**r).clone()).collect();
             next[1].slots = set(&[(0, 20)]);
             Ok::<_, ()>(next)
@@ -432,7 +448,7 @@ async fn update_many_keeps_the_version_of_a_record_left_unchanged<S: Availabilit
         .expect("the write succeeds");
     assert_eq!(versions, [1, 2]);
     let untouched = store
-        .update_many(&["ana", "bo"], interval(0, 10), |records| {
+        .update_many(&["ana", "bo"], Scope::Near(interval(0, 10)), |records| {
             Ok::<_, ()>(records.iter().map(|r| (**r).clone()).collect())
         })
         .await
@@ -447,26 +463,28 @@ async fn update_many_hands_over_bookings_whole_whatever_the_scope<S: Availabilit
     let late = booking("late", 5000, 6000, &["ana"]);
     for made in [&early, &late] {
         store
-            .update_many(&["ana"], made.range, |records| {
+            .update_many(&["ana"], Scope::Near(made.range), |records| {
                 Ok::<_, ()>(with_booking(records, made))
             })
             .await
             .expect("the write succeeds");
     }
-    let mut seen = Vec::new();
-    store
-        .update_many(&["ana"], interval(2000, 3000), |records| {
-            seen = records[0].bookings.clone();
-            Ok::<_, ()>(records.iter().map(|r| (**r).clone()).collect())
-        })
-        .await
-        .expect("a no-op succeeds");
-    assert_eq!(seen, [early, late]);
+    for scope in [Scope::Near(interval(2000, 3000)), Scope::NoIntervals] {
+        let mut seen = Vec::new();
+        store
+            .update_many(&["ana"], scope, |records| {
+                seen = records[0].bookings.clone();
+                Ok::<_, ()>(records.iter().map(|r| (**r).clone()).collect())
+            })
+            .await
+            .expect("a no-op succeeds");
+        assert_eq!(seen, [early.clone(), late.clone()], "{scope:?}");
+    }
 }
 
 async fn update_many_refuses_a_user_named_twice<S: AvailabilityStore>(store: Arc<S>) {
     let twice = store
-        .update_many(&["ana", "bo", "ana"], interval(0, 10), |records| {
+        .update_many(&["ana", "bo", "ana"], Scope::NoIntervals, |records| {
             Ok::<_, ()>(records.iter().map(|r| (**r).clone()).collect())
         })
         .await;
@@ -483,7 +501,7 @@ async fn update_many_racing_with_single_updates_loses_nothing<S: AvailabilitySto
         tasks.push(tokio::spawn(async move {
             let made = booking(&format!("b{i}"), i * 10, i * 10 + 5, &["ana", "bo"]);
             booker
-                .update_many(&["ana", "bo"], made.range, |records| {
+                .update_many(&["ana", "bo"], Scope::Near(made.range), |records| {
                     Ok::<_, ()>(with_booking(records, &made))
                 })
                 .await
@@ -520,31 +538,317 @@ async fn race_to_add<S: AvailabilityStore>(store: &Arc<S>, user: &'static str, w
     }
 }
 
-/// What the suite cannot see through the trait: how the table holds a big user.
+/// A small deterministic generator (64-bit LCG), so that a failing sequence replays as is.
+struct Steps(u64);
+
+impl Steps {
+    fn below(&mut self, bound: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % bound
+    }
+}
+
+/// 2024-01-01T00:00:00Z, and a base of 400 one-hour slots two days apart (26 months), more
+/// than a store keeps inline: the DynamoDB store holds them in month items.
+const BASE_START: i64 = 1_704_067_200_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
+
+fn spread_base() -> IntervalSet {
+    IntervalSet::from_normalized(
+        (0..400)
+            .map(|i| {
+                interval(
+                    BASE_START + i * 2 * DAY_MS,
+                    BASE_START + i * 2 * DAY_MS + HOUR_MS,
+                )
+            })
+            .collect(),
+    )
+}
+
+/// POSTs and DELETEs with their own scope, some crossing month ends (up to 45 days long),
+/// checked after each against the same changes made to a whole record; windows that start
+/// and end inside months read as the model clipped.
+async fn scoped_updates_across_month_ends_match_a_whole_record_model<S: AvailabilityStore>(
+    store: Arc<S>,
+) {
+    let mut model = UserRecord {
+        slots: spread_base(),
+        ..UserRecord::default()
+    };
+    put(&*store, "mo", &model.slots).await;
+    model.version = 1;
+    let mut steps = Steps(13);
+    let lengths = [MINUTE_MS, HOUR_MS, 3 * DAY_MS, 45 * DAY_MS];
+    for step in 0..40 {
+        let start = BASE_START + (steps.below(800 * 24) as i64) * HOUR_MS;
+        let range = interval(start, start + lengths[steps.below(4) as usize]);
+        let adds = steps.below(2) == 0;
+        let mut seen_count = 0;
+        store
+            .update("mo", None, Scope::Near(range), |current| {
+                seen_count = current.interval_count();
+                Ok::<_, ()>(if adds {
+                    current.with_added(&IntervalSet::from_normalized(vec![range]))
+                } else {
+                    current.with_removed(range)
+                })
+            })
+            .await
+            .expect("the write succeeds");
+        assert_eq!(
+            seen_count,
+            model.interval_count(),
+            "step {step}: the count a change sees"
+        );
+        let next = if adds {
+            model.with_added(&IntervalSet::from_normalized(vec![range]))
+        } else {
+            model.with_removed(range)
+        };
+        if next != model {
+            model = UserRecord {
+                version: model.version + 1,
+                ..next
+            };
+        }
+        let stored = load(&*store, "mo").await;
+        assert_eq!(
+            *stored,
+            model,
+            "step {step}: {} {range:?}",
+            if adds { "add" } else { "remove" }
+        );
+        let from = BASE_START + (steps.below(800) as i64) * DAY_MS + 7 * HOUR_MS;
+        let window = interval(from, from + (10 + steps.below(40) as i64) * DAY_MS);
+        let part = store
+            .load("mo", Some(window))
+            .await
+            .expect("the read succeeds");
+        assert_eq!(
+            (&part.slots, &part.removed, part.version),
+            (
+                &model.slots.clip(window),
+                &model.removed.clip(window),
+                model.version
+            ),
+            "step {step}: window {window:?}"
+        );
+    }
+}
+
+/// Writers each adding to a different month of one user at once: every one survives.
+async fn racing_writers_on_different_months_of_one_user_all_survive<S: AvailabilityStore>(
+    store: Arc<S>,
+) {
+    put(&*store, "ray", &spread_base()).await;
+    let added: Vec<Interval> = (0..12)
+        .map(|month| {
+            let start = BASE_START + month * 31 * DAY_MS + HOUR_MS * 3;
+            interval(start, start + HOUR_MS)
+        })
+        .collect();
+    let tasks: Vec<_> = added
+        .iter()
+        .map(|&slot| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                let slot_set = IntervalSet::from_normalized(vec![slot]);
+                store
+                    .update("ray", None, Scope::Near(slot), |current| {
+                        Ok::<_, ()>(current.with_added(&slot_set))
+                    })
+                    .await
+                    .expect("the write succeeds")
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("the writer task finished");
+    }
+    let stored = load(&*store, "ray").await;
+    let expected = spread_base().union(&IntervalSet::from_intervals(added));
+    assert_eq!(stored.slots, expected);
+    assert_eq!(stored.version, 13, "one version per write");
+}
+
+/// A change within a scope sees at least the intervals near it, counts the rest in
+/// `held_elsewhere`, and leaves the rest as it was; without intervals it sees the count only.
+async fn a_scoped_change_sees_its_part_and_counts_the_rest<S: AvailabilityStore>(store: Arc<S>) {
+    put(&*store, "sam", &spread_base()).await;
+    let near = interval(BASE_START + 10 * DAY_MS, BASE_START + 11 * DAY_MS);
+    let mut seen = None;
+    store
+        .update("sam", None, Scope::Near(near), |current| {
+            seen = Some((current.slots.clip(near), current.interval_count()));
+            Ok::<_, ()>(current.with_removed(near))
+        })
+        .await
+        .expect("the write succeeds");
+    let (part, count) = seen.expect("the change ran");
+    assert_eq!((part, count), (spread_base().clip(near), 400));
+    let stored = load(&*store, "sam").await;
+    assert_eq!(
+        stored.slots,
+        spread_base().difference(&IntervalSet::from_normalized(vec![near]))
+    );
+    assert_eq!(stored.removed, IntervalSet::from_normalized(vec![near]));
+    let mut counted = 0;
+    store
+        .update("sam", None, Scope::NoIntervals, |current| {
+            counted = current.interval_count();
+            Ok::<_, ()>(current.clone())
+        })
+        .await
+        .expect("the write succeeds");
+    assert_eq!(counted, 400, "399 slots and the removed day");
+}
+
+/// What the suite cannot see through the trait: how the table holds users.
 #[cfg(feature = "dynamodb")]
 mod dynamodb_items {
-    use super::{many, put, set};
+    use super::{many, put, set, spread_base};
     use crate::helpers::items_of;
-    use crate::moto::{fresh_table, store_on};
-    use availability_api::store::dynamodb::CHUNK_BYTES;
+    use crate::moto::{client, fresh_table, store_on};
+    use availability_api::domain::UserRecord;
+    use availability_api::store::dynamodb::{CHUNK_BYTES, PARTITION_KEY, SORT_KEY};
+    use availability_api::store::usage::measured;
+    use availability_api::store::{AvailabilityStore, Scope};
+    use aws_sdk_dynamodb::primitives::Blob;
+    use aws_sdk_dynamodb::types::AttributeValue;
+
+    fn sort_keys(items: &[std::collections::HashMap<String, AttributeValue>]) -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|item| item[SORT_KEY].as_s().ok().cloned())
+            .collect()
+    }
 
     #[tokio::test]
-    async fn a_big_user_is_chunked_and_shrinking_deletes_the_stale_chunks() {
+    async fn a_small_user_is_one_item_and_a_big_one_lives_in_month_items() {
         let table = fresh_table().await;
         let store = store_on(&table).await;
+        put(&store, "few", &many(250)).await;
+        assert_eq!(sort_keys(&items_of(&table, "few").await), ["meta"]);
+
         put(&store, "big", &many(100_000)).await;
         let items = items_of(&table, "big").await;
-        // 1.6 MB of packed intervals in pieces of at most CHUNK_BYTES.
-        assert_eq!(items.len(), 6, "meta and five chunks");
+        let keys = sort_keys(&items);
+        // One interval an hour for 100,000 hours from 2024-09: 138 months and the meta item.
+        assert_eq!(keys.len(), 139, "{:?}", &keys[..3]);
+        assert!(
+            keys.iter()
+                .all(|key| key == "meta" || key.starts_with("month#"))
+        );
         for item in &items {
             let data = item["data"].as_b().expect("every item holds binary data");
             assert!(data.as_ref().len() <= CHUNK_BYTES);
         }
-        put(&store, "big", &set(&[(5, 6)])).await;
+        // One slot: the meta item and the one month it lies in.
+        let slot = super::interval(1_760_000_000_000, 1_760_000_060_000);
+        let (version, usage) = measured(store.update("big", None, Scope::Near(slot), |current| {
+            Ok::<_, ()>(current.with_added(&set(&[(slot.start(), slot.end())])))
+        }))
+        .await;
+        assert!(version.is_ok());
+        assert_eq!((usage.requests, usage.items_written), (3, 2), "{usage:?}");
+        assert!(usage.bytes_sent < 20_000, "{usage:?}");
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_retires_the_month_items_it_replaces_and_the_next_deletes_them() {
+        let table = fresh_table().await;
+        let store = store_on(&table).await;
+        put(&store, "big", &many(100_000)).await;
+        let first = sort_keys(&items_of(&table, "big").await);
+        // 138 months emptied and 26 filled: more than one transaction holds, so rebuilt under
+        // a new epoch.
+        put(&store, "big", &spread_base()).await;
+        let second = sort_keys(&items_of(&table, "big").await);
+        assert!(
+            first.iter().all(|key| second.contains(key)),
+            "kept until the next rebuild"
+        );
+        assert_eq!(super::load(&store, "big").await.slots, spread_base());
+        put(&store, "big", &many(100_000)).await;
+        let third = sort_keys(&items_of(&table, "big").await);
+        assert!(
+            first
+                .iter()
+                .all(|key| key == "meta" || !third.contains(key)),
+            "the first epoch is deleted"
+        );
+        assert_eq!(super::load(&store, "big").await.slots, many(100_000));
+    }
+
+    /// A record as layout 1 wrote it (every interval in `meta` and `chunk#…` items, no
+    /// `layout` attribute) reads as it is, and its next write moves it into month items.
+    #[tokio::test]
+    async fn a_layout_one_record_reads_and_moves_into_months_on_its_next_write() {
+        let table = fresh_table().await;
+        let old = UserRecord {
+            slots: many(30_000),
+            ..UserRecord::default()
+        };
+        let encoded = rmp_serde::to_vec_named(&old).expect("encodes");
+        let pieces: Vec<&[u8]> = encoded.chunks(CHUNK_BYTES).collect();
+        assert_eq!(pieces.len(), 2, "{} bytes", encoded.len());
+        let client = client().await;
+        for (index, piece) in pieces.iter().enumerate() {
+            let sort_key = match index {
+                0 => "meta".to_owned(),
+                _ => format!("chunk#{index:04}"),
+            };
+            let mut put = client
+                .put_item()
+                .table_name(&table)
+                .item(PARTITION_KEY, AttributeValue::S("old".into()))
+                .item(SORT_KEY, AttributeValue::S(sort_key))
+                .item("version", AttributeValue::N("7".into()))
+                .item("data", AttributeValue::B(Blob::new(*piece)));
+            if index == 0 {
+                put = put.item("chunks", AttributeValue::N("1".into()));
+            }
+            put.send().await.expect("the local server stores the item");
+        }
+        let store = store_on(&table).await;
+        let read = super::load(&store, "old").await;
+        assert_eq!((read.version, &read.slots), (7, &old.slots));
+        let window = super::interval(1_735_689_600_000, 1_738_368_000_000); // January 2025
+        let part = store.load("old", Some(window)).await.expect("reads");
+        assert_eq!(part.slots, old.slots.clip(window));
+
+        let slot = super::interval(1_735_700_000_000, 1_735_700_060_000);
+        store
+            .update("old", None, Scope::Near(slot), |current| {
+                Ok::<_, ()>(current.with_added(&set(&[(slot.start(), slot.end())])))
+            })
+            .await
+            .expect("the write succeeds");
+        let items = items_of(&table, "old").await;
+        let keys = sort_keys(&items);
+        assert!(
+            !keys.iter().any(|key| key.starts_with("chunk#")),
+            "{keys:?}"
+        );
+        assert!(keys.iter().filter(|key| key.starts_with("month#")).count() > 40);
+        let meta = items
+            .iter()
+            .find(|item| item[SORT_KEY].as_s().ok().map(String::as_str) == Some("meta"));
+        let meta = meta.expect("a meta item");
+        assert_eq!(meta["layout"].as_n().ok().map(String::as_str), Some("2"));
         assert_eq!(
-            items_of(&table, "big").await.len(),
-            1,
-            "stale chunks remain"
+            meta["intervals"].as_n().ok().map(String::as_str),
+            Some("30001")
+        );
+        let read = super::load(&store, "old").await;
+        assert_eq!(read.version, 8);
+        assert_eq!(
+            read.slots,
+            old.slots.union(&set(&[(slot.start(), slot.end())]))
         );
     }
 }

@@ -11,7 +11,7 @@ use availability_api::api::{self, App};
 use availability_api::config::Config;
 use availability_api::domain::{Interval, IntervalSet};
 use availability_api::store::dynamodb::client_config;
-use availability_api::store::{AvailabilityStore, DynamoDbStore};
+use availability_api::store::{AvailabilityStore, DynamoDbStore, Scope};
 use aws_sdk_dynamodb::Client;
 use lambda_http::{Context, LambdaEvent};
 use serde_json::{Value, json};
@@ -247,7 +247,10 @@ async fn delete(app: &App<DynamoDbStore>, user: &str, from: u32, if_match: Optio
 
 /// The user's slots as (start hour, end hour) on the test day.
 async fn hours_of(store: &DynamoDbStore, user: &str) -> (u64, Vec<(i64, i64)>) {
-    let record = store.load(user).await.expect("the store answers");
+    let record = store
+        .load(user, Some(Interval::ALL))
+        .await
+        .expect("the store answers");
     let day = hour_ms(0)..hour_ms(24);
     let hours = record
         .slots
@@ -287,7 +290,7 @@ fn other_writes(other: &Arc<DynamoDbStore>, user: &str, from: u32) -> Option<Mea
     ]);
     Some(Box::pin(async move {
         other
-            .update(&user, None, |current| {
+            .update(&user, None, Scope::EVERYTHING, |current| {
                 Ok::<_, ()>(current.with_added(&slot))
             })
             .await
@@ -304,7 +307,9 @@ async fn make_big(store: &DynamoDbStore, user: &str) {
             .collect(),
     );
     let version = store
-        .update(user, None, |current| Ok::<_, ()>(current.with_added(&many)))
+        .update(user, None, Scope::EVERYTHING, |current| {
+            Ok::<_, ()>(current.with_added(&many))
+        })
         .await
         .expect("the big record is written");
     assert_eq!(version, 1);
@@ -401,7 +406,11 @@ async fn chunked_writes_whose_answer_is_lost_answer_200() {
         hours_of(&s.other, "eve").await,
         (5, vec![(12, 13), (15, 16)])
     );
-    let record = s.other.load("eve").await.expect("the store answers");
+    let record = s
+        .other
+        .load("eve", Some(Interval::ALL))
+        .await
+        .expect("the store answers");
     assert_eq!(record.slots.len(), 25_002, "the big record survived whole");
 }
 
@@ -446,7 +455,7 @@ async fn a_delete_another_writer_made_first_still_answers_404() {
     );
     let same_delete: Meanwhile = Box::pin(async move {
         other
-            .update("hal", None, |current| {
+            .update("hal", None, Scope::EVERYTHING, |current| {
                 Ok::<_, ()>(current.with_removed(slot))
             })
             .await

@@ -7,7 +7,7 @@
 //! date is `Jn` (1–365, no leap day), `n` (0–365) or `Mm.w.d`; a time may be negative or up to
 //! 167 hours.
 
-use crate::domain::time::civil_from_days;
+use crate::domain::time::{civil_from_days, days_from_civil};
 
 /// A parsed footer rule. Offsets are east positive, in seconds, as in the TZif body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,18 +169,6 @@ impl Change {
 
 fn is_leap(year: i64) -> bool {
     year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
-fn days_from_civil(year: i64, month: u8, day: u8) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year.rem_euclid(400);
-    let month = i64::from(month);
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
 }
 
 struct Cursor {

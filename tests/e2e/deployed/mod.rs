@@ -32,6 +32,7 @@ macro_rules! on_both_stores {
     };
 }
 
+mod bounded_requests;
 mod client_flow;
 mod events_replay;
 mod fixture;
@@ -39,8 +40,8 @@ mod gateway;
 mod harness;
 mod hostile;
 mod http1;
-mod issue12;
 mod lambda;
+mod month_ends;
 mod moto;
 mod observability;
 mod routes;
