@@ -182,8 +182,9 @@ impl IntervalBudget {
     }
 }
 
-/// What a read within `window` sees of `record`: its version and schedule, and its slots and
-/// removed ranges clipped to `window` (none without one). Counted against `budget` before any
+/// What a read within `window` sees of `record`: its version, schedule and bookings (with
+/// consent and keys) whole, and its slots and removed ranges clipped to `window` (none without
+/// one). Counted against `budget` before any
 /// interval is copied; the whole record stays with the caller to drop.
 pub(crate) fn record_within(
     record: &Arc<UserRecord>,
@@ -218,7 +219,7 @@ impl<E> From<StoreError> for WriteError<E> {
 pub trait AvailabilityStore: Send + Sync + 'static {
     /// The user's current record within `window` (see [`record_within`]; the empty record for
     /// an unknown user), its intervals counted against `budget` before they are copied.
-    /// Without a window: the version and the schedule only.
+    /// Without a window: every field but the slots and removed ranges (bookings whole).
     fn load_within(
         &self,
         user_id: &str,
