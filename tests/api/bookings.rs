@@ -741,3 +741,49 @@ async fn fifty_overlapping_bookings_racing_on_one_app_book_exactly_one() {
     assert_eq!(holders, BTreeSet::from([winner.as_str()]));
     println!("race: {RACERS} requests, 1 winner ({winner}), user456 holds [{id}]");
 }
+
+#[tokio::test]
+async fn a_weekly_schedule_is_availability_for_booking_as_reads_show_it() {
+    let app = app();
+    let schedule = json!({"timezone": "Europe/Berlin",
+        "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}]});
+    let put = call(&app, "user456", "PUT", "/availability/schedule", schedule).await;
+    assert_eq!(put.status, 200, "{}", put.raw);
+    let removed = json!({"start_time": "2026-03-03T08:00:00Z", "end_time": "2026-03-03T09:00:00Z"});
+    let delete = call(&app, "user456", "DELETE", "/availability", removed).await;
+    assert_eq!(delete.status, 200, "{}", delete.raw);
+    let book_utc = |from: &str, to: &str| json!({"start_time": from, "end_time": to, "participants": ["user456"]});
+    // Monday 09:00-10:00 in Berlin (UTC+1) is inside the schedule; the organizer's own time
+    // comes from a slot.
+    let slots = json!({"availability": [slot("2026-03-02T00:00:00Z", "2026-03-08T00:00:00Z")]});
+    assert_eq!(
+        call(&app, "user123", "POST", "/availability", slots)
+            .await
+            .status,
+        200
+    );
+    let monday = book_utc("2026-03-02T08:00:00Z", "2026-03-02T09:00:00Z");
+    created(&call(&app, "user123", "POST", "/bookings", monday).await);
+    for (from, to) in [
+        // 07:30-08:30 in Berlin starts before the schedule's hours.
+        ("2026-03-02T06:30:00Z", "2026-03-02T07:30:00Z"),
+        // Tuesday's first hour was removed.
+        ("2026-03-03T08:00:00Z", "2026-03-03T09:00:00Z"),
+        // Saturday has no hours.
+        ("2026-03-07T10:00:00Z", "2026-03-07T11:00:00Z"),
+    ] {
+        let reply = call(&app, "user123", "POST", "/bookings", book_utc(from, to)).await;
+        let pointers: Vec<String> = problem(&reply, 409).into_iter().map(|e| e.0).collect();
+        assert_eq!(pointers, ["/participants/0"], "{from}");
+    }
+    let read = availability(
+        &app,
+        "user456",
+        "from=2026-03-02T00:00:00Z&to=2026-03-03T00:00:00Z",
+    )
+    .await;
+    assert_eq!(
+        read.body["availability"],
+        json!([slot("2026-03-02T09:00:00Z", "2026-03-02T16:00:00Z")])
+    );
+}
