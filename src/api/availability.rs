@@ -30,8 +30,9 @@ pub(super) const MAX_INTERVALS_PER_USER: usize = 100_000;
 /// around each gap between them, so this keeps it to a read's longest window (404 dates).
 pub(super) const MAX_REMOVED_IN_LONG_DELETE: usize = MAX_WINDOW_DAYS as usize / 5;
 
-/// The query parameters `GET` reads (`limit` and `cursor`: see `paging`).
-const GET_PARAMETERS: &[&str] = &["from", "to", "tz", "limit", "cursor"];
+/// The query parameters `GET` reads (`limit` and `cursor`: see `paging`; `include_booked=true`
+/// shows booked time as the user made it available, for clients that draw bookings on it).
+const GET_PARAMETERS: &[&str] = &["from", "to", "tz", "limit", "cursor", "include_booked"];
 /// The query parameters `DELETE` reads, when it has no body.
 const DELETE_PARAMETERS: &[&str] = &["start_time", "end_time"];
 
@@ -73,7 +74,11 @@ pub(super) async fn get<S: AvailabilityStore>(
 ) -> Handled {
     let query = Query::of(request, GET_PARAMETERS)?;
     let (requested, zone) = (RequestedWindow::parse(&query)?, query.time_zone("tz")?);
-    let normalized = requested.normalized("GET /availability");
+    let include_booked = include_booked(&query)?;
+    let mut normalized = requested.normalized("GET /availability");
+    if include_booked {
+        normalized.push_str("\ninclude_booked");
+    }
     let paging = PageRequest::parse(&Parameters::new(&query, None, GET_PARAMETERS)?, &normalized)?;
     // Loaded within the window as it is without a schedule, which holds the one with.
     let widest = requested.resolve(paging.clock(app.clock()), false)?;
@@ -90,8 +95,9 @@ pub(super) async fn get<S: AvailabilityStore>(
             window.interval.end(),
         ),
     };
-    let shown = unread.map_or_else(IntervalSet::new, |unread| {
-        record.availability_within(unread)
+    let shown = unread.map_or_else(IntervalSet::new, |unread| match include_booked {
+        true => record.unbooked_availability_within(unread),
+        false => record.availability_within(unread),
     });
     let unshown = shown
         .as_slice()
@@ -176,6 +182,17 @@ pub(super) async fn delete<S: AvailabilityStore>(
         message(StatusCode::OK, "Availability slot deleted successfully"),
         version,
     ))
+}
+
+fn include_booked(query: &Query) -> Result<bool, ApiError> {
+    match query.single("include_booked")? {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err(ApiError::invalid_field(
+            "?include_booked",
+            "must be true or false",
+        )),
+    }
 }
 
 /// What a `POST` of `additions` changes: from the first addition's start to the last one's end.

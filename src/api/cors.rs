@@ -7,9 +7,9 @@ use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 
 /// Request headers browsers may send (beyond the CORS-safelisted ones).
-const ALLOWED_HEADERS: &str = "authorization, content-type, if-match, x-user-id";
+const ALLOWED_HEADERS: &str = "authorization, content-type, if-match, idempotency-key, x-user-id";
 /// Response headers scripts may read.
-const EXPOSED_HEADERS: &str = "etag, allow, retry-after";
+const EXPOSED_HEADERS: &str = "etag, allow, retry-after, location, idempotent-replayed";
 /// How long a browser may cache a preflight answer, in seconds.
 const MAX_AGE_SECONDS: &str = "600";
 

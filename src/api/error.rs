@@ -23,6 +23,10 @@ pub(super) enum ProblemKind {
     TooLarge,
     UnsupportedMediaType,
     Unavailable,
+    /// A booking that would take someone's busy time.
+    Conflict,
+    /// An `Idempotency-Key` reused with another request.
+    Unprocessable,
 }
 
 impl ProblemKind {
@@ -37,6 +41,8 @@ impl ProblemKind {
             ProblemKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ProblemKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ProblemKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ProblemKind::Conflict => StatusCode::CONFLICT,
+            ProblemKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -54,6 +60,8 @@ impl ProblemKind {
                 "urn:availability-api:problem:unsupported-media-type"
             }
             ProblemKind::Unavailable => "urn:availability-api:problem:unavailable",
+            ProblemKind::Conflict => "urn:availability-api:problem:conflict",
+            ProblemKind::Unprocessable => "urn:availability-api:problem:unprocessable",
         }
     }
 }
@@ -108,6 +116,13 @@ impl ApiError {
 
     pub(super) fn invalid_field(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
         Self::invalid_fields(vec![FieldError::new(pointer, detail)])
+    }
+
+    /// This error listing `errors` (up to [`MAX_FIELD_ERRORS`]) beside its sentence.
+    pub(super) fn with_errors(mut self, mut errors: Vec<FieldError>) -> Self {
+        errors.truncate(MAX_FIELD_ERRORS);
+        self.errors = errors;
+        self
     }
 
     pub(super) fn with_header(

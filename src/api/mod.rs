@@ -2,13 +2,15 @@
 //!
 //! - `router`: the [`App`], which routes a request and turns failures into responses;
 //!   `routes` is its route table, `event` the Lambda door in front of it ([`handle_event`]).
-//! - The handlers, one module per resource: `availability`, `schedule`, `overlap`.
+//! - The handlers, one module per resource: `availability`, `schedule`, `overlap`,
+//!   `bookings`, `sharing`.
 //! - Reading requests: `input`, `identity` (who the caller is), `if_match`, `window`; `paging`
 //!   (with its `cursor`) for the routes that answer lists.
 //! - Writing responses: `response` (helpers), `error` (problem responses), `cors`, and the
 //!   output shapes `shown_interval` and `window_member`.
 
 mod availability;
+mod bookings;
 mod cors;
 mod cursor;
 mod error;
@@ -22,6 +24,7 @@ mod response;
 mod router;
 mod routes;
 mod schedule;
+mod sharing;
 mod shown_interval;
 mod window;
 mod window_member;

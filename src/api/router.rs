@@ -6,7 +6,7 @@ use super::input::{NO_PARAMETERS, Query};
 use super::response::{ResultItems, message, openapi_description};
 use super::routes::Route;
 use super::window::Clock;
-use super::{availability, identity, overlap, schedule};
+use super::{availability, bookings, identity, overlap, schedule, sharing};
 use crate::config::Config;
 use crate::domain::UserId;
 use crate::domain::field_error::{QUOTED_CHARS, clipped, quoted};
@@ -247,6 +247,16 @@ impl<S: AvailabilityStore> App<S> {
             (Route::Overlap { other_user }, &Method::GET | &Method::POST) => {
                 overlap::find(self, request, caller()?, other_user.as_deref()).await
             }
+            (Route::Bookings, &Method::POST) => bookings::create(self, request, caller()?).await,
+            (Route::Bookings, &Method::GET) => bookings::list(self, request, caller()?).await,
+            (Route::Booking { id }, &Method::GET) => {
+                bookings::read(self, request, caller()?, id).await
+            }
+            (Route::Booking { id }, &Method::DELETE) => {
+                bookings::cancel(self, request, caller()?, id).await
+            }
+            (Route::Sharing, &Method::GET) => sharing::get(self, request, caller()?).await,
+            (Route::Sharing, &Method::PUT) => sharing::put(self, request, caller()?).await,
             (route, _) => Err(method_not_allowed(route, request).into()),
         }
     }

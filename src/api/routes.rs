@@ -23,6 +23,9 @@ pub const ROUTE_TABLE: &[(&str, &[Method])] = &[
     // POST carries the same parameters in a body, for lists too long for a URL.
     ("/overlap", &[Method::GET, Method::POST]),
     ("/overlap/{user_id_2}", &[Method::GET, Method::POST]),
+    ("/bookings", &[Method::GET, Method::POST]),
+    ("/bookings/{booking_id}", &[Method::GET, Method::DELETE]),
+    ("/availability/sharing", &[Method::GET, Method::PUT]),
 ];
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -36,6 +39,14 @@ pub(super) enum Route {
     Overlap {
         other_user: Option<String>,
     },
+    /// `/bookings`: the caller's bookings.
+    Bookings,
+    /// `/bookings/{booking_id}`, with the decoded id.
+    Booking {
+        id: String,
+    },
+    /// `/availability/sharing`: who may book the caller.
+    Sharing,
 }
 
 impl Route {
@@ -56,6 +67,11 @@ impl Route {
             (Some("openapi.json"), None, _) => Route::OpenApi,
             (Some("availability"), None, _) => Route::Availability,
             (Some("availability"), Some("schedule"), None) => Route::Schedule,
+            (Some("availability"), Some("sharing"), None) => Route::Sharing,
+            (Some("bookings"), None, _) => Route::Bookings,
+            (Some("bookings"), Some(id), None) => Route::Booking {
+                id: percent_decode_str(id).decode_utf8().ok()?.into_owned(),
+            },
             (Some("overlap"), None, _) => Route::Overlap { other_user: None },
             (Some("overlap"), Some(other), None) => Route::Overlap {
                 other_user: Some(percent_decode_str(other).decode_utf8().ok()?.into_owned()),
@@ -77,6 +93,9 @@ impl Route {
             Route::Overlap {
                 other_user: Some(_),
             } => "/overlap/{user_id_2}",
+            Route::Bookings => "/bookings",
+            Route::Booking { .. } => "/bookings/{booking_id}",
+            Route::Sharing => "/availability/sharing",
         }
     }
 
@@ -114,7 +133,9 @@ mod tests {
     #[test]
     fn every_table_entry_resolves_to_itself() {
         for (template, _) in ROUTE_TABLE {
-            let path = template.replace("{user_id_2}", "someone");
+            let path = template
+                .replace("{user_id_2}", "someone")
+                .replace("{booking_id}", "0123456789abcdef");
             let route = Route::from_path(&path).unwrap_or_else(|| panic!("{template} resolves"));
             assert_eq!(route.template(), *template);
         }
@@ -138,6 +159,11 @@ mod tests {
             Route::from_path("/availability/schedule/"),
             Some(Route::Schedule)
         );
+        assert_eq!(
+            Route::from_path("/bookings/ab%2Fc"),
+            Some(Route::Booking { id: "ab/c".into() })
+        );
+        assert_eq!(Route::from_path("/bookings/a/b"), None);
         assert_eq!(Route::from_path("/availability/other"), None);
         assert_eq!(Route::from_path("/availability/schedule/x"), None);
         assert_eq!(Route::from_path("/overlap/a/b"), None);

@@ -1,5 +1,6 @@
 //! The scheduling logic: pure functions and types, no Lambda or HTTP types.
 
+pub mod booking;
 pub(crate) mod duration;
 pub(crate) mod field_error;
 mod interval;

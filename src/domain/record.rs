@@ -1,6 +1,7 @@
 //! A user's record and the rule of what they are available in: the one place the API's
 //! writes (`POST`, `DELETE`, the schedule) meet to answer reads and overlaps.
 
+use super::booking::{BookableBy, Booking, IdempotencyEntry};
 use super::schedule::{Schedule, ScheduleSearch};
 use super::{Interval, IntervalSet};
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,8 @@ use serde::{Deserialize, Serialize};
 /// out of `slots` and adds it to `removed`. So `slots` and `removed` never share an instant,
 /// and changing or deleting the schedule keeps every explicit `POST` and `DELETE`: a blocked
 /// holiday stays blocked when the weekly hours change.
+///
+/// Booked time is busy: reads and overlaps see the above minus the ranges of `bookings`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UserRecord {
@@ -32,6 +35,12 @@ pub struct UserRecord {
     pub slots: IntervalSet,
     pub removed: IntervalSet,
     pub schedule: Option<Schedule>,
+    /// This user's copy of each booking they take part in, in start order; never overlapping.
+    pub bookings: Vec<Booking>,
+    /// Who may book this user.
+    pub bookable_by: BookableBy,
+    /// `Idempotency-Key`s this user sent with `POST /bookings`, with their first answers.
+    pub idempotency: Vec<IdempotencyEntry>,
     /// Stored intervals that are not in `slots` or `removed` here: an update's record holds only
     /// the part of the user's intervals near its change (see `store::Scope`), and limits count
     /// the rest through this.
@@ -41,9 +50,20 @@ pub struct UserRecord {
 
 impl UserRecord {
     /// The user's availability inside `window`: what reads and overlaps see, and the one place
-    /// it is computed. A schedule is expanded for `window` only; with a schedule, callers bound
-    /// `window` (the API to `MAX_WINDOW_DAYS`), since expansion costs its length.
+    /// it is computed; booked time is not in it. A schedule is expanded for `window` only; with
+    /// a schedule, callers bound `window` (the API to `MAX_WINDOW_DAYS`), since expansion costs
+    /// its length.
     pub fn availability_within(&self, window: Interval) -> IntervalSet {
+        let available = self.unbooked_availability_within(window);
+        if self.bookings.is_empty() {
+            return available;
+        }
+        available.difference(&self.booked_within(window))
+    }
+
+    /// What the user made available inside `window`, booked time included: `GET /availability`
+    /// with `include_booked=true`.
+    pub fn unbooked_availability_within(&self, window: Interval) -> IntervalSet {
         let slots = self.slots.clip(window);
         match &self.schedule {
             None => slots,
@@ -54,7 +74,8 @@ impl UserRecord {
         }
     }
 
-    /// True when some instant of `range` is available, for any `range`, however long.
+    /// True when some instant of `range` is available, for any `range`, however long; booked
+    /// time counts as available here (a `DELETE` may mark it unavailable beneath a booking).
     ///
     /// Slots are one binary search. The schedule is searched only where it can yield anything
     /// and no removed range covers it, each date expanded at most once (see

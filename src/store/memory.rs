@@ -5,6 +5,7 @@ use super::{
     AvailabilityStore, IntervalBudget, LoadError, Scope, StoreError, UserRecord, WriteError,
     next_record, record_within, rejoin, split_for,
 };
+use super::{distinct_users, next_records};
 use crate::domain::Interval;
 use crate::observability::{Backend, store_call};
 use std::collections::HashMap;
@@ -65,6 +66,47 @@ impl AvailabilityStore for MemoryStore {
             let version = next.version;
             users.insert(user_id.to_owned(), Arc::new(rejoin(next, &left_out)));
             Ok(version)
+        })
+        .await
+    }
+
+    /// Under the one lock, so every user's record changes together and nothing interleaves.
+    async fn update_many<E, F>(
+        &self,
+        user_ids: &[&str],
+        scope: Scope,
+        mut change: F,
+    ) -> Result<Vec<u64>, WriteError<E>>
+    where
+        E: Send,
+        F: FnMut(&[Arc<UserRecord>]) -> Result<Vec<UserRecord>, E> + Send,
+    {
+        store_call(Backend::Memory, "update_many", "memory", async {
+            distinct_users(user_ids)?;
+            let mut users = self.users()?;
+            // Each change sees only its scope's part, as on every store.
+            let (parts, left_out): (Vec<Arc<UserRecord>>, Vec<UserRecord>) = user_ids
+                .iter()
+                .map(|user_id| {
+                    let current = users.get(*user_id).cloned().unwrap_or_default();
+                    let (part, left_out) = split_for(&current, scope);
+                    (Arc::new(part), left_out)
+                })
+                .unzip();
+            let next = next_records(&parts, &mut change)?;
+            let mut versions = Vec::with_capacity(user_ids.len());
+            for (((user_id, part), left_out), next) in
+                user_ids.iter().zip(&parts).zip(&left_out).zip(next)
+            {
+                match next {
+                    Some(next) => {
+                        versions.push(next.version);
+                        users.insert((*user_id).to_owned(), Arc::new(rejoin(next, left_out)));
+                    }
+                    None => versions.push(part.version),
+                }
+            }
+            Ok(versions)
         })
         .await
     }

@@ -182,8 +182,9 @@ impl IntervalBudget {
     }
 }
 
-/// What a read within `window` sees of `record`: its version and schedule, and its slots and
-/// removed ranges clipped to `window` (none without one). Counted against `budget` before any
+/// What a read within `window` sees of `record`: its version, schedule and bookings (with
+/// consent and keys) whole, and its slots and removed ranges clipped to `window` (none without
+/// one). Counted against `budget` before any
 /// interval is copied; the whole record stays with the caller to drop.
 pub(crate) fn record_within(
     record: &Arc<UserRecord>,
@@ -218,7 +219,7 @@ impl<E> From<StoreError> for WriteError<E> {
 pub trait AvailabilityStore: Send + Sync + 'static {
     /// The user's current record within `window` (see [`record_within`]; the empty record for
     /// an unknown user), its intervals counted against `budget` before they are copied.
-    /// Without a window: the version and the schedule only.
+    /// Without a window: every field but the slots and removed ranges (bookings whole).
     fn load_within(
         &self,
         user_id: &str,
@@ -277,4 +278,63 @@ pub trait AvailabilityStore: Send + Sync + 'static {
     where
         E: Send,
         F: FnMut(&UserRecord) -> Result<UserRecord, E> + Send;
+
+    /// Atomically replaces several users' records with `change(current records)`, one result
+    /// per user in the order asked: all of them change together or none does, and no other
+    /// write to any of them can interleave. `user_ids` must be distinct. `change` may run more
+    /// than once and must not have side effects. Each record handed over is the part `scope`
+    /// covers, as for [`AvailabilityStore::update`] (the rest stays as stored); bookings,
+    /// consent and idempotency keys are always whole. A record `change` returns unchanged is
+    /// not written and keeps its version. Returns each user's version now stored.
+    fn update_many<E, F>(
+        &self,
+        user_ids: &[&str],
+        scope: Scope,
+        change: F,
+    ) -> impl Future<Output = Result<Vec<u64>, WriteError<E>>> + Send
+    where
+        E: Send,
+        F: FnMut(&[Arc<UserRecord>]) -> Result<Vec<UserRecord>, E> + Send;
+}
+
+/// The records an `update_many` should write on top of `current` (`None` where `change` left
+/// one as it was), checked for count. Every store runs this, so they agree on the rules.
+pub(crate) fn next_records<E>(
+    current: &[Arc<UserRecord>],
+    change: &mut impl FnMut(&[Arc<UserRecord>]) -> Result<Vec<UserRecord>, E>,
+) -> Result<Vec<Option<UserRecord>>, WriteError<E>> {
+    let changed = change(current).map_err(WriteError::Rejected)?;
+    if changed.len() != current.len() {
+        return Err(StoreError::Internal(format!(
+            "a change of {} records returned {}",
+            current.len(),
+            changed.len()
+        ))
+        .into());
+    }
+    Ok(current
+        .iter()
+        .zip(changed)
+        .map(|(current, mut next)| {
+            next.version = current.version;
+            next.held_elsewhere = current.held_elsewhere;
+            (next != **current).then(|| {
+                next.version += 1;
+                next
+            })
+        })
+        .collect())
+}
+
+/// A refusal of `user_ids` that name someone twice, which no store can write atomically.
+pub(crate) fn distinct_users(user_ids: &[&str]) -> Result<(), StoreError> {
+    let mut sorted = user_ids.to_vec();
+    sorted.sort_unstable();
+    match sorted.windows(2).find(|pair| pair[0] == pair[1]) {
+        Some(pair) => Err(StoreError::Internal(format!(
+            "update_many names user {} twice",
+            pair[0]
+        ))),
+        None => Ok(()),
+    }
 }

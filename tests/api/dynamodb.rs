@@ -170,3 +170,65 @@ async fn each_request_counts_what_it_cost_the_table() {
     let (_, nothing) = measured(invoke(&app, http_api("GET", "/").build())).await;
     assert_eq!(nothing, StoreUsage::default());
 }
+
+/// 50 overlapping bookings that share one participant, racing through two instances with their
+/// own clients on one table: exactly one wins and the table holds exactly it. Named
+/// `update_many_*` with the store contract's cases: it needs `DynamoDbStore::update_many`
+/// (issue 14), so a DynamoDB run filters it out until that lands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn update_many_racing_bookings_through_two_instances_book_exactly_one() {
+    const RACERS: usize = 50;
+    let table = fresh_table().await;
+    let instances = [
+        Arc::new(instance(&table).await),
+        Arc::new(instance(&table).await),
+    ];
+    let day = json!({"availability": [slot(&hour(9), &hour(17))]});
+    let organizers: Vec<String> = (0..RACERS).map(|i| format!("racer{i}")).collect();
+    for user in organizers.iter().map(String::as_str).chain(["host"]) {
+        let event = http_api("POST", "/availability").header("x-user-id", user);
+        let reply = invoke(&instances[0], event.json(day.clone()).build()).await;
+        assert_eq!(reply.status, 200, "{}", reply.raw);
+    }
+    let racers: Vec<_> = organizers
+        .iter()
+        .enumerate()
+        .map(|(i, organizer)| {
+            let app = Arc::clone(&instances[i % 2]);
+            let organizer = organizer.clone();
+            // Each its own range, all of them overlapping at 12:00-12:05.
+            let start = format!("2024-09-30T{:02}:{:02}:00Z", 10 + i / 30, (i * 2) % 60);
+            tokio::spawn(async move {
+                let body = json!({"start_time": start, "end_time": "2024-09-30T12:05:00Z",
+                    "participants": ["host"]});
+                let event = http_api("POST", "/bookings").header("x-user-id", &organizer);
+                (organizer, invoke(&app, event.json(body).build()).await)
+            })
+        })
+        .collect();
+    let mut winners = Vec::new();
+    for racer in racers {
+        let (organizer, reply) = racer.await.expect("the racer task finished");
+        match reply.status {
+            201 => winners.push((organizer, reply.body["id"].clone())),
+            409 => {}
+            other => panic!("{other}: {}", reply.raw),
+        }
+    }
+    assert_eq!(winners.len(), 1, "{winners:?}");
+    let (winner, id) = &winners[0];
+    for (user, instance) in [("host", &instances[1]), (winner.as_str(), &instances[0])] {
+        let event = http_api("GET", "/bookings").header("x-user-id", user);
+        let reply = invoke(instance, event.build()).await;
+        let held: Vec<&Value> = reply.body["bookings"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|booking| &booking["id"])
+            .collect();
+        assert_eq!(held, [id], "{user}");
+    }
+    println!(
+        "race through two instances: {RACERS} requests, 1 winner ({winner}), host holds [{id}]"
+    );
+}

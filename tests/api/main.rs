@@ -1,6 +1,7 @@
 //! The API through its Lambda door: handlers, event sources, hostile input, the OpenAPI
 //! description, concurrency, and (with `--features dynamodb`) two instances on one table.
 
+mod bookings;
 mod concurrency;
 #[cfg(feature = "dynamodb")]
 mod dynamodb;

@@ -125,3 +125,59 @@ pub(crate) fn schedule_across_a_dst_change(send: &mut Send<'_>) {
         "Sunday 00:00-12:00 lasts 13 hours"
     );
 }
+
+/// Two users book a meeting, the second a participant who allows only the first: the booking
+/// takes the hour from `/overlap`, an overlapping one is a 409 pointing at the busy participant,
+/// the participant leaves (the organizer keeps it) and the organizer cancels it. `user` must be
+/// who the request acts for: the door signs it in as them.
+pub(crate) fn booking_flow(send: &mut Send<'_>) {
+    let day = |time: &str| format!("2025-03-03T{time}:00Z");
+    for (user, from, to) in [("ana", "09:00", "17:00"), ("bo", "10:00", "12:00")] {
+        let slots = json!({"availability": [{"start_time": day(from), "end_time": day(to)}]});
+        let (status, body) = send(user, "POST", "/availability", Some(slots));
+        assert_eq!(status, 200, "{body}");
+    }
+    let only_ana = json!({"bookable_by": ["ana"]});
+    assert_eq!(
+        send("bo", "PUT", "/availability/sharing", Some(only_ana.clone())),
+        (200, only_ana)
+    );
+    let overlap = |send: &mut Send<'_>| {
+        let (status, body) = send("ana", "GET", "/overlap/bo", None);
+        assert_eq!(status, 200, "{body}");
+        body["overlap"].clone()
+    };
+    let interval = |from: &str, to: &str| json!({"start_time": day(from), "end_time": day(to)});
+    assert_eq!(overlap(send), json!([interval("10:00", "12:00")]));
+
+    let meeting = json!({"start_time": day("10:00"), "end_time": day("11:00"),
+        "participants": ["bo"], "title": "1:1"});
+    let (status, booking) = send("ana", "POST", "/bookings", Some(meeting));
+    assert_eq!(status, 201, "{booking}");
+    assert_eq!(booking["participants"], json!(["ana", "bo"]));
+    let path = format!("/bookings/{}", booking["id"].as_str().expect("an id"));
+    assert_eq!(send("bo", "GET", &path, None), (200, booking.clone()));
+    assert_eq!(overlap(send), json!([interval("11:00", "12:00")]));
+
+    let clash =
+        json!({"start_time": day("10:30"), "end_time": day("11:30"), "participants": ["bo"]});
+    let (status, problem) = send("ana", "POST", "/bookings", Some(clash));
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(
+        problem["errors"][1]["pointer"], "/participants/0",
+        "{problem}"
+    );
+
+    let (status, left) = send("bo", "DELETE", &path, None);
+    assert_eq!(status, 200, "{left}");
+    assert_eq!(send("bo", "GET", &path, None).0, 404);
+    let (_, kept) = send("ana", "GET", &path, None);
+    assert_eq!(kept["participants"], json!(["ana"]));
+    let (status, _) = send("ana", "DELETE", &path, None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        send("ana", "GET", "/bookings", None),
+        (200, json!({"bookings": []}))
+    );
+    assert_eq!(overlap(send), json!([interval("10:00", "12:00")]));
+}

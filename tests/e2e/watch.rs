@@ -2,7 +2,7 @@
 //! own client flow. Needs `cargo lambda` (the README's test command installs it; see
 //! [`crate::requirements`] for what happens without it).
 
-use crate::client_flows::{original_client_flow, schedule_across_a_dst_change};
+use crate::client_flows::{booking_flow, original_client_flow, schedule_across_a_dst_change};
 use crate::requirements::{cargo_lambda_available, path_with_project_tools, unmet};
 use serde_json::Value;
 use std::net::TcpListener;
@@ -82,8 +82,22 @@ fn start_watch() -> Option<Watch> {
 
 /// Sends one request; 4xx and 5xx come back as values, not errors.
 fn send(watch: &Watch, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-    let request =
+    send_as(watch, None, method, path, body)
+}
+
+/// [`send`], acting for `user` (dev mode's `x-user-id`) when given.
+fn send_as(
+    watch: &Watch,
+    user: Option<&str>,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut request =
         ureq::request(method, &format!("{}{path}", watch.base)).timeout(Duration::from_secs(60));
+    if let Some(user) = user {
+        request = request.set("x-user-id", user);
+    }
     let result = match body {
         Some(body) => request
             .set("content-type", "application/json")
@@ -119,5 +133,15 @@ fn a_schedule_put_through_cargo_lambda_watch_expands_across_a_dst_change() {
     };
     schedule_across_a_dst_change(&mut |_user, method, target, body| {
         send(&watch, method, target, body)
+    });
+}
+
+#[test]
+fn a_booking_through_cargo_lambda_watch_takes_the_time_from_overlap_until_cancelled() {
+    let Some(watch) = start_watch() else {
+        return;
+    };
+    booking_flow(&mut |user, method, target, body| {
+        send_as(&watch, Some(user), method, target, body)
     });
 }

@@ -104,6 +104,52 @@ fn user789_across_the_spring_change() -> Value {
     })
 }
 
+/// The id `book-meeting` gets: booking ids are a hash of the organizer, the version the booking
+/// takes their record to, and the range, so a replay from an empty store always makes this one.
+pub(crate) const SAMPLE_BOOKING_ID: &str = "5eeaf6662c906c0a";
+
+/// What `created_at` shows in expected bodies: the time of the replay, which no table can know.
+const ANY_TIME: &str = "(the time of the request)";
+
+/// `body` with every `created_at` member replaced by [`ANY_TIME`], to compare with the table.
+pub(crate) fn comparable(body: &Value) -> Value {
+    match body {
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(name, value)| match name.as_str() {
+                    "created_at" if value.is_string() => (name.clone(), json!(ANY_TIME)),
+                    _ => (name.clone(), comparable(value)),
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(comparable).collect()),
+        other => other.clone(),
+    }
+}
+
+/// user123's booking of 2024-09-30 11:00-12:00 with user456 and user789.
+fn the_planning_meeting() -> Value {
+    json!({
+        "id": SAMPLE_BOOKING_ID,
+        "start_time": "2024-09-30T11:00:00Z",
+        "end_time": "2024-09-30T12:00:00Z",
+        "organizer": "user123",
+        "participants": ["user123", "user456", "user789"],
+        "title": "Planning",
+        "created_at": ANY_TIME,
+    })
+}
+
+/// `two_of_three_free` once the three of them booked 2024-09-30 11:00-12:00: that hour is gone.
+fn two_of_three_free_after_the_booking() -> Value {
+    let mut free = two_of_three_free();
+    if let Some(found) = free["overlap"].as_array_mut() {
+        found.retain(|interval| interval["start_time"] != "2024-09-30T11:00:00Z");
+    }
+    free
+}
+
 /// Every sample's name (its file in events/ without `.json`), status and body, in replay
 /// order; the store starts empty.
 pub(crate) fn replay_steps() -> Vec<(&'static str, u16, Value)> {
@@ -134,6 +180,32 @@ pub(crate) fn replay_steps() -> Vec<(&'static str, u16, Value)> {
         ("overlap-body", 200, overlap_with_user456()),
         ("http-api-named-stage", 200, overlap_with_user456()),
         ("function-url", 200, overlap_with_user456()),
+        ("overlap-quorum", 200, two_of_three_free()),
+        (
+            "set-sharing",
+            200,
+            json!({"bookable_by": ["user123", "user456"]}),
+        ),
+        ("book-meeting", 201, the_planning_meeting()),
+        // A retry with the same Idempotency-Key: the first answer, nothing more booked.
+        ("book-meeting", 201, the_planning_meeting()),
+        (
+            "list-bookings",
+            200,
+            json!({"bookings": [the_planning_meeting()]}),
+        ),
+        ("read-booking", 200, the_planning_meeting()),
+        ("overlap-quorum", 200, two_of_three_free_after_the_booking()),
+        (
+            "cancel-booking",
+            200,
+            ok("Booking cancelled for every participant"),
+        ),
+        (
+            "read-booking",
+            404,
+            json!({"error": format!("You take part in no booking `{SAMPLE_BOOKING_ID}`.")}),
+        ),
         ("overlap-quorum", 200, two_of_three_free()),
         ("overlap-slots", 200, hour_slots_on_the_kolkata_grid()),
         ("http-api-jwt-authorizer", 200, user123),

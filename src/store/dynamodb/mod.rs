@@ -782,4 +782,20 @@ impl AvailabilityStore for DynamoDbStore {
             }
         }
     }
+
+    async fn update_many<E, F>(
+        &self,
+        _user_ids: &[&str],
+        _scope: Scope,
+        _change: F,
+    ) -> Result<Vec<u64>, WriteError<E>>
+    where
+        E: Send,
+        F: FnMut(&[Arc<UserRecord>]) -> Result<Vec<UserRecord>, E> + Send,
+    {
+        // TODO(#14): one TransactWriteItems over the participants' items
+        Err(WriteError::Store(StoreError::Internal(
+            "bookings are not implemented on DynamoDB yet".into(),
+        )))
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::fixture::Deployed;
 use super::gateway::HttpRequest;
-use crate::client_flows::{original_client_flow, schedule_across_a_dst_change};
+use crate::client_flows::{booking_flow, original_client_flow, schedule_across_a_dst_change};
 use serde_json::Value;
 
 fn send(
@@ -43,3 +43,9 @@ fn a_schedule_across_a_dst_change(deployed: &mut Deployed) {
 }
 
 on_both_stores!(a_schedule_across_a_dst_change);
+
+fn a_booking_flow(deployed: &mut Deployed) {
+    booking_flow(&mut |user, method, target, body| send(deployed, user, method, target, body));
+}
+
+on_both_stores!(a_booking_flow);

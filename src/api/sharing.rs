@@ -1,0 +1,113 @@
+//! `PUT` and `GET /availability/sharing`: who may book the caller (`POST /bookings` naming
+//! them). It governs booking only: `/overlap` shows anyone's free time as before.
+
+use super::error::{ApiError, FieldError, ProblemKind};
+use super::if_match::IfMatch;
+use super::input::{self, NO_PARAMETERS, Query};
+use super::response::{json_response, with_etag};
+use super::router::{App, Handled};
+use crate::domain::booking::BookableBy;
+use crate::domain::{UserId, UserRecord};
+use crate::store::{AvailabilityStore, Scope};
+use lambda_http::Request;
+use lambda_http::http::StatusCode;
+use serde_json::{Value, json};
+
+/// Users one `bookable_by` list may name: it is kept whole in the user's record.
+pub(super) const MAX_BOOKABLE_BY_USERS: usize = 100;
+
+pub(super) async fn get<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: UserId,
+) -> Handled {
+    Query::of(request, NO_PARAMETERS)?;
+    let record = app.store().load(caller.as_str(), None).await?;
+    Ok(with_etag(
+        json_response(StatusCode::OK, &shown(&record.bookable_by)),
+        record.version,
+    ))
+}
+
+pub(super) async fn put<S: AvailabilityStore>(
+    app: &App<S>,
+    request: &Request,
+    caller: UserId,
+) -> Handled {
+    Query::of(request, NO_PARAMETERS)?;
+    let body = input::json_body(request)?.ok_or_else(|| {
+        ApiError::bad_request(
+            "The request needs a JSON body {\"bookable_by\": \"everyone\"} or {\"bookable_by\": [\"user456\", ...]}.",
+        )
+    })?;
+    let bookable_by = parse(&body)?;
+    let if_match = IfMatch::of(request)?;
+    let version = app
+        .store()
+        .update(caller.as_str(), None, Scope::NoIntervals, |current| {
+            if_match.check(current, true)?;
+            Ok::<_, ApiError>(UserRecord {
+                bookable_by: bookable_by.clone(),
+                ..current.clone()
+            })
+        })
+        .await?;
+    Ok(with_etag(
+        json_response(StatusCode::OK, &shown(&bookable_by)),
+        version,
+    ))
+}
+
+fn shown(bookable_by: &BookableBy) -> Value {
+    match bookable_by {
+        BookableBy::Everyone => json!({"bookable_by": "everyone"}),
+        BookableBy::Only(users) => json!({ "bookable_by": users }),
+    }
+}
+
+fn parse(body: &Value) -> Result<BookableBy, ApiError> {
+    let mut errors = Vec::new();
+    let object = input::expect_object(body, "", &["bookable_by"], &mut errors)
+        .ok_or_else(|| ApiError::invalid_fields(errors.clone()))?;
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_fields(errors));
+    }
+    let users = match object.get("bookable_by") {
+        Some(Value::String(everyone)) if everyone == "everyone" => {
+            return Ok(BookableBy::Everyone);
+        }
+        Some(Value::Array(users)) => users,
+        None | Some(Value::Null) => {
+            return Err(ApiError::invalid_field("/bookable_by", "is required"));
+        }
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "/bookable_by",
+                "must be \"everyone\" or an array of user ids",
+            ));
+        }
+    };
+    if users.len() > MAX_BOOKABLE_BY_USERS {
+        return Err(ApiError::new(
+            ProblemKind::TooLarge,
+            format!(
+                "bookable_by may name at most {MAX_BOOKABLE_BY_USERS} users; this one names {}.",
+                users.len()
+            ),
+        ));
+    }
+    let mut allowed: Vec<String> = Vec::with_capacity(users.len());
+    for (index, user) in users.iter().enumerate() {
+        let pointer = format!("/bookable_by/{index}");
+        match user.as_str().map(UserId::parse) {
+            None => errors.push(FieldError::new(pointer, "must be a user id string")),
+            Some(Err(why)) => errors.push(FieldError::new(pointer, why)),
+            Some(Ok(id)) if allowed.iter().any(|seen| *seen == id.as_str()) => {}
+            Some(Ok(id)) => allowed.push(id.to_string()),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::invalid_fields(errors));
+    }
+    Ok(BookableBy::Only(allowed))
+}
