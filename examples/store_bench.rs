@@ -25,13 +25,13 @@ mod bench {
     use availability_api::domain::{Interval, IntervalSet, UserRecord};
     use availability_api::store::dynamodb::{PARTITION_KEY, SORT_KEY, client_config};
     use availability_api::store::{AvailabilityStore, DynamoDbStore, Scope};
+    use aws_sdk_dynamodb::Client;
+    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
     use aws_sdk_dynamodb::types::{
         AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
     };
     use lambda_runtime::{Context, LambdaEvent};
     use serde_json::{Value, json};
-    use aws_sdk_dynamodb::Client;
-    use aws_sdk_dynamodb::config::timeout::TimeoutConfig;
     use std::time::{Duration, Instant};
 
     type Error = Box<dyn std::error::Error + Send + Sync>;

@@ -523,7 +523,8 @@ mod tests {
             ..UserRecord::default()
         };
         let encoded = encode(&record).expect("encodes");
-        assert!(encoded.len() < 1000 * 16 + 64, "{} bytes", encoded.len());
+        // Beyond the intervals: the record's field names and empty fields.
+        assert!(encoded.len() < 1000 * 16 + 128, "{} bytes", encoded.len());
         let decoded: UserRecord = rmp_serde::from_slice(&encoded).expect("decodes");
         assert_eq!(decoded.slots, record.slots);
         assert_eq!(decoded.version, 0, "the version is kept beside the record");

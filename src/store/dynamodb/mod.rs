@@ -47,7 +47,7 @@ use self::layout::{
 use super::usage::{self, Cost};
 use super::{
     AvailabilityStore, IntervalBudget, LoadError, Scope, StoreError, UserRecord, WriteError,
-    next_record,
+    distinct_users, next_record, next_records,
 };
 use crate::domain::time::Month;
 use crate::domain::{Interval, IntervalSet};
@@ -56,7 +56,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, DeleteRequest, Put, PutRequest, ReturnConsumedCapacity,
+    AttributeValue, ConditionCheck, Delete, DeleteRequest, Put, PutRequest, ReturnConsumedCapacity,
     TransactWriteItem, WriteRequest,
 };
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -369,6 +369,27 @@ impl DynamoDbStore {
             .build())
     }
 
+    /// A check, inside a transaction, that the user's meta item is still at `read_version`.
+    fn version_check(
+        &self,
+        user_id: &str,
+        read_version: u64,
+    ) -> Result<TransactWriteItem, StoreError> {
+        let check = ConditionCheck::builder()
+            .table_name(&self.table)
+            .set_key(Some(layout::key(user_id, META_SORT_KEY)))
+            .expression_attribute_names("#version", "version");
+        let check = match read_version {
+            0 => check.condition_expression("attribute_not_exists(#version)"),
+            version => check
+                .condition_expression("#version = :read_version")
+                .expression_attribute_values(":read_version", layout::number(version)),
+        };
+        Ok(TransactWriteItem::builder()
+            .condition_check(check.build().map_err(internal)?)
+            .build())
+    }
+
     fn transaction_of(
         &self,
         mut meta: Vec<TransactWriteItem>,
@@ -617,6 +638,21 @@ impl DynamoDbStore {
     }
 }
 
+/// The months a write within `scope` reads.
+fn scope_span(scope: Scope) -> Option<MonthSpan> {
+    match scope {
+        Scope::NoIntervals => None,
+        Scope::Near(range) => Some(MonthSpan::near(range)),
+    }
+}
+
+/// Several users' changes that do not fit one transaction (100 items, 4 MB) together.
+fn too_large_together(user_ids: &[&str]) -> StoreError {
+    StoreError::Internal(format!(
+        "the records of {user_ids:?} are too large to change in one transaction"
+    ))
+}
+
 /// `base` with every set of `parts` added (they are disjoint from it and from each other).
 fn merged<'a>(base: &IntervalSet, parts: impl Iterator<Item = &'a IntervalSet>) -> IntervalSet {
     let mut all: Vec<Interval> = base.as_slice().to_vec();
@@ -726,10 +762,7 @@ impl AvailabilityStore for DynamoDbStore {
         let mut abandoned: Vec<String> = Vec::new();
         let mut scope = scope;
         loop {
-            let span = match scope {
-                Scope::NoIntervals => None,
-                Scope::Near(range) => Some(MonthSpan::near(range)),
-            };
+            let span = scope_span(scope);
             let snapshot = self.read(user_id, span).await?;
             if let Some((_, version)) = lost
                 .iter()
@@ -785,17 +818,83 @@ impl AvailabilityStore for DynamoDbStore {
 
     async fn update_many<E, F>(
         &self,
-        _user_ids: &[&str],
-        _scope: Scope,
-        _change: F,
+        user_ids: &[&str],
+        scope: Scope,
+        mut change: F,
     ) -> Result<Vec<u64>, WriteError<E>>
     where
         E: Send,
         F: FnMut(&[Arc<UserRecord>]) -> Result<Vec<UserRecord>, E> + Send,
     {
-        // TODO(#14): one TransactWriteItems over the participants' items
-        Err(WriteError::Store(StoreError::Internal(
-            "bookings are not implemented on DynamoDB yet".into(),
-        )))
+        distinct_users(user_ids)?;
+        let span = scope_span(scope);
+        let mut backoff = Backoff::new(MAX_WRITE_ATTEMPTS);
+        // (token, versions written) of the attempts that lost their race, as far as we heard.
+        let mut lost: Vec<(String, Vec<u64>)> = Vec::new();
+        loop {
+            // Boxed and collected first: a closure's future borrowing its argument inside
+            // `stream::iter` trips the compiler's check that this future is `Send`.
+            let reads: Vec<_> = user_ids
+                .iter()
+                .map(|user_id| Box::pin(self.read(user_id, span)))
+                .collect();
+            let snapshots: Vec<Snapshot> = futures_util::future::try_join_all(reads).await?;
+            // A transaction leaves its token on every meta item it writes.
+            if let Some((_, versions)) = lost.iter().find(|(token, _)| {
+                snapshots
+                    .iter()
+                    .any(|snapshot| snapshot.meta.recent_writes.contains(token))
+            }) {
+                return Ok(versions.clone());
+            }
+            let parts: Vec<Arc<UserRecord>> = snapshots
+                .iter()
+                .map(|snapshot| Arc::new(snapshot.part()))
+                .collect();
+            let next = next_records(&parts, &mut change)?;
+            let versions: Vec<u64> = next
+                .iter()
+                .zip(&parts)
+                .map(|(next, part)| next.as_ref().map_or(part.version, |next| next.version))
+                .collect();
+            if next.iter().all(Option::is_none) {
+                return Ok(versions);
+            }
+            let token = write_token();
+            let mut operations = Vec::new();
+            for ((user_id, snapshot), next) in user_ids.iter().zip(&snapshots).zip(&next) {
+                let Some(next) = next else {
+                    // Unchanged, but the change decided on it: it must still be as read.
+                    operations.push(self.version_check(user_id, snapshot.meta.version)?);
+                    continue;
+                };
+                match self.plan(user_id, snapshot, next, &token)? {
+                    Plan::MetaOnly(meta) => {
+                        operations.push(self.conditional_put(meta, snapshot.meta.version)?);
+                    }
+                    Plan::Transaction(writes) => operations.extend(writes),
+                    Plan::Rebuild => {
+                        return Err(too_large_together(user_ids).into());
+                    }
+                }
+            }
+            let bytes: usize = operations.iter().map(write_bytes).sum();
+            if operations.len() > MAX_TRANSACTION_ITEMS || bytes > MAX_TRANSACTION_BYTES {
+                return Err(too_large_together(user_ids).into());
+            }
+            match self.transact(operations, &token).await? {
+                WriteOutcome::Written => return Ok(versions),
+                WriteOutcome::LostRace => {
+                    lost.push((token, versions));
+                    count_store_retry();
+                    if !backoff.wait().await {
+                        return Err(StoreError::Unavailable(format!(
+                            "writes to users {user_ids:?} kept colliding"
+                        ))
+                        .into());
+                    }
+                }
+            }
+        }
     }
 }
