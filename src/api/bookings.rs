@@ -8,7 +8,7 @@ use super::error::{ApiError, FieldError, ProblemKind};
 use super::input::{self, NO_PARAMETERS, Parameters, Query};
 use super::paging::{Page, PageRequest};
 use super::response::{json_response, message, with_result_items};
-use super::router::{App, Failure, Handled};
+use super::router::{App, Failure, Handled, too_large_to_write};
 use super::shown_interval::ShownInterval;
 use super::window::RequestedWindow;
 use crate::domain::booking::{
@@ -98,6 +98,7 @@ pub(super) async fn create<S: AvailabilityStore>(
         (Err(WriteError::VersionMismatch { current }), _) => Err(Failure::Unexpected(
             format!("a booking asked for no version, yet version {current} was refused").into(),
         )),
+        (Err(WriteError::TooLarge(why)), _) => Err(too_large_to_write(&why).into()),
         (Err(WriteError::Store(error)), _) => Err(error.into()),
     }
 }

@@ -59,9 +59,18 @@ impl From<WriteError<ApiError>> for Failure {
                     "The availability changed since it was read (it is now at ETag \"{current}\"); read it again and retry."
                 ),
             )),
+            WriteError::TooLarge(why) => Failure::Client(too_large_to_write(&why)),
             WriteError::Store(error) => error.into(),
         }
     }
+}
+
+/// The 413 for a write the store cannot make in one piece.
+pub(super) fn too_large_to_write(why: &str) -> ApiError {
+    ApiError::new(
+        ProblemKind::TooLarge,
+        format!("{why}; nothing was written. Change fewer users (or a shorter range) at once."),
+    )
 }
 
 pub(crate) type Handled = Result<Response<Body>, Failure>;

@@ -108,6 +108,9 @@ pub enum WriteError<E> {
     VersionMismatch {
         current: u64,
     },
+    /// The records the change touches are, together, more than the store can write at once
+    /// (the DynamoDB store: one transaction of 100 items and 4 MB); nothing written.
+    TooLarge(String),
     Store(StoreError),
 }
 

@@ -713,7 +713,7 @@ mod dynamodb_items {
     use super::{many, put, set, spread_base};
     use crate::helpers::items_of;
     use crate::moto::{client, fresh_table, store_on};
-    use availability_api::domain::UserRecord;
+    use availability_api::domain::{Interval, IntervalSet, UserRecord};
     use availability_api::store::dynamodb::{CHUNK_BYTES, PARTITION_KEY, SORT_KEY};
     use availability_api::store::usage::measured;
     use availability_api::store::{AvailabilityStore, Scope};
@@ -782,6 +782,53 @@ mod dynamodb_items {
             "the first epoch is deleted"
         );
         assert_eq!(super::load(&store, "big").await.slots, many(100_000));
+    }
+
+    /// 25 users each holding 10,000 intervals across month ends (160 KB in each meta item):
+    /// changing them all at once passes one transaction's 4 MB, a 413-worthy refusal that
+    /// writes nothing, not a fault.
+    #[tokio::test]
+    async fn a_change_of_many_users_past_one_transaction_is_refused_whole() {
+        use availability_api::domain::time::Month;
+        use availability_api::store::WriteError;
+        let table = fresh_table().await;
+        let store = store_on(&table).await;
+        let mut month = Month::of(-23_000_000_000_000); // 1241
+        let across: Vec<Interval> = (0..10_000)
+            .map(|_| {
+                month = month.next();
+                Interval::new(month.start() - 3_600_000, month.start() + 3_600_000).expect("valid")
+            })
+            .collect();
+        let across = IntervalSet::from_normalized(across);
+        let users: Vec<String> = (0..25).map(|i| format!("wide{i}")).collect();
+        for user in &users {
+            put(&store, user, &across).await;
+        }
+        let names: Vec<&str> = users.iter().map(String::as_str).collect();
+        let refused = store
+            .update_many(&names, Scope::NoIntervals, |records| {
+                Ok::<_, ()>(
+                    records
+                        .iter()
+                        .map(|record| UserRecord {
+                            removed: set(&[(0, 1)]),
+                            ..UserRecord::clone(record)
+                        })
+                        .collect(),
+                )
+            })
+            .await;
+        assert!(
+            matches!(refused, Err(WriteError::TooLarge(_))),
+            "{refused:?}"
+        );
+        let read = super::load(&store, "wide0").await;
+        assert_eq!(
+            (read.version, read.slots.len()),
+            (1, 10_000),
+            "nothing written"
+        );
     }
 
     /// A record as layout 1 wrote it (every interval in `meta` and `chunk#…` items, no

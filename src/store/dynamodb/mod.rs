@@ -647,9 +647,10 @@ fn scope_span(scope: Scope) -> Option<MonthSpan> {
 }
 
 /// Several users' changes that do not fit one transaction (100 items, 4 MB) together.
-fn too_large_together(user_ids: &[&str]) -> StoreError {
-    StoreError::Internal(format!(
-        "the records of {user_ids:?} are too large to change in one transaction"
+fn too_large_together<E>(user_ids: &[&str]) -> WriteError<E> {
+    WriteError::TooLarge(format!(
+        "The records of these {} users are, together, too large to change in one transaction",
+        user_ids.len()
     ))
 }
 
@@ -874,13 +875,13 @@ impl AvailabilityStore for DynamoDbStore {
                     }
                     Plan::Transaction(writes) => operations.extend(writes),
                     Plan::Rebuild => {
-                        return Err(too_large_together(user_ids).into());
+                        return Err(too_large_together(user_ids));
                     }
                 }
             }
             let bytes: usize = operations.iter().map(write_bytes).sum();
             if operations.len() > MAX_TRANSACTION_ITEMS || bytes > MAX_TRANSACTION_BYTES {
-                return Err(too_large_together(user_ids).into());
+                return Err(too_large_together(user_ids));
             }
             match self.transact(operations, &token).await? {
                 WriteOutcome::Written => return Ok(versions),
