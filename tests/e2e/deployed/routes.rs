@@ -12,8 +12,14 @@ fn as_user(method: &str, target: &str) -> HttpRequest {
     HttpRequest::new(method, target).signed_in("user123")
 }
 
-/// A request that succeeds on this route, given the requests before it in table order.
-fn valid_request(path: &str, method: &str) -> HttpRequest {
+/// The hour of the sample booking, which the caller makes available first.
+fn booked_hour() -> serde_json::Value {
+    json!({"start_time": "2024-10-01T09:00:00Z", "end_time": "2024-10-01T10:00:00Z"})
+}
+
+/// A request that succeeds on this route, given the requests before it in table order
+/// (`booking_id`: the one `POST /bookings` made).
+fn valid_request(path: &str, method: &str, booking_id: &str) -> HttpRequest {
     let slot = json!({"start_time": "2024-09-30T09:00:00Z", "end_time": "2024-09-30T10:00:00Z"});
     let schedule = json!({
         "timezone": "Europe/Paris",
@@ -36,6 +42,20 @@ fn valid_request(path: &str, method: &str) -> HttpRequest {
         ("/overlap/{user_id_2}", "POST") => {
             as_user("POST", "/overlap/user456").json(&json!({"from": "2024-09-30T00:00:00Z"}))
         }
+        ("/bookings", "POST") => as_user("POST", path).json(&json!({
+            "start_time": booked_hour()["start_time"],
+            "end_time": booked_hour()["end_time"],
+            "participants": [],
+            "title": "A sample"
+        })),
+        ("/bookings", "GET") => as_user("GET", path),
+        ("/bookings/{booking_id}", "GET") | ("/bookings/{booking_id}", "DELETE") => {
+            as_user(method, &format!("/bookings/{booking_id}"))
+        }
+        ("/availability/sharing", "PUT") => {
+            as_user("PUT", path).json(&json!({"bookable_by": "everyone"}))
+        }
+        ("/availability/sharing", "GET") => as_user("GET", path),
         _ => panic!("no sample request for {method} {path}: add one to routes.rs"),
     }
 }
@@ -51,11 +71,23 @@ fn method_order(method: &str) -> u8 {
 
 fn one_request_per_route(deployed: &mut Deployed) {
     let mut tried = 0;
+    let mut booking_id = String::new();
     for (path, methods) in ROUTE_TABLE {
         let mut methods: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
         methods.sort_by_key(|m| method_order(m));
         for method in methods {
-            let response = deployed.send(valid_request(path, method));
+            if (*path, method) == ("/bookings", "POST") {
+                let free = as_user("POST", "/availability")
+                    .json(&json!({"availability": [booked_hour()]}));
+                assert_eq!(deployed.send(free).status, 200);
+            }
+            let response = deployed.send(valid_request(path, method, &booking_id));
+            if (*path, method) == ("/bookings", "POST") {
+                booking_id = response.json()["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+            }
             assert!(
                 deployed.gateway.exchanges.last().is_some_and(|e| e.invoked),
                 "{method} {path} reaches the function; API Gateway answered {} {}",
@@ -80,7 +112,9 @@ fn one_request_per_route(deployed: &mut Deployed) {
             .any(|r| r.path == *path && (r.method == method || r.method == "ANY"))
     };
     for (path, methods) in ROUTE_TABLE {
-        let concrete = path.replace("{user_id_2}", "user456");
+        let concrete = path
+            .replace("{user_id_2}", "user456")
+            .replace("{booking_id}", "0000000000000000");
         let mut extra = vec!["OPTIONS"];
         if methods.iter().any(|m| m.as_str() == "GET") {
             extra.push("HEAD");
