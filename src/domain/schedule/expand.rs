@@ -8,7 +8,7 @@ use crate::domain::time::DAY_MS;
 use crate::domain::timestamp::Resolved;
 use crate::domain::timestamp::Zone;
 use crate::domain::{Interval, IntervalSet, Millis};
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 
 impl Schedule {
     /// Every instant of the schedule inside `window`, by the rules of the module documentation.
@@ -68,16 +68,24 @@ impl Schedule {
     }
 
     /// The ranges starting on `date` as UTC instants (a range a jump empties is left out).
+    /// On a date whose offset does not change (nearly all of them) each time is one
+    /// subtraction; near a change each is resolved on its own.
     fn occurrences_on(&self, date: NaiveDate) -> impl Iterator<Item = Interval> + '_ {
-        self.ranges_starting_on(date)
-            .iter()
-            .filter_map(move |range| {
-                let (start, end) = range.on(date)?;
-                Interval::new(
-                    instant_of(self.timezone, start),
-                    instant_of(self.timezone, end),
-                )
-            })
+        let ranges = self.ranges_starting_on(date);
+        let day_start = date.and_time(NaiveTime::MIN);
+        // A range ends by the end of the next day at the latest.
+        let steady = match (ranges, day_start.checked_add_signed(TimeDelta::days(2))) {
+            ([_, ..], Some(next_day_end)) => self.timezone.steady_offset(&day_start, &next_day_end),
+            _ => None,
+        };
+        let instant = move |local: NaiveDateTime| match steady {
+            Some(offset) => local.and_utc().timestamp_millis() - i64::from(offset) * 1000,
+            None => instant_of(self.timezone, local),
+        };
+        ranges.iter().filter_map(move |range| {
+            let (start, end) = range.on(date)?;
+            Interval::new(instant(start), instant(end))
+        })
     }
 
     /// The first date from `from` to `last` on which some range starts. Without weekly rules,

@@ -106,6 +106,19 @@ impl Zone {
         }
     }
 
+    /// The one offset every wall-clock time from `from` to `to` reads with, when the zone's
+    /// offset does not change anywhere near them (`None` when it does: resolve each time).
+    /// Offsets stay within a day, so such times lie within a day of their UTC reading.
+    pub fn steady_offset(self, from: &NaiveDateTime, to: &NaiveDateTime) -> Option<i32> {
+        let from = from.and_utc().timestamp().saturating_sub(86_400);
+        let to = to.and_utc().timestamp().saturating_add(86_400);
+        let mut changes = false;
+        self.0
+            .tzif
+            .for_each_change(from, to, |_, _, _| changes = true);
+        (!changes).then(|| self.utc_offset_at(from))
+    }
+
     /// What a wall-clock time means in this zone, with the offset before a gap.
     pub fn resolve(self, local: &NaiveDateTime) -> Resolved {
         let local = local.and_utc().timestamp();

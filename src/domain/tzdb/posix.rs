@@ -8,6 +8,7 @@
 //! 167 hours.
 
 use crate::domain::time::{civil_from_days, days_from_civil};
+use std::cell::Cell;
 
 /// A parsed footer rule. Offsets are east positive, in seconds, as in the TZif body.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,8 +114,29 @@ impl PosixRule {
     }
 }
 
+thread_local! {
+    /// The transitions a rule last computed, for one year. Conversions come in runs within one
+    /// zone and year (a schedule's dates, a page of output), and each conversion asks for a
+    /// year's transitions several times (`Zone::resolve` reads offsets around it), so one entry
+    /// per thread spares almost every computation of six changes and a sort.
+    static LATEST: Cell<Option<(Designated, Dst, i64, Transitions)>> = const { Cell::new(None) };
+}
+
 impl Dst {
     fn transitions_around(&self, std: Designated, year: i64) -> Transitions {
+        LATEST.with(|latest| {
+            if let Some((kept_std, kept_dst, kept_year, transitions)) = latest.get()
+                && (kept_std, kept_dst, kept_year) == (std, *self, year)
+            {
+                return transitions;
+            }
+            let transitions = self.compute_transitions(std, year);
+            latest.set(Some((std, *self, year, transitions)));
+            transitions
+        })
+    }
+
+    fn compute_transitions(&self, std: Designated, year: i64) -> Transitions {
         let mut all = [(0, std); 6];
         for (i, year) in (year - 1..=year + 1).enumerate() {
             // A change's time is local time before it: standard time before the start of
