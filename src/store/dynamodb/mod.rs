@@ -60,7 +60,7 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, WriteRequest,
 };
 use futures_util::{StreamExt, TryStreamExt, stream};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// Attempts of a read-modify-write that keeps losing races before the caller hears 503. A writer
@@ -354,16 +354,13 @@ impl DynamoDbStore {
         meta: Item,
         read_version: u64,
     ) -> Result<TransactWriteItem, StoreError> {
+        let (condition, values) = version_condition(read_version);
         let put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(meta))
-            .expression_attribute_names("#version", "version");
-        let put = match read_version {
-            0 => put.condition_expression("attribute_not_exists(#version)"),
-            version => put
-                .condition_expression("#version = :read_version")
-                .expression_attribute_values(":read_version", layout::number(version)),
-        };
+            .condition_expression(condition)
+            .expression_attribute_names("#version", "version")
+            .set_expression_attribute_values(values);
         Ok(TransactWriteItem::builder()
             .put(put.build().map_err(internal)?)
             .build())
@@ -375,16 +372,13 @@ impl DynamoDbStore {
         user_id: &str,
         read_version: u64,
     ) -> Result<TransactWriteItem, StoreError> {
+        let (condition, values) = version_condition(read_version);
         let check = ConditionCheck::builder()
             .table_name(&self.table)
             .set_key(Some(layout::key(user_id, META_SORT_KEY)))
-            .expression_attribute_names("#version", "version");
-        let check = match read_version {
-            0 => check.condition_expression("attribute_not_exists(#version)"),
-            version => check
-                .condition_expression("#version = :read_version")
-                .expression_attribute_values(":read_version", layout::number(version)),
-        };
+            .condition_expression(condition)
+            .expression_attribute_names("#version", "version")
+            .set_expression_attribute_values(values);
         Ok(TransactWriteItem::builder()
             .condition_check(check.build().map_err(internal)?)
             .build())
@@ -410,19 +404,16 @@ impl DynamoDbStore {
     }
 
     async fn put_meta(&self, meta: Item, read_version: u64) -> Result<WriteOutcome, StoreError> {
-        let mut put = self
+        let (condition, values) = version_condition(read_version);
+        let put = self
             .client
             .put_item()
             .table_name(&self.table)
             .set_item(Some(meta))
+            .condition_expression(condition)
             .expression_attribute_names("#version", "version")
+            .set_expression_attribute_values(values)
             .return_consumed_capacity(ReturnConsumedCapacity::Total);
-        put = match read_version {
-            0 => put.condition_expression("attribute_not_exists(#version)"),
-            version => put
-                .condition_expression("#version = :read_version")
-                .expression_attribute_values(":read_version", layout::number(version)),
-        };
         let result = store_call(
             Backend::DynamoDb,
             "PutItem",
@@ -635,6 +626,21 @@ impl DynamoDbStore {
         if let Err(error) = deleted.await {
             tracing::warn!(user_id, epoch, %error, "month items of a replaced epoch were not all deleted");
         }
+    }
+}
+
+/// The condition that a user's meta item is still at the version a read saw (no meta item
+/// for version 0), with its values: every write and check of a meta item carries it.
+fn version_condition(read_version: u64) -> (&'static str, Option<HashMap<String, AttributeValue>>) {
+    match read_version {
+        0 => ("attribute_not_exists(#version)", None),
+        version => (
+            "#version = :read_version",
+            Some(HashMap::from([(
+                ":read_version".to_owned(),
+                layout::number(version),
+            )])),
+        ),
     }
 }
 
