@@ -6,6 +6,7 @@
 //! output, as the tests do) or are frameworks larger than this one struct.
 
 use super::store_figures::StoreSnapshot;
+use crate::store::usage::StoreUsage;
 use serde::Serialize;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -24,6 +25,8 @@ pub(super) struct Document<'a> {
     pub result_items: Option<u64>,
     pub result_bytes: u64,
     pub store: &'a StoreSnapshot,
+    /// What the request cost a backend that counts it (DynamoDB); zeros in memory.
+    pub usage: &'a StoreUsage,
     pub request_id: Option<&'a str>,
     pub lambda_request_id: Option<&'a str>,
 }
@@ -74,6 +77,12 @@ struct Root<'a> {
     store_latency: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     store_retries: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store_requests: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store_read_units: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    store_write_units: Option<f64>,
     #[serde(rename = "request_id", skip_serializing_if = "Option::is_none")]
     request_id: Option<&'a str>,
     #[serde(rename = "lambda_request_id", skip_serializing_if = "Option::is_none")]
@@ -102,7 +111,17 @@ impl Document<'_> {
             metrics.push(metric("StoreLatency", "Milliseconds"));
             metrics.push(metric("StoreRetries", "Count"));
         }
+        // What the table bills by: requests and capacity units. Items and bytes stay in the
+        // log line, where Logs Insights sums them; every metric here is a paid time series per
+        // route and status class.
+        let billed = self.usage.requests > 0;
+        if billed {
+            metrics.push(metric("StoreRequests", "Count"));
+            metrics.push(metric("StoreReadUnits", "Count"));
+            metrics.push(metric("StoreWriteUnits", "Count"));
+        }
         let milliseconds = |us: u64| us as f64 / 1000.0;
+        let units = |milli: u64| milli as f64 / 1000.0;
         let root = Root {
             aws: Metadata {
                 timestamp: self
@@ -125,6 +144,9 @@ impl Document<'_> {
             result_items: self.result_items,
             store_latency: store_used.then(|| milliseconds(self.store.busy_us)),
             store_retries: store_used.then(|| self.store.all_retries()),
+            store_requests: billed.then_some(self.usage.requests),
+            store_read_units: billed.then(|| units(self.usage.read_milli_units)),
+            store_write_units: billed.then(|| units(self.usage.write_milli_units)),
             request_id: self.request_id,
             lambda_request_id: self.lambda_request_id,
         };

@@ -179,6 +179,7 @@ impl RequestRecord {
             result_items: outcome.result_items,
             result_bytes: outcome.result_bytes,
             store: &store,
+            usage: &usage,
             request_id: self.gateway_request_id.as_deref(),
             lambda_request_id: self.lambda_request_id.as_deref(),
         };

@@ -99,6 +99,16 @@ fn operators_see_a_log_line_and_a_metrics_document_per_request(deployed: &mut De
         ),
     );
     assert!(document["StoreLatency"].is_number(), "{document}");
+    if deployed.store == Store::DynamoDb {
+        // What the table bills by, from the same request's usage as its log line.
+        assert_eq!(
+            document["StoreRequests"], delete["store_requests"],
+            "{document}"
+        );
+        assert!(document["StoreReadUnits"].is_number(), "{document}");
+    } else {
+        assert!(document.get("StoreRequests").is_none(), "{document}");
+    }
     // As emitted, for the record (`--no-capture` shows them).
     println!(
         "log line:     {}",
