@@ -713,6 +713,7 @@ mod dynamodb_items {
     use super::{many, put, set, spread_base};
     use crate::helpers::items_of;
     use crate::moto::{client, fresh_table, store_on};
+    use availability_api::domain::booking::BookableBy;
     use availability_api::domain::{Interval, IntervalSet, UserRecord};
     use availability_api::store::dynamodb::{CHUNK_BYTES, PARTITION_KEY, SORT_KEY};
     use availability_api::store::usage::measured;
@@ -869,6 +870,24 @@ mod dynamodb_items {
         assert_eq!(part.slots, old.slots.clip(window));
 
         let slot = super::interval(1_735_700_000_000, 1_735_700_060_000);
+        // A change of other fields near a range (a booking's) leaves the layout alone: moving
+        // 30,000 intervals would not fit the one transaction a booking has.
+        store
+            .update_many(&["old"], Scope::Near(slot), |records| {
+                Ok::<_, ()>(
+                    records
+                        .iter()
+                        .map(|record| UserRecord {
+                            bookable_by: BookableBy::Only(vec!["ana".to_owned()]),
+                            ..UserRecord::clone(record)
+                        })
+                        .collect(),
+                )
+            })
+            .await
+            .expect("the write succeeds");
+        let keys = sort_keys(&items_of(&table, "old").await);
+        assert_eq!(keys, ["chunk#0001", "meta"], "still in the meta item");
         store
             .update("old", None, Scope::Near(slot), |current| {
                 Ok::<_, ()>(current.with_added(&set(&[(slot.start(), slot.end())])))
@@ -892,7 +911,7 @@ mod dynamodb_items {
             Some("30001")
         );
         let read = super::load(&store, "old").await;
-        assert_eq!(read.version, 8);
+        assert_eq!(read.version, 9);
         assert_eq!(
             read.slots,
             old.slots.union(&set(&[(slot.start(), slot.end())]))

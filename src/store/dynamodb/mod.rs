@@ -261,23 +261,24 @@ impl DynamoDbStore {
         &self,
         user_id: &str,
         snapshot: &Snapshot,
-        next: &UserRecord,
+        (part, next): (&UserRecord, &UserRecord),
         token: &str,
     ) -> Result<Plan, StoreError> {
         let meta = &snapshot.meta;
-        let Some(span) = snapshot.span else {
-            // No months were read: only the meta item's record changes.
-            let writes = self.meta_writes(user_id, meta, next, MetaEpochs::kept(meta), token)?;
-            return Ok(self.transaction_of(writes, Vec::new()));
+        let epochs = MetaEpochs {
+            intervals: next.interval_count(),
+            ..MetaEpochs::kept(meta)
         };
-        if meta.epoch.is_none() && next.interval_count() <= INLINE_INTERVALS {
-            let epochs = MetaEpochs {
-                intervals: next.interval_count(),
-                ..MetaEpochs::kept(meta)
-            };
+        // Without month items, everything stays in the meta item while the user is small, and
+        // while a write leaves the intervals alone (a booking of a user written by layout 1
+        // must not turn into moving their whole history).
+        let stays_inline = meta.epoch.is_none()
+            && (next.interval_count() <= INLINE_INTERVALS
+                || (next.slots == part.slots && next.removed == part.removed));
+        let Some(span) = snapshot.span.filter(|_| !stays_inline) else {
             let writes = self.meta_writes(user_id, meta, next, epochs, token)?;
             return Ok(self.transaction_of(writes, Vec::new()));
-        }
+        };
         // Without month items, the meta item held every interval, so `next` is whole.
         let span = if meta.epoch.is_none() {
             MonthSpan::everything()
@@ -791,7 +792,7 @@ impl AvailabilityStore for DynamoDbStore {
                 return Ok(snapshot.meta.version);
             };
             let token = write_token();
-            let outcome = match self.plan(user_id, &snapshot, &next, &token)? {
+            let outcome = match self.plan(user_id, &snapshot, (&part, &next), &token)? {
                 Plan::MetaOnly(meta) => self.put_meta(meta, snapshot.meta.version).await?,
                 Plan::Transaction(operations) => self.transact(operations, &token).await?,
                 // A rebuild writes the whole record: read it whole first.
@@ -869,13 +870,15 @@ impl AvailabilityStore for DynamoDbStore {
             }
             let token = write_token();
             let mut operations = Vec::new();
-            for ((user_id, snapshot), next) in user_ids.iter().zip(&snapshots).zip(&next) {
+            for (((user_id, snapshot), part), next) in
+                user_ids.iter().zip(&snapshots).zip(&parts).zip(&next)
+            {
                 let Some(next) = next else {
                     // Unchanged, but the change decided on it: it must still be as read.
                     operations.push(self.version_check(user_id, snapshot.meta.version)?);
                     continue;
                 };
-                match self.plan(user_id, snapshot, next, &token)? {
+                match self.plan(user_id, snapshot, (part, next), &token)? {
                     Plan::MetaOnly(meta) => {
                         operations.push(self.conditional_put(meta, snapshot.meta.version)?);
                     }
