@@ -70,9 +70,9 @@ use std::sync::Arc;
 const MAX_WRITE_ATTEMPTS: u32 = 25;
 /// Reads of a user that kept meeting writes between their two queries.
 const MAX_READ_ATTEMPTS: u32 = 4;
-/// A user holding at most this many intervals keeps them all in the meta item (4 KB, one
-/// read unit): one `Query` reads them and one `PutItem` writes them. Past it they move into
-/// month items.
+/// A user holding at most this many intervals keeps them all in the meta item (about 4 KB,
+/// a read unit or two): one `Query` reads them and one `PutItem` writes them. Past it they
+/// move into month items.
 const INLINE_INTERVALS: usize = 250;
 /// DynamoDB's limits on one transaction, with room for keys and attribute names in the bytes.
 const MAX_TRANSACTION_ITEMS: usize = 100;
