@@ -121,12 +121,12 @@ pub(super) async fn find<S: AvailabilityStore>(
 pub const MAX_LOADED_INTERVALS: usize = 500_000;
 
 /// Days of weekly schedules one request may expand, summed over its participants that have
-/// one: 100 participants over the default 30-day window with a day of buffer on each side. Each
-/// day costs up to a day's ranges of zone conversions; 10,000 of the densest took 1.3 s on one
-/// core of this project's test machine (docs/benchmarks.md), which at the template's 256 MB
-/// (about a seventh of a vCPU) would come near the 10 s timeout. A third of that keeps the
-/// worst accepted request at a few seconds.
-pub const MAX_SCHEDULE_DAYS: i64 = 3_200;
+/// one: 100 participants over 98 days with a day of buffer on each side, or 24 over the longest
+/// window. Each day holds up to 100 ranges (1.6 KB of intervals, about twice that while the
+/// sweep runs), so the worst accepted request holds about 32 MB of them; the densest 3,200
+/// took 57 ms on one core of this project's test machine (docs/benchmarks.md), so 10,000 stay
+/// near 1.5 s at the template's 256 MB (about a seventh of a vCPU), inside its 10 s timeout.
+pub const MAX_SCHEDULE_DAYS: i64 = 10_000;
 
 /// A 413 before any expansion when the participants' schedules over `reach` exceed
 /// [`MAX_SCHEDULE_DAYS`].

@@ -265,7 +265,7 @@ fn delete_rows(store: Store) -> Vec<Row> {
 }
 
 /// `/overlap` for 100 participants who all have the densest schedule, with the longest buffers,
-/// over the longest window `MAX_SCHEDULE_DAYS` allows them (30 days, 32 with the buffers).
+/// over the longest window `MAX_SCHEDULE_DAYS` allows them (98 days, 100 with the buffers).
 fn overlap_rows(store: Store) -> Vec<Row> {
     let Some(mut deployed) = Deployed::start(store, "worst_case_overlap") else {
         return Vec::new();
@@ -278,12 +278,12 @@ fn overlap_rows(store: Store) -> Vec<Row> {
         );
     }
     let others = users[1..].join(",");
-    let window = "from=2026-01-01T00:00:00Z&to=2026-01-31T00:00:00Z";
+    let window = "from=2026-01-01T00:00:00Z&to=2026-04-09T00:00:00Z";
     let mut rows = Vec::new();
     let (row, response) = measure(
         &mut deployed,
         "GET /overlap (slots)",
-        "100 densest schedules, 30 days, duration=step=PT5M, buffers P1D each, quorum 1".into(),
+        "100 densest schedules, 98 days, duration=step=PT5M, buffers P1D each, quorum 1".into(),
         as_user(
             &users[0],
             "GET",
@@ -297,7 +297,7 @@ fn overlap_rows(store: Store) -> Vec<Row> {
     let (row, response) = measure(
         &mut deployed,
         "GET /overlap (intervals)",
-        "100 densest schedules, 30 days, quorum 1 (users listed), limit 10000".into(),
+        "100 densest schedules, 98 days, quorum 1 (users listed), limit 10000".into(),
         as_user(
             &users[0],
             "GET",
