@@ -8,6 +8,8 @@ mod dynamodb;
 mod events;
 mod handler;
 mod helpers;
+#[path = "../shared/hostile_cases.rs"]
+mod hostile_cases;
 mod hostile_input;
 mod input_rules;
 #[cfg(feature = "dynamodb")]

@@ -4,6 +4,8 @@
 
 mod client_flows;
 mod deployed;
+#[path = "../shared/hostile_cases.rs"]
+mod hostile_cases;
 mod requirements;
 mod route_parity;
 #[path = "../shared/sample_events.rs"]
