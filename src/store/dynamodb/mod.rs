@@ -47,7 +47,7 @@ use self::layout::{
 use super::usage::{self, Cost};
 use super::{
     AvailabilityStore, IntervalBudget, LoadError, Scope, StoreError, UserRecord, WriteError,
-    distinct_users, next_record, next_records,
+    distinct_users, next_record, next_records, record_within,
 };
 use crate::domain::time::Month;
 use crate::domain::{Interval, IntervalSet};
@@ -670,20 +670,6 @@ fn merged<'a>(base: &IntervalSet, parts: impl Iterator<Item = &'a IntervalSet>) 
     IntervalSet::from_intervals(all)
 }
 
-/// `base` and the parts of `months`, each clipped to `window`, as one set.
-fn clipped(
-    base: &IntervalSet,
-    months: &BTreeMap<Month, StoredMonth>,
-    window: Interval,
-    of: impl Fn(&MonthPart) -> &IntervalSet,
-) -> IntervalSet {
-    let mut all = base.clip(window).as_slice().to_vec();
-    for month in months.values() {
-        all.extend_from_slice(of(&month.part).clip(window).as_slice());
-    }
-    IntervalSet::from_intervals(all)
-}
-
 fn put_of(table: &str, item: Item) -> Result<TransactWriteItem, StoreError> {
     let put = Put::builder()
         .table_name(table)
@@ -721,35 +707,13 @@ impl AvailabilityStore for DynamoDbStore {
         budget: &IntervalBudget,
     ) -> Result<Arc<UserRecord>, LoadError> {
         let snapshot = self.read(user_id, window.map(MonthSpan::meeting)).await?;
-        let meta = &snapshot.meta.record;
-        let Some(window) = window else {
-            budget.spend(0)?;
-            return Ok(Arc::new(UserRecord {
-                slots: IntervalSet::new(),
-                removed: IntervalSet::new(),
-                held_elsewhere: 0,
-                ..meta.clone()
-            }));
-        };
-        let meeting = meta.slots.count_meeting(window)
-            + meta.removed.count_meeting(window)
-            + snapshot
-                .months
-                .values()
-                .map(|month| {
-                    month.part.slots.count_meeting(window)
-                        + month.part.removed.count_meeting(window)
-                })
-                .sum::<usize>();
-        budget.spend(meeting)?;
-        Ok(Arc::new(UserRecord {
-            slots: clipped(&meta.slots, &snapshot.months, window, |part| &part.slots),
-            removed: clipped(&meta.removed, &snapshot.months, window, |part| {
-                &part.removed
-            }),
+        // The months read, with the meta item's intervals: what the window needs, kept as the
+        // in-memory store keeps a whole record, then counted and clipped the same way.
+        let read = UserRecord {
             held_elsewhere: 0,
-            ..meta.clone()
-        }))
+            ..snapshot.part()
+        };
+        record_within(&Arc::new(read), window, budget)
     }
 
     async fn update<E, F>(
