@@ -79,7 +79,7 @@ impl Schedule {
             _ => None,
         };
         let instant = move |local: NaiveDateTime| match steady {
-            Some(offset) => local.and_utc().timestamp_millis() - i64::from(offset) * 1000,
+            Some(offset) => instant_at_offset(local, offset),
             None => instant_of(self.timezone, local),
         };
         ranges.iter().filter_map(move |range| {
@@ -205,7 +205,12 @@ pub(super) fn instant_of(zone: Zone, local: NaiveDateTime) -> Millis {
         Resolved::Fold { earlier, .. } => earlier,
         Resolved::Gap { before } => before,
     };
-    local.and_utc().timestamp_millis() - i64::from(offset.utc_offset()) * 1000
+    instant_at_offset(local, offset.utc_offset())
+}
+
+/// The instant a wall-clock time names at `offset` seconds east of UTC.
+fn instant_at_offset(local: NaiveDateTime, offset: i32) -> Millis {
+    local.and_utc().timestamp_millis() - i64::from(offset) * 1000
 }
 
 /// The UTC date of an instant, clamped to chrono's range of dates.
