@@ -4,7 +4,7 @@
 //! ones (an `isBase64Encoded` body that is not base64, for one). Owning this step means every
 //! event gets an answer: events that are not HTTP requests, or cannot be read as one, get a 400.
 
-use super::router::App;
+use super::app::App;
 use crate::store::AvailabilityStore;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;

@@ -1,38 +1,37 @@
 //! HTTP routing and the mapping between requests/responses and the domain.
 //!
-//! - `router`: the [`App`], which routes a request and turns failures into responses;
-//!   `routes` is its route table, `event` the Lambda door in front of it ([`handle_event`]).
-//! - The handlers, one module per resource: `availability`, `schedule`, `overlap`,
-//!   `bookings`, `sharing`.
+//! - `app`: the [`App`] (the function's state) and the failures a handler may answer with.
+//! - `routes`: the route table (method, path, handler, who may call it); `router` serves a
+//!   request by it and turns failures into responses; `event` is the Lambda door in front of
+//!   it ([`handle_event`]).
+//! - `handlers/`: one module per resource: `availability`, `schedule`, `overlap`, `bookings`,
+//!   `sharing`, and `service` (health check, OpenAPI).
 //! - Reading requests: `input`, `identity` (who the caller is), `if_match`, `window`; `paging`
 //!   (with its `cursor`) for the routes that answer lists.
 //! - Writing responses: `response` (helpers), `error` (problem responses), `cors`, and the
 //!   output shapes `shown_interval` and `window_member`.
 
-mod availability;
-mod bookings;
+mod app;
 mod cors;
 mod cursor;
 mod error;
 mod event;
+mod handlers;
 mod identity;
 mod if_match;
 mod input;
-mod overlap;
 mod paging;
 mod response;
 mod router;
 mod routes;
-mod schedule;
-mod sharing;
 mod shown_interval;
 mod window;
 mod window_member;
 
+pub use app::App;
 pub use error::MAX_FIELD_ERRORS;
 pub use event::handle_event;
-pub use overlap::{MAX_LOADED_INTERVALS, MAX_SCHEDULE_DAYS};
+pub use handlers::overlap::{MAX_LOADED_INTERVALS, MAX_SCHEDULE_DAYS};
 pub use paging::MAX_PAGE_BYTES;
-pub use router::App;
-pub use routes::ROUTE_TABLE;
+pub use routes::{RouteEntry, route_paths, route_table};
 pub use window::Clock;

@@ -1,116 +1,251 @@
-//! The route table: which paths exist and which methods each allows. Paths are matched after
-//! the API Gateway stage is removed, so `/prod/availability` and `/availability` are one route.
+//! The route table: every method and path the function serves, the handler that answers it, and
+//! who may call it. The router dispatches by it; 405s, `Allow` and CORS preflights read it; the
+//! parity tests hold it against `openapi.yaml` and template.yaml ([`route_table`]). A new route
+//! is one row here. Paths are matched after the API Gateway stage is removed, so
+//! `/prod/availability` and `/availability` are one route.
 
+use super::app::{App, Handled};
+use super::handlers::{availability, bookings, overlap, schedule, service, sharing};
+use crate::domain::UserId;
+use crate::store::{AvailabilityStore, MemoryStore};
 use lambda_http::http::Method;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use percent_encoding::percent_decode_str;
+use std::future::Future;
+use std::pin::Pin;
 
-/// Every route as `openapi.yaml` names it, with the methods it serves (besides `HEAD` wherever
-/// there is a `GET`, and `OPTIONS` everywhere). 405s, `Allow`, CORS preflights and the test that
-/// the router and the OpenAPI description agree all read this one table.
-pub const ROUTE_TABLE: &[(&str, &[Method])] = &[
-    ("/", &[Method::GET]),
-    ("/openapi.json", &[Method::GET]),
-    (
-        "/availability",
-        &[Method::GET, Method::POST, Method::DELETE],
-    ),
-    (
-        "/availability/schedule",
-        &[Method::GET, Method::PUT, Method::DELETE],
-    ),
-    // POST carries the same parameters in a body, for lists too long for a URL.
-    ("/overlap", &[Method::GET, Method::POST]),
-    ("/overlap/{user_id_2}", &[Method::GET, Method::POST]),
-    ("/bookings", &[Method::GET, Method::POST]),
-    ("/bookings/{booking_id}", &[Method::GET, Method::DELETE]),
-    ("/availability/sharing", &[Method::GET, Method::PUT]),
-];
+/// A handler's answer, still to be awaited.
+pub(super) type Reply<'a> = Pin<Box<dyn Future<Output = Handled> + Send + 'a>>;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) enum Route {
-    Root,
-    OpenApi,
-    Availability,
-    /// `/availability/schedule`: the caller's weekly schedule.
-    Schedule,
-    /// `/overlap`, or `/overlap/{user_id_2}` with the decoded id.
-    Overlap {
-        other_user: Option<String>,
-    },
-    /// `/bookings`: the caller's bookings.
-    Bookings,
-    /// `/bookings/{booking_id}`, with the decoded id.
-    Booking {
-        id: String,
-    },
-    /// `/availability/sharing`: who may book the caller.
-    Sharing,
+/// Who may call a route, and so what its handler is given.
+pub(super) enum Access<S> {
+    /// Anyone, with no identity (`AUTH_MODE` does not matter).
+    Anyone(for<'a> fn(&'a App<S>, &'a Call<'a>) -> Reply<'a>),
+    /// The caller's identity, resolved before the handler runs (401 without one); the handler
+    /// acts for that user.
+    Caller(for<'a> fn(&'a App<S>, &'a Call<'a>, UserId) -> Reply<'a>),
 }
 
-impl Route {
-    pub(super) fn resolve(request: &Request) -> Option<Route> {
+/// One row of the table.
+pub(super) struct Route<S> {
+    pub(super) method: Method,
+    /// The path template as `openapi.yaml` and template.yaml name it, `{name}` for a parameter;
+    /// also the low-cardinality name logs use.
+    pub(super) path: &'static str,
+    pub(super) access: Access<S>,
+}
+
+/// Every route, grouped by path; within a path, methods in the order `Allow` lists them. `HEAD`
+/// is served wherever `GET` is, and `OPTIONS` everywhere (CORS preflights): neither has a row.
+pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
+    use Method as M;
+    vec![
+        anyone(M::GET, "/", |_, call| {
+            Box::pin(service::health(call.request))
+        }),
+        anyone(M::GET, "/openapi.json", |_, call| {
+            Box::pin(service::openapi(call.request))
+        }),
+        caller(M::GET, "/availability", |app, call, caller| {
+            Box::pin(availability::get(app, call.request, caller))
+        }),
+        caller(M::POST, "/availability", |app, call, caller| {
+            Box::pin(availability::set(app, call.request, caller))
+        }),
+        caller(M::DELETE, "/availability", |app, call, caller| {
+            Box::pin(availability::delete(app, call.request, caller))
+        }),
+        caller(M::GET, "/availability/schedule", |app, call, caller| {
+            Box::pin(schedule::get(app, call.request, caller))
+        }),
+        caller(M::PUT, "/availability/schedule", |app, call, caller| {
+            Box::pin(schedule::put(app, call.request, caller))
+        }),
+        caller(M::DELETE, "/availability/schedule", |app, call, caller| {
+            Box::pin(schedule::delete(app, call.request, caller))
+        }),
+        // POST carries the same parameters in a body, for lists too long for a URL.
+        caller(M::GET, "/overlap", |app, call, caller| {
+            Box::pin(overlap::find(app, call.request, caller, None))
+        }),
+        caller(M::POST, "/overlap", |app, call, caller| {
+            Box::pin(overlap::find(app, call.request, caller, None))
+        }),
+        caller(M::GET, "/overlap/{user_id_2}", |app, call, caller| {
+            let other = Some(call.parameter("user_id_2"));
+            Box::pin(overlap::find(app, call.request, caller, other))
+        }),
+        caller(M::POST, "/overlap/{user_id_2}", |app, call, caller| {
+            let other = Some(call.parameter("user_id_2"));
+            Box::pin(overlap::find(app, call.request, caller, other))
+        }),
+        caller(M::GET, "/bookings", |app, call, caller| {
+            Box::pin(bookings::list(app, call.request, caller))
+        }),
+        caller(M::POST, "/bookings", |app, call, caller| {
+            Box::pin(bookings::create(app, call.request, caller))
+        }),
+        caller(M::GET, "/bookings/{booking_id}", |app, call, caller| {
+            let id = call.parameter("booking_id");
+            Box::pin(bookings::read(app, call.request, caller, id))
+        }),
+        caller(M::DELETE, "/bookings/{booking_id}", |app, call, caller| {
+            let id = call.parameter("booking_id");
+            Box::pin(bookings::cancel(app, call.request, caller, id))
+        }),
+        caller(M::GET, "/availability/sharing", |app, call, caller| {
+            Box::pin(sharing::get(app, call.request, caller))
+        }),
+        caller(M::PUT, "/availability/sharing", |app, call, caller| {
+            Box::pin(sharing::put(app, call.request, caller))
+        }),
+    ]
+}
+
+fn anyone<S>(
+    method: Method,
+    path: &'static str,
+    handler: for<'a> fn(&'a App<S>, &'a Call<'a>) -> Reply<'a>,
+) -> Route<S> {
+    Route {
+        method,
+        path,
+        access: Access::Anyone(handler),
+    }
+}
+
+fn caller<S>(
+    method: Method,
+    path: &'static str,
+    handler: for<'a> fn(&'a App<S>, &'a Call<'a>, UserId) -> Reply<'a>,
+) -> Route<S> {
+    Route {
+        method,
+        path,
+        access: Access::Caller(handler),
+    }
+}
+
+/// One row of the table as tests and docs read it: no handler.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteEntry {
+    pub method: Method,
+    pub path: &'static str,
+    /// Callable without identity ([`Access::Anyone`]).
+    pub open: bool,
+}
+
+/// The route table's rows, in order.
+pub fn route_table() -> Vec<RouteEntry> {
+    // The rows are the same for every store; the in-memory one is always built.
+    table::<MemoryStore>()
+        .into_iter()
+        .map(|route| RouteEntry {
+            open: matches!(route.access, Access::Anyone(_)),
+            method: route.method,
+            path: route.path,
+        })
+        .collect()
+}
+
+/// The table's paths in order, each with its methods in `Allow` order (no `HEAD`, `OPTIONS`).
+pub fn route_paths() -> Vec<(&'static str, Vec<Method>)> {
+    let mut paths: Vec<(&'static str, Vec<Method>)> = Vec::new();
+    for row in route_table() {
+        match paths.iter_mut().find(|(path, _)| *path == row.path) {
+            Some((_, methods)) => methods.push(row.method),
+            None => paths.push((row.path, vec![row.method])),
+        }
+    }
+    paths
+}
+
+/// A request on its way to a handler, with the parameters its path template names.
+pub(super) struct Call<'a> {
+    pub(super) request: &'a Request,
+    parameters: Vec<(&'static str, String)>,
+}
+
+impl Call<'_> {
+    /// The decoded value of the path parameter `{name}`. The router fills in every parameter of
+    /// the matched template, so a row's handler only asks for one its path names.
+    pub(super) fn parameter(&self, name: &str) -> &str {
+        self.parameters
+            .iter()
+            .find(|(key, _)| *key == name)
+            .map_or("", |(_, value)| value.as_str())
+    }
+}
+
+/// The path template a request's path matches, with the parameters it names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct MatchedPath {
+    pub(super) template: &'static str,
+    parameters: Vec<(&'static str, String)>,
+}
+
+impl MatchedPath {
+    /// The template of `request`'s path (stage removed), if any row has it.
+    pub(super) fn resolve<S: AvailabilityStore>(
+        table: &[Route<S>],
+        request: &Request,
+    ) -> Option<MatchedPath> {
         let stage = match request.request_context_ref() {
             Some(RequestContext::ApiGatewayV1(context)) => context.stage.as_deref(),
             Some(RequestContext::ApiGatewayV2(context)) => context.stage.as_deref(),
             _ => None,
         };
-        Self::from_path(strip_stage(request.uri().path(), stage))
+        let path = strip_stage(request.uri().path(), stage);
+        table
+            .iter()
+            .find_map(|route| match_template(route.path, path))
     }
 
-    fn from_path(path: &str) -> Option<Route> {
-        let path = path.trim_end_matches('/');
-        let mut segments = path.split('/').skip(1);
-        let route = match (segments.next(), segments.next(), segments.next()) {
-            (None, ..) => Route::Root,
-            (Some("openapi.json"), None, _) => Route::OpenApi,
-            (Some("availability"), None, _) => Route::Availability,
-            (Some("availability"), Some("schedule"), None) => Route::Schedule,
-            (Some("availability"), Some("sharing"), None) => Route::Sharing,
-            (Some("bookings"), None, _) => Route::Bookings,
-            (Some("bookings"), Some(id), None) => Route::Booking {
-                id: percent_decode_str(id).decode_utf8().ok()?.into_owned(),
-            },
-            (Some("overlap"), None, _) => Route::Overlap { other_user: None },
-            (Some("overlap"), Some(other), None) => Route::Overlap {
-                other_user: Some(percent_decode_str(other).decode_utf8().ok()?.into_owned()),
-            },
-            _ => return None,
-        };
-        Some(route)
-    }
-
-    /// The path template of this route, as in `ROUTE_TABLE` and `openapi.yaml`; also the
-    /// low-cardinality name logs use.
-    pub(super) fn template(&self) -> &'static str {
-        match self {
-            Route::Root => "/",
-            Route::OpenApi => "/openapi.json",
-            Route::Availability => "/availability",
-            Route::Schedule => "/availability/schedule",
-            Route::Overlap { other_user: None } => "/overlap",
-            Route::Overlap {
-                other_user: Some(_),
-            } => "/overlap/{user_id_2}",
-            Route::Bookings => "/bookings",
-            Route::Booking { .. } => "/bookings/{booking_id}",
-            Route::Sharing => "/availability/sharing",
+    pub(super) fn call<'a>(&self, request: &'a Request) -> Call<'a> {
+        Call {
+            request,
+            parameters: self.parameters.clone(),
         }
     }
 
-    /// Every method this route answers: its table entry, `HEAD` where `GET` is, and `OPTIONS`.
-    pub(super) fn allowed_methods(&self) -> Vec<Method> {
-        let declared = ROUTE_TABLE
+    /// Every method this path answers: its rows, `HEAD` where `GET` is, and `OPTIONS`.
+    pub(super) fn allowed_methods<S>(&self, table: &[Route<S>]) -> Vec<Method> {
+        let mut methods: Vec<Method> = table
             .iter()
-            .find(|(template, _)| *template == self.template())
-            .map_or(&[][..], |(_, methods)| methods);
-        let mut methods = declared.to_vec();
-        if declared.contains(&Method::GET) {
+            .filter(|route| route.path == self.template)
+            .map(|route| route.method.clone())
+            .collect();
+        if methods.contains(&Method::GET) {
             methods.push(Method::HEAD);
         }
         methods.push(Method::OPTIONS);
         methods
+    }
+}
+
+/// `path` (a trailing `/` ignored) against `template`: literal segments equal, each `{name}`
+/// one non-empty segment, percent-decoded to UTF-8 (a segment that is not is no match).
+fn match_template(template: &'static str, path: &str) -> Option<MatchedPath> {
+    let mut wanted = template.trim_end_matches('/').split('/');
+    let mut given = path.trim_end_matches('/').split('/');
+    let mut parameters = Vec::new();
+    loop {
+        match (wanted.next(), given.next()) {
+            (None, None) => {
+                return Some(MatchedPath {
+                    template,
+                    parameters,
+                });
+            }
+            (Some(name), Some(segment)) if name.starts_with('{') && !segment.is_empty() => {
+                let name = name.trim_start_matches('{').trim_end_matches('}');
+                let value = percent_decode_str(segment).decode_utf8().ok()?;
+                parameters.push((name, value.into_owned()));
+            }
+            (Some(literal), Some(segment)) if literal == segment => {}
+            _ => return None,
+        }
     }
 }
 
@@ -130,44 +265,58 @@ fn strip_stage<'a>(path: &'a str, stage: Option<&str>) -> &'a str {
 mod tests {
     use super::*;
 
+    fn from_path(path: &str) -> Option<(&'static str, Vec<(&'static str, String)>)> {
+        table::<MemoryStore>()
+            .iter()
+            .find_map(|route| match_template(route.path, path))
+            .map(|matched| (matched.template, matched.parameters))
+    }
+
+    fn template_of(path: &str) -> Option<&'static str> {
+        from_path(path).map(|(template, _)| template)
+    }
+
     #[test]
     fn every_table_entry_resolves_to_itself() {
-        for (template, _) in ROUTE_TABLE {
-            let path = template
+        for route in table::<MemoryStore>() {
+            let path = route
+                .path
                 .replace("{user_id_2}", "someone")
                 .replace("{booking_id}", "0123456789abcdef");
-            let route = Route::from_path(&path).unwrap_or_else(|| panic!("{template} resolves"));
-            assert_eq!(route.template(), *template);
+            let template = template_of(&path).unwrap_or_else(|| panic!("{} resolves", route.path));
+            assert_eq!(template, route.path);
         }
     }
 
     #[test]
     fn paths_resolve_with_or_without_stage_and_trailing_slash() {
-        assert_eq!(Route::from_path(""), Some(Route::Root));
-        assert_eq!(Route::from_path("/"), Some(Route::Root));
+        assert_eq!(template_of(""), Some("/"));
+        assert_eq!(template_of("/"), Some("/"));
+        assert_eq!(template_of("/availability/"), Some("/availability"));
         assert_eq!(
-            Route::from_path("/availability/"),
-            Some(Route::Availability)
+            from_path("/overlap/auth0%7C42"),
+            Some((
+                "/overlap/{user_id_2}",
+                vec![("user_id_2", "auth0|42".into())]
+            ))
         );
         assert_eq!(
-            Route::from_path("/overlap/auth0%7C42"),
-            Some(Route::Overlap {
-                other_user: Some("auth0|42".into())
-            })
+            template_of("/availability/schedule/"),
+            Some("/availability/schedule")
         );
         assert_eq!(
-            Route::from_path("/availability/schedule/"),
-            Some(Route::Schedule)
+            from_path("/bookings/ab%2Fc"),
+            Some((
+                "/bookings/{booking_id}",
+                vec![("booking_id", "ab/c".into())]
+            ))
         );
-        assert_eq!(
-            Route::from_path("/bookings/ab%2Fc"),
-            Some(Route::Booking { id: "ab/c".into() })
-        );
-        assert_eq!(Route::from_path("/bookings/a/b"), None);
-        assert_eq!(Route::from_path("/availability/other"), None);
-        assert_eq!(Route::from_path("/availability/schedule/x"), None);
-        assert_eq!(Route::from_path("/overlap/a/b"), None);
-        assert_eq!(Route::from_path("/availabilityx"), None);
+        assert_eq!(template_of("/bookings/a/b"), None);
+        assert_eq!(template_of("/availability/other"), None);
+        assert_eq!(template_of("/availability/schedule/x"), None);
+        assert_eq!(template_of("/overlap/a/b"), None);
+        assert_eq!(template_of("/availabilityx"), None);
+        assert_eq!(template_of("/overlap/%FF"), None, "not UTF-8: no route");
         assert_eq!(
             strip_stage("/prod/availability", Some("prod")),
             "/availability"
@@ -178,5 +327,28 @@ mod tests {
             strip_stage("/availability", Some("$default")),
             "/availability"
         );
+    }
+
+    #[test]
+    fn within_a_path_the_rows_are_together_and_a_method_appears_once() {
+        let rows = route_table();
+        for (index, row) in rows.iter().enumerate() {
+            let later = &rows[index + 1..];
+            if let Some(gap) = later.iter().position(|other| other.path != row.path) {
+                assert!(
+                    later[gap..].iter().all(|other| other.path != row.path),
+                    "{} is split in the table",
+                    row.path
+                );
+            }
+            assert!(
+                !later
+                    .iter()
+                    .any(|other| other.path == row.path && other.method == row.method),
+                "{} {} twice",
+                row.method,
+                row.path
+            );
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::helpers::{dev_app, http_api, invoke};
 use availability_api::api::App;
-use availability_api::api::ROUTE_TABLE;
+use availability_api::api::route_paths;
 use availability_api::config::Config;
 use availability_api::store::MemoryStore;
 use serde_json::Value;
@@ -48,7 +48,7 @@ fn operations_of_description(spec: &Value) -> BTreeSet<(String, String)> {
 async fn the_description_and_the_router_agree() {
     let spec = served_description().await;
     assert_eq!(spec["openapi"], "3.1.0");
-    let routed: BTreeSet<(String, String)> = ROUTE_TABLE
+    let routed: BTreeSet<(String, String)> = route_paths()
         .iter()
         .flat_map(|(path, methods)| {
             methods

@@ -5,7 +5,7 @@
 //! handler does not read is a 400 naming it.
 
 use crate::helpers::{Reply, dev_app, http_api, invoke, slot};
-use availability_api::api::{App, Clock, MAX_PAGE_BYTES, ROUTE_TABLE};
+use availability_api::api::{App, Clock, MAX_PAGE_BYTES, route_paths};
 use availability_api::config::Config;
 use availability_api::domain::timestamp::parse_timestamp;
 use availability_api::store::MemoryStore;
@@ -296,7 +296,7 @@ async fn a_user_at_the_interval_limit_reads_everything_in_bounded_pages() {
 #[tokio::test]
 async fn every_route_refuses_a_query_parameter_it_does_not_read() {
     let app = dev_app();
-    for (template, methods) in ROUTE_TABLE {
+    for (template, methods) in route_paths() {
         let path = template.replace("{user_id_2}", "user456");
         for method in methods.iter().map(|m| m.as_str()).chain(["HEAD"]) {
             if method == "HEAD" && !methods.iter().any(|m| m == "GET") {

@@ -1,4 +1,4 @@
-//! Route parity: the router's table (`ROUTE_TABLE`), `openapi.yaml` and template.yaml agree on
+//! Route parity: the router's table (`route_table()`), `openapi.yaml` and template.yaml agree on
 //! every path and method that should reach the function. The rule:
 //! - Every (path, method) of the router is an operation of the OpenAPI description, and the
 //!   reverse. `HEAD` (wherever there is a `GET`) and `OPTIONS` are the function's courtesy, not
@@ -13,21 +13,22 @@
 //! - Every path behind the JWT authorizer also has an open `OPTIONS` route: a browser's preflight
 //!   carries no credentials, and the authorizer would refuse it with 401.
 //! - Any other route is open (no JWT authorizer) exactly when the OpenAPI operations at its path
-//!   have `security: []`: today `/` and `/openapi.json`.
+//!   have `security: []`, and exactly when its row in the router's table is open to anyone
+//!   (`Access::Anyone`): today `/` and `/openapi.json`.
 
 use crate::deployed::template::{self, Template};
-use availability_api::api::ROUTE_TABLE;
+use availability_api::api::{route_paths, route_table};
 use serde_norway::Value;
 use std::collections::BTreeSet;
 
 const OPERATIONS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
 
 fn router_operations() -> BTreeSet<(String, String)> {
-    ROUTE_TABLE
-        .iter()
+    route_paths()
+        .into_iter()
         .flat_map(|(path, methods)| {
             methods
-                .iter()
+                .into_iter()
                 .map(move |m| (path.to_string(), m.to_string()))
         })
         .collect()
@@ -95,7 +96,8 @@ fn every_operation_of_the_router_has_a_route_in_the_template() {
 fn every_route_of_the_template_is_served_by_the_router() {
     let template = Template::load();
     for route in &template.routes {
-        let Some((_, methods)) = ROUTE_TABLE.iter().find(|(path, _)| *path == route.path) else {
+        let paths = route_paths();
+        let Some((_, methods)) = paths.iter().find(|(path, _)| *path == route.path) else {
             panic!(
                 "template.yaml routes {} but the router has no such path",
                 route.name()
@@ -142,6 +144,19 @@ fn open_routes_are_the_same_in_the_template_and_the_description() {
         BTreeSet::from(["/".to_owned(), "/openapi.json".to_owned()]),
         "only the health check and the description are open"
     );
+}
+
+/// The router's access column: a row open to anyone is exactly an operation the description
+/// marks open (`security: []`), and so (by the test above) one the template leaves open.
+#[test]
+fn the_router_opens_exactly_the_operations_the_description_opens() {
+    let described: BTreeSet<((String, String), bool)> =
+        described_operations(&openapi()).into_iter().collect();
+    let routed: BTreeSet<((String, String), bool)> = route_table()
+        .into_iter()
+        .map(|row| ((row.path.to_owned(), row.method.to_string()), row.open))
+        .collect();
+    assert_eq!(routed, described);
 }
 
 #[test]

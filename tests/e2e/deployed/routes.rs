@@ -5,7 +5,7 @@
 
 use super::fixture::Deployed;
 use super::gateway::HttpRequest;
-use availability_api::api::ROUTE_TABLE;
+use availability_api::api::route_paths;
 use serde_json::json;
 
 fn as_user(method: &str, target: &str) -> HttpRequest {
@@ -72,7 +72,7 @@ fn method_order(method: &str) -> u8 {
 fn one_request_per_route(deployed: &mut Deployed) {
     let mut tried = 0;
     let mut booking_id = String::new();
-    for (path, methods) in ROUTE_TABLE {
+    for (path, methods) in &route_paths() {
         let mut methods: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
         methods.sort_by_key(|m| method_order(m));
         for method in methods {
@@ -111,7 +111,7 @@ fn one_request_per_route(deployed: &mut Deployed) {
             .iter()
             .any(|r| r.path == *path && (r.method == method || r.method == "ANY"))
     };
-    for (path, methods) in ROUTE_TABLE {
+    for (path, methods) in &route_paths() {
         let concrete = path
             .replace("{user_id_2}", "user456")
             .replace("{booking_id}", "0000000000000000");

@@ -2,14 +2,14 @@
 //! them), or which meetings fit, one page at a time. This module only reads the request into
 //! an engine query (`crate::domain::overlap`) and writes the engine's answer out.
 
-use super::error::{ApiError, FieldError, ProblemKind};
-use super::input::{self, Given, Parameter, Parameters, Query, space_as_plus};
-use super::paging::{INTERVAL_BYTES, Page, PageRequest};
-use super::response::{json_response, with_result_items};
-use super::router::{App, Failure, Handled};
-use super::shown_interval::ShownInterval;
-use super::window::{ReadWindow, RequestedWindow};
-use super::window_member::WindowMember;
+use crate::api::app::{App, Failure, Handled};
+use crate::api::error::{ApiError, FieldError, ProblemKind};
+use crate::api::input::{self, Given, Parameter, Parameters, Query, space_as_plus};
+use crate::api::paging::{INTERVAL_BYTES, Page, PageRequest};
+use crate::api::response::{json_response, with_result_items};
+use crate::api::shown_interval::ShownInterval;
+use crate::api::window::{ReadWindow, RequestedWindow};
+use crate::api::window_member::WindowMember;
 use crate::domain::overlap::{
     self, MAX_PARTICIPANTS, OverlapError, OverlapQuery, ParticipantSet, SlotQuery,
 };
@@ -49,7 +49,7 @@ pub(super) const DEFAULT_LIMIT: usize = 1000;
 /// What a `users` member adds beyond the ids themselves: `,"users":[]`.
 const USERS_MEMBER_BYTES: usize = 11;
 
-pub(super) async fn find<S: AvailabilityStore>(
+pub(in crate::api) async fn find<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,

@@ -1,11 +1,11 @@
 //! `PUT`, `GET` and `DELETE /availability/schedule`: the caller's weekly hours in a time zone.
 //! Only the caller's own: the body names no user, in any mode.
 
-use super::error::{ApiError, FieldError, ProblemKind};
-use super::if_match::IfMatch;
-use super::input::{self, NO_PARAMETERS, Query};
-use super::response::{json_response, message, with_etag};
-use super::router::{App, Handled};
+use crate::api::app::{App, Handled};
+use crate::api::error::{ApiError, FieldError, ProblemKind};
+use crate::api::if_match::IfMatch;
+use crate::api::input::{self, NO_PARAMETERS, Query};
+use crate::api::response::{json_response, message, with_etag};
 use crate::domain::schedule::{
     MAX_OVERRIDES, MAX_RANGES_PER_OVERRIDE, MAX_WEEKLY_RULES, OverrideInput, RangeInput, Schedule,
     ScheduleInput, WeeklyRuleInput,
@@ -17,7 +17,7 @@ use lambda_http::http::StatusCode;
 use serde_json::{Map, Value};
 
 /// Stores (replaces) the caller's schedule and answers with it as stored.
-pub(super) async fn put<S: AvailabilityStore>(
+pub(in crate::api) async fn put<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,
@@ -41,7 +41,7 @@ pub(super) async fn put<S: AvailabilityStore>(
     ))
 }
 
-pub(super) async fn get<S: AvailabilityStore>(
+pub(in crate::api) async fn get<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,
@@ -57,7 +57,7 @@ pub(super) async fn get<S: AvailabilityStore>(
 }
 
 /// Removes the schedule; slots and removed ranges stay as they are.
-pub(super) async fn delete<S: AvailabilityStore>(
+pub(in crate::api) async fn delete<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,

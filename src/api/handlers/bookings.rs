@@ -4,13 +4,13 @@
 //! another's booking. A booking's writes go through `update_many`: all or nothing, and no other
 //! write to a participant can slip in between its checks and its writes.
 
-use super::error::{ApiError, FieldError, ProblemKind};
-use super::input::{self, NO_PARAMETERS, Parameters, Query};
-use super::paging::{Page, PageRequest};
-use super::response::{json_response, message, with_result_items};
-use super::router::{App, Failure, Handled, too_large_to_write};
-use super::shown_interval::ShownInterval;
-use super::window::RequestedWindow;
+use crate::api::app::{App, Failure, Handled, too_large_to_write};
+use crate::api::error::{ApiError, FieldError, ProblemKind};
+use crate::api::input::{self, NO_PARAMETERS, Parameters, Query};
+use crate::api::paging::{Page, PageRequest};
+use crate::api::response::{json_response, message, with_result_items};
+use crate::api::shown_interval::ShownInterval;
+use crate::api::window::RequestedWindow;
 use crate::domain::booking::{
     Booking, BookingRequest, IdempotencyEntry, MAX_BOOKING_LENGTH, MAX_BOOKINGS_PER_USER,
     MAX_IDEMPOTENCY_KEY_BYTES, MAX_IDEMPOTENCY_KEYS, MAX_PARTICIPANTS_PER_BOOKING, MAX_TITLE_CHARS,
@@ -54,7 +54,7 @@ impl From<ApiError> for NotBooked {
 }
 
 /// Books the request's range for the caller and the participants it names, when all are free.
-pub(super) async fn create<S: AvailabilityStore>(
+pub(in crate::api) async fn create<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,
@@ -254,7 +254,7 @@ fn created(booking: &Booking, replayed: bool) -> Response<Body> {
 
 /// The caller's bookings (as organizer or participant) that meet `from`..`to`, in start order,
 /// one page at a time.
-pub(super) async fn list<S: AvailabilityStore>(
+pub(in crate::api) async fn list<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,
@@ -299,7 +299,7 @@ pub(super) async fn list<S: AvailabilityStore>(
 }
 
 /// One of the caller's bookings; 404 for any other id, whoever holds it.
-pub(super) async fn read<S: AvailabilityStore>(
+pub(in crate::api) async fn read<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,
@@ -317,7 +317,7 @@ pub(super) async fn read<S: AvailabilityStore>(
 
 /// The organizer cancels the booking for everyone; another participant leaves it, which frees
 /// their time only.
-pub(super) async fn cancel<S: AvailabilityStore>(
+pub(in crate::api) async fn cancel<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,

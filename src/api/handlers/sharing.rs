@@ -1,11 +1,11 @@
 //! `PUT` and `GET /availability/sharing`: who may book the caller (`POST /bookings` naming
 //! them). It governs booking only: `/overlap` shows anyone's free time as before.
 
-use super::error::{ApiError, FieldError, ProblemKind};
-use super::if_match::IfMatch;
-use super::input::{self, NO_PARAMETERS, Query};
-use super::response::{json_response, with_etag};
-use super::router::{App, Handled};
+use crate::api::app::{App, Handled};
+use crate::api::error::{ApiError, FieldError, ProblemKind};
+use crate::api::if_match::IfMatch;
+use crate::api::input::{self, NO_PARAMETERS, Query};
+use crate::api::response::{json_response, with_etag};
 use crate::domain::booking::BookableBy;
 use crate::domain::{UserId, UserRecord};
 use crate::store::{AvailabilityStore, Scope};
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 /// Users one `bookable_by` list may name: it is kept whole in the user's record.
 pub(super) const MAX_BOOKABLE_BY_USERS: usize = 100;
 
-pub(super) async fn get<S: AvailabilityStore>(
+pub(in crate::api) async fn get<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,
@@ -29,7 +29,7 @@ pub(super) async fn get<S: AvailabilityStore>(
     ))
 }
 
-pub(super) async fn put<S: AvailabilityStore>(
+pub(in crate::api) async fn put<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,

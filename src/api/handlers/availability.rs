@@ -1,14 +1,14 @@
 //! `POST`, `GET` and `DELETE /availability`: the caller's own availability.
 
-use super::error::{ApiError, FieldError, ProblemKind};
-use super::if_match::IfMatch;
-use super::input::{self, NO_PARAMETERS, Parameters, Query};
-use super::paging::{INTERVAL_BYTES, Page, PageRequest};
-use super::response::{json_response, message, with_etag, with_result_items};
-use super::router::{App, Handled};
-use super::shown_interval::IntervalList;
-use super::window::RequestedWindow;
-use super::window_member::WindowMember;
+use crate::api::app::{App, Handled};
+use crate::api::error::{ApiError, FieldError, ProblemKind};
+use crate::api::if_match::IfMatch;
+use crate::api::input::{self, NO_PARAMETERS, Parameters, Query};
+use crate::api::paging::{INTERVAL_BYTES, Page, PageRequest};
+use crate::api::response::{json_response, message, with_etag, with_result_items};
+use crate::api::shown_interval::IntervalList;
+use crate::api::window::RequestedWindow;
+use crate::api::window_member::WindowMember;
 use crate::config::AuthMode;
 use crate::domain::recurrence::Period;
 use crate::domain::schedule::{MAX_WINDOW_DAYS, window_within_limit};
@@ -41,7 +41,7 @@ struct SetRequest {
     additions: IntervalSet,
 }
 
-pub(super) async fn set<S: AvailabilityStore>(
+pub(in crate::api) async fn set<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,
@@ -67,7 +67,7 @@ pub(super) async fn set<S: AvailabilityStore>(
     ))
 }
 
-pub(super) async fn get<S: AvailabilityStore>(
+pub(in crate::api) async fn get<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,
@@ -131,7 +131,7 @@ pub(super) async fn get<S: AvailabilityStore>(
     ))
 }
 
-pub(super) async fn delete<S: AvailabilityStore>(
+pub(in crate::api) async fn delete<S: AvailabilityStore>(
     app: &App<S>,
     request: &Request,
     caller: UserId,

@@ -1,0 +1,114 @@
+//! The app's state and the failures every handler may answer with. Handlers (`handlers/`) and
+//! the router both build on this file; it imports neither.
+
+use super::error::{ApiError, ProblemKind};
+use super::window::Clock;
+use crate::config::Config;
+use crate::observability::Telemetry;
+use crate::store::{StoreError, WriteError};
+use lambda_http::{Body, Error, Response};
+use std::io::Write;
+
+/// The function's state, built once per Lambda instance and shared by every invocation.
+pub struct App<S> {
+    store: S,
+    config: Config,
+    clock: Clock,
+    pub(super) telemetry: Telemetry,
+}
+
+/// Why a request was not served: a client's mistake (answered), a busy store (answered 503),
+/// or the unexpected (an `Err` for the Lambda runtime, so it shows in the function's error
+/// metrics).
+pub(crate) enum Failure {
+    Client(ApiError),
+    Unavailable(String),
+    Unexpected(Error),
+}
+
+impl From<ApiError> for Failure {
+    fn from(error: ApiError) -> Self {
+        Failure::Client(error)
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(why) => Failure::Unavailable(why),
+            StoreError::Internal(_) => Failure::Unexpected(Box::new(error)),
+        }
+    }
+}
+
+impl From<WriteError<ApiError>> for Failure {
+    fn from(error: WriteError<ApiError>) -> Self {
+        match error {
+            WriteError::Rejected(error) => Failure::Client(error),
+            WriteError::VersionMismatch { current } => Failure::Client(ApiError::new(
+                ProblemKind::PreconditionFailed,
+                format!(
+                    "The availability changed since it was read (it is now at ETag \"{current}\"); read it again and retry."
+                ),
+            )),
+            WriteError::TooLarge(why) => Failure::Client(too_large_to_write(&why)),
+            WriteError::Store(error) => error.into(),
+        }
+    }
+}
+
+/// The 413 for a write the store cannot make in one piece.
+pub(crate) fn too_large_to_write(why: &str) -> ApiError {
+    ApiError::new(
+        ProblemKind::TooLarge,
+        format!("{why}; nothing was written. Change fewer users (or a shorter range) at once."),
+    )
+}
+
+pub(crate) type Handled = Result<Response<Body>, Failure>;
+
+impl<S> App<S> {
+    /// An app on the system clock.
+    pub fn new(store: S, config: Config) -> Self {
+        Self {
+            store,
+            config,
+            clock: Clock::System,
+            telemetry: Telemetry::from_env(),
+        }
+    }
+
+    /// The same app writing its metrics documents to `out` instead of stdout (tests read them).
+    pub fn with_metrics_output(self, out: impl Write + Send + 'static) -> Self {
+        Self {
+            telemetry: self.telemetry.with_metrics_output(Box::new(out)),
+            ..self
+        }
+    }
+
+    /// The same app sending X-Ray subsegments to the daemon at `address` (`host:port`) rather
+    /// than the one `AWS_XRAY_DAEMON_ADDRESS` names.
+    pub fn with_xray_daemon(self, address: &str) -> Self {
+        Self {
+            telemetry: self.telemetry.with_xray_daemon(address),
+            ..self
+        }
+    }
+
+    /// The same app reading "now" from `clock` (tests fix it).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+}

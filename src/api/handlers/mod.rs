@@ -1,0 +1,9 @@
+//! The handlers, one module per resource. Each answers one route of the table (`routes.rs`)
+//! and builds only on the app (`app.rs`) and the request and response helpers beside it.
+
+pub(super) mod availability;
+pub(super) mod bookings;
+pub(super) mod overlap;
+pub(super) mod schedule;
+pub(super) mod service;
+pub(super) mod sharing;
