@@ -120,15 +120,14 @@ impl<S: AvailabilityStore> App<S> {
         else {
             return Err(method_not_allowed(table, route, request).into());
         };
-        let call = route.call(request);
         match row.access {
-            Access::Anyone(handler) => handler(self, &call).await,
+            Access::Anyone(handler) => handler(self, route.call(request, ())).await,
             // Asked only once the route and method are known good, so a 404 or 405 never
             // depends on identity.
             Access::Caller(handler) => {
                 let user = identity::caller(request, self.config())?;
                 *caller = Some(user.clone());
-                handler(self, &call, user).await
+                handler(self, route.call(request, user)).await
             }
         }
     }

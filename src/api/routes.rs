@@ -21,10 +21,10 @@ pub(super) type Reply<'a> = Pin<Box<dyn Future<Output = Handled> + Send + 'a>>;
 /// Who may call a route, and so what its handler is given.
 pub(super) enum Access<S> {
     /// Anyone, with no identity (`AUTH_MODE` does not matter).
-    Anyone(for<'a> fn(&'a App<S>, &'a Call<'a>) -> Reply<'a>),
+    Anyone(for<'a> fn(&'a App<S>, Call<'a, ()>) -> Reply<'a>),
     /// The caller's identity, resolved before the handler runs (401 without one); the handler
     /// acts for that user.
-    Caller(for<'a> fn(&'a App<S>, &'a Call<'a>, UserId) -> Reply<'a>),
+    Caller(for<'a> fn(&'a App<S>, Call<'a, UserId>) -> Reply<'a>),
 }
 
 /// One row of the table.
@@ -36,94 +36,47 @@ pub(super) struct Route<S> {
     pub(super) access: Access<S>,
 }
 
+/// An async handler as the table's function pointer: its future, boxed.
+macro_rules! handler {
+    ($handler:path) => {
+        |app, call| Box::pin($handler(app, call))
+    };
+}
+
 /// Every route, grouped by path; within a path, methods in the order `Allow` lists them. `HEAD`
 /// is served wherever `GET` is, and `OPTIONS` everywhere (CORS preflights): neither has a row.
+#[rustfmt::skip]
 pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
+    use Access::{Anyone, Caller};
     use Method as M;
     vec![
-        anyone(M::GET, "/", |_, call| {
-            Box::pin(service::health(call.request))
-        }),
-        anyone(M::GET, "/openapi.json", |_, call| {
-            Box::pin(service::openapi(call.request))
-        }),
-        caller(M::GET, "/availability", |app, call, caller| {
-            Box::pin(availability::get(app, call.request, caller))
-        }),
-        caller(M::POST, "/availability", |app, call, caller| {
-            Box::pin(availability::set(app, call.request, caller))
-        }),
-        caller(M::DELETE, "/availability", |app, call, caller| {
-            Box::pin(availability::delete(app, call.request, caller))
-        }),
-        caller(M::GET, "/availability/schedule", |app, call, caller| {
-            Box::pin(schedule::get(app, call.request, caller))
-        }),
-        caller(M::PUT, "/availability/schedule", |app, call, caller| {
-            Box::pin(schedule::put(app, call.request, caller))
-        }),
-        caller(M::DELETE, "/availability/schedule", |app, call, caller| {
-            Box::pin(schedule::delete(app, call.request, caller))
-        }),
+        route(M::GET,    "/",                      Anyone(handler!(service::health))),
+        route(M::GET,    "/openapi.json",          Anyone(handler!(service::openapi))),
+        route(M::GET,    "/availability",          Caller(handler!(availability::get))),
+        route(M::POST,   "/availability",          Caller(handler!(availability::set))),
+        route(M::DELETE, "/availability",          Caller(handler!(availability::delete))),
+        route(M::GET,    "/availability/schedule", Caller(handler!(schedule::get))),
+        route(M::PUT,    "/availability/schedule", Caller(handler!(schedule::put))),
+        route(M::DELETE, "/availability/schedule", Caller(handler!(schedule::delete))),
         // POST carries the same parameters in a body, for lists too long for a URL.
-        caller(M::GET, "/overlap", |app, call, caller| {
-            Box::pin(overlap::find(app, call.request, caller, None))
-        }),
-        caller(M::POST, "/overlap", |app, call, caller| {
-            Box::pin(overlap::find(app, call.request, caller, None))
-        }),
-        caller(M::GET, "/overlap/{user_id_2}", |app, call, caller| {
-            let other = Some(call.parameter("user_id_2"));
-            Box::pin(overlap::find(app, call.request, caller, other))
-        }),
-        caller(M::POST, "/overlap/{user_id_2}", |app, call, caller| {
-            let other = Some(call.parameter("user_id_2"));
-            Box::pin(overlap::find(app, call.request, caller, other))
-        }),
-        caller(M::GET, "/bookings", |app, call, caller| {
-            Box::pin(bookings::list(app, call.request, caller))
-        }),
-        caller(M::POST, "/bookings", |app, call, caller| {
-            Box::pin(bookings::create(app, call.request, caller))
-        }),
-        caller(M::GET, "/bookings/{booking_id}", |app, call, caller| {
-            let id = call.parameter("booking_id");
-            Box::pin(bookings::read(app, call.request, caller, id))
-        }),
-        caller(M::DELETE, "/bookings/{booking_id}", |app, call, caller| {
-            let id = call.parameter("booking_id");
-            Box::pin(bookings::cancel(app, call.request, caller, id))
-        }),
-        caller(M::GET, "/availability/sharing", |app, call, caller| {
-            Box::pin(sharing::get(app, call.request, caller))
-        }),
-        caller(M::PUT, "/availability/sharing", |app, call, caller| {
-            Box::pin(sharing::put(app, call.request, caller))
-        }),
+        route(M::GET,    "/overlap",               Caller(handler!(overlap::find))),
+        route(M::POST,   "/overlap",               Caller(handler!(overlap::find))),
+        route(M::GET,    "/overlap/{user_id_2}",   Caller(handler!(overlap::find))),
+        route(M::POST,   "/overlap/{user_id_2}",   Caller(handler!(overlap::find))),
+        route(M::GET,    "/bookings",              Caller(handler!(bookings::list))),
+        route(M::POST,   "/bookings",              Caller(handler!(bookings::create))),
+        route(M::GET,    "/bookings/{booking_id}", Caller(handler!(bookings::read))),
+        route(M::DELETE, "/bookings/{booking_id}", Caller(handler!(bookings::cancel))),
+        route(M::GET,    "/availability/sharing",  Caller(handler!(sharing::get))),
+        route(M::PUT,    "/availability/sharing",  Caller(handler!(sharing::put))),
     ]
 }
 
-fn anyone<S>(
-    method: Method,
-    path: &'static str,
-    handler: for<'a> fn(&'a App<S>, &'a Call<'a>) -> Reply<'a>,
-) -> Route<S> {
+fn route<S>(method: Method, path: &'static str, access: Access<S>) -> Route<S> {
     Route {
         method,
         path,
-        access: Access::Anyone(handler),
-    }
-}
-
-fn caller<S>(
-    method: Method,
-    path: &'static str,
-    handler: for<'a> fn(&'a App<S>, &'a Call<'a>, UserId) -> Reply<'a>,
-) -> Route<S> {
-    Route {
-        method,
-        path,
-        access: Access::Caller(handler),
+        access,
     }
 }
 
@@ -161,20 +114,21 @@ pub fn route_paths() -> Vec<(&'static str, Vec<Method>)> {
     paths
 }
 
-/// A request on its way to a handler, with the parameters its path template names.
-pub(super) struct Call<'a> {
-    pub(super) request: &'a Request,
+/// A request on its way to a handler: the request, the parameters its path template names,
+/// and who calls (a [`UserId`] on the routes that act for one, `()` on the open ones).
+pub(crate) struct Call<'a, C> {
+    pub(crate) request: &'a Request,
+    pub(crate) caller: C,
     parameters: Vec<(&'static str, String)>,
 }
 
-impl Call<'_> {
-    /// The decoded value of the path parameter `{name}`. The router fills in every parameter of
-    /// the matched template, so a row's handler only asks for one its path names.
-    pub(super) fn parameter(&self, name: &str) -> &str {
+impl<C> Call<'_, C> {
+    /// The decoded value of the path parameter `{name}`, when the matched template names it.
+    pub(crate) fn parameter(&self, name: &str) -> Option<&str> {
         self.parameters
             .iter()
             .find(|(key, _)| *key == name)
-            .map_or("", |(_, value)| value.as_str())
+            .map(|(_, value)| value.as_str())
     }
 }
 
@@ -202,9 +156,10 @@ impl MatchedPath {
             .find_map(|route| match_template(route.path, path))
     }
 
-    pub(super) fn call<'a>(&self, request: &'a Request) -> Call<'a> {
+    pub(super) fn call<'a, C>(&self, request: &'a Request, caller: C) -> Call<'a, C> {
         Call {
             request,
+            caller,
             parameters: self.parameters.clone(),
         }
     }

@@ -1,11 +1,12 @@
 //! `POST`, `GET` and `DELETE /availability`: the caller's own availability.
 
+use super::own_record;
 use crate::api::app::{App, Handled};
 use crate::api::error::{ApiError, FieldError, ProblemKind};
-use crate::api::if_match::IfMatch;
 use crate::api::input::{self, NO_PARAMETERS, Parameters, Query};
 use crate::api::paging::{INTERVAL_BYTES, Page, PageRequest};
 use crate::api::response::{json_response, message, with_etag, with_result_items};
+use crate::api::routes::Call;
 use crate::api::shown_interval::IntervalList;
 use crate::api::window::RequestedWindow;
 use crate::api::window_member::WindowMember;
@@ -15,7 +16,6 @@ use crate::domain::schedule::{MAX_WINDOW_DAYS, window_within_limit};
 use crate::domain::{Interval, IntervalSet};
 use crate::domain::{UserId, UserRecord};
 use crate::store::{AvailabilityStore, Scope};
-use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
@@ -41,38 +41,33 @@ struct SetRequest {
     additions: IntervalSet,
 }
 
-pub(in crate::api) async fn set<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-) -> Handled {
-    Query::of(request, NO_PARAMETERS)?;
-    let body = input::json_body(request)?.ok_or_else(|| {
+pub(crate) async fn set<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    Query::of(call.request, NO_PARAMETERS)?;
+    let body = input::json_body(call.request)?.ok_or_else(|| {
         ApiError::bad_request("The request needs a JSON body with `availability`.")
     })?;
     let set = parse_set_body(&body)?;
-    let user = write_target(app, caller, set.user_id)?;
-    let if_match = IfMatch::of(request)?;
-    let version = app
-        .store()
-        .update(user.as_str(), None, scope_of(&set.additions), |current| {
+    let user = write_target(app, call.caller, set.user_id)?;
+    let version = own_record::write(
+        app,
+        call.request,
+        &user,
+        scope_of(&set.additions),
+        |current, if_match| {
             // A user's availability always exists (empty at first), so `*` always matches.
             if_match.check(current, true)?;
             within_interval_limit(&user, current.with_added(&set.additions))
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok(with_etag(
         message(StatusCode::OK, "Availability set successfully"),
         version,
     ))
 }
 
-pub(in crate::api) async fn get<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-) -> Handled {
-    let query = Query::of(request, GET_PARAMETERS)?;
+pub(crate) async fn get<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    let query = Query::of(call.request, GET_PARAMETERS)?;
     let (requested, zone) = (RequestedWindow::parse(&query)?, query.time_zone("tz")?);
     let include_booked = include_booked(&query)?;
     let mut normalized = requested.normalized("GET /availability");
@@ -84,7 +79,7 @@ pub(in crate::api) async fn get<S: AvailabilityStore>(
     let widest = requested.resolve(paging.clock(app.clock()), false)?;
     let record = app
         .store()
-        .load(caller.as_str(), Some(widest.interval))
+        .load(call.caller.as_str(), Some(widest.interval))
         .await?;
     let window = requested.resolve(paging.clock(app.clock()), record.schedule.is_some())?;
     // A later page computes only what starts where the previous one stopped, or later.
@@ -119,7 +114,7 @@ pub(in crate::api) async fn get<S: AvailabilityStore>(
         window: Option<WindowMember>,
     }
     let body = Body {
-        user_id: caller.as_str(),
+        user_id: call.caller.as_str(),
         availability: IntervalList(&page.results, zone),
         next: page.next(window, &normalized),
         window: WindowMember::of(window, zone),
@@ -131,13 +126,9 @@ pub(in crate::api) async fn get<S: AvailabilityStore>(
     ))
 }
 
-pub(in crate::api) async fn delete<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-) -> Handled {
-    let query = Query::of(request, DELETE_PARAMETERS)?;
-    let (user_id, range, end_pointer) = match input::json_body(request)? {
+pub(crate) async fn delete<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    let query = Query::of(call.request, DELETE_PARAMETERS)?;
+    let (user_id, range, end_pointer) = match input::json_body(call.request)? {
         Some(_) if !query.is_empty() => {
             return Err(ApiError::bad_request(
                 "Give the range to delete either as a JSON body or as query parameters, not both.",
@@ -150,11 +141,8 @@ pub(in crate::api) async fn delete<S: AvailabilityStore>(
         }
         None => (None, range_from_query(&query)?, "?end_time"),
     };
-    let user = write_target(app, caller, user_id)?;
-    let if_match = IfMatch::of(request)?;
-    let version = app
-        .store()
-        .update(user.as_str(), None, Scope::Near(range), |current| {
+    let user = write_target(app, call.caller, user_id)?;
+    let version = own_record::write(app, call.request, &user, Scope::Near(range), |current, if_match| {
             if_match.check(current, true)?;
             // Telling whether the range holds availability expands the schedule near each gap
             // between removed ranges in it: bounded like a read, before any expansion.
@@ -177,7 +165,7 @@ pub(in crate::api) async fn delete<S: AvailabilityStore>(
             }
             within_interval_limit(&user, current.with_removed(range))
         })
-        .await?;
+    .await?;
     Ok(with_etag(
         message(StatusCode::OK, "Availability slot deleted successfully"),
         version,

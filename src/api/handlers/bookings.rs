@@ -9,6 +9,7 @@ use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, NO_PARAMETERS, Parameters, Query};
 use crate::api::paging::{Page, PageRequest};
 use crate::api::response::{json_response, message, with_result_items};
+use crate::api::routes::Call;
 use crate::api::shown_interval::ShownInterval;
 use crate::api::window::RequestedWindow;
 use crate::domain::booking::{
@@ -54,19 +55,15 @@ impl From<ApiError> for NotBooked {
 }
 
 /// Books the request's range for the caller and the participants it names, when all are free.
-pub(in crate::api) async fn create<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-) -> Handled {
-    Query::of(request, NO_PARAMETERS)?;
-    let key = idempotency_key(request)?;
-    let body = input::json_body(request)?.ok_or_else(|| {
+pub(crate) async fn create<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    Query::of(call.request, NO_PARAMETERS)?;
+    let key = idempotency_key(call.request)?;
+    let body = input::json_body(call.request)?.ok_or_else(|| {
         ApiError::bad_request(
             "The request needs a JSON body {\"start_time\", \"end_time\", \"participants\": [...], \"title\"}.",
         )
     })?;
-    let asked = parse_booking(&body, &caller)?;
+    let asked = parse_booking(&body, &call.caller)?;
     // The parsed body in one text (object members sorted): a retry's spelling of it may differ.
     let request_hash = fnv1a(body.to_string().as_bytes());
     let now = app.clock().now();
@@ -254,12 +251,8 @@ fn created(booking: &Booking, replayed: bool) -> Response<Body> {
 
 /// The caller's bookings (as organizer or participant) that meet `from`..`to`, in start order,
 /// one page at a time.
-pub(in crate::api) async fn list<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-) -> Handled {
-    let query = Query::of(request, LIST_PARAMETERS)?;
+pub(crate) async fn list<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    let query = Query::of(call.request, LIST_PARAMETERS)?;
     let (requested, zone) = (RequestedWindow::parse(&query)?, query.time_zone("tz")?);
     let normalized = requested.normalized("GET /bookings");
     let paging = PageRequest::parse(
@@ -267,7 +260,7 @@ pub(in crate::api) async fn list<S: AvailabilityStore>(
         &normalized,
     )?;
     let window = requested.resolve(paging.clock(app.clock()), false)?;
-    let record = own_record(app, &caller).await?;
+    let record = own_record(app, &call.caller).await?;
     // A user's bookings never overlap, so their starts differ and a start resumes a page.
     let unshown = record.bookings.iter().filter(|booking| {
         booking.range.overlaps(&window.interval) && !paging.already_shown(booking.range.start())
@@ -299,15 +292,12 @@ pub(in crate::api) async fn list<S: AvailabilityStore>(
 }
 
 /// One of the caller's bookings; 404 for any other id, whoever holds it.
-pub(in crate::api) async fn read<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-    id: &str,
-) -> Handled {
-    let query = Query::of(request, READ_PARAMETERS)?;
+pub(crate) async fn read<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    // The route's template names it.
+    let id = call.parameter("booking_id").unwrap_or_default();
+    let query = Query::of(call.request, READ_PARAMETERS)?;
     let zone = query.time_zone("tz")?;
-    let record = own_record(app, &caller).await?;
+    let record = own_record(app, &call.caller).await?;
     let booking = record.booking(id).ok_or_else(|| no_booking(id))?;
     Ok(json_response(
         StatusCode::OK,
@@ -317,19 +307,16 @@ pub(in crate::api) async fn read<S: AvailabilityStore>(
 
 /// The organizer cancels the booking for everyone; another participant leaves it, which frees
 /// their time only.
-pub(in crate::api) async fn cancel<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-    id: &str,
-) -> Handled {
-    Query::of(request, NO_PARAMETERS)?;
-    let record = own_record(app, &caller).await?;
+pub(crate) async fn cancel<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    // The route's template names it.
+    let id = call.parameter("booking_id").unwrap_or_default();
+    Query::of(call.request, NO_PARAMETERS)?;
+    let record = own_record(app, &call.caller).await?;
     let booking = record.booking(id).ok_or_else(|| no_booking(id))?;
     // Participants can leave but never join, so the caller's copy names everyone who may still
     // hold one.
     let participants = booking.participants.clone();
-    let by_organizer = booking.organizer == caller.as_str();
+    let by_organizer = booking.organizer == call.caller.as_str();
     let user_ids: Vec<&str> = participants.iter().map(String::as_str).collect();
     app.store()
         // Bookings only: no participant's intervals are read or written.
@@ -337,7 +324,7 @@ pub(in crate::api) async fn cancel<S: AvailabilityStore>(
             let caller_holds = records
                 .iter()
                 .zip(&participants)
-                .any(|(record, user)| user == caller.as_str() && record.booking(id).is_some());
+                .any(|(record, user)| user == call.caller.as_str() && record.booking(id).is_some());
             if !caller_holds {
                 return Err(no_booking(id));
             }
@@ -345,10 +332,10 @@ pub(in crate::api) async fn cancel<S: AvailabilityStore>(
                 .iter()
                 .zip(&participants)
                 .map(|(record, user)| {
-                    if by_organizer || user == caller.as_str() {
+                    if by_organizer || user == call.caller.as_str() {
                         record.without_booking(id)
                     } else {
-                        record.with_participant_gone(id, caller.as_str())
+                        record.with_participant_gone(id, call.caller.as_str())
                     }
                 })
                 .collect())

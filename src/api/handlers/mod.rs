@@ -4,6 +4,7 @@
 pub(super) mod availability;
 pub(super) mod bookings;
 pub(super) mod overlap;
+mod own_record;
 pub(super) mod schedule;
 pub(super) mod service;
 pub(super) mod sharing;

@@ -7,6 +7,7 @@ use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, Given, Parameter, Parameters, Query, space_as_plus};
 use crate::api::paging::{INTERVAL_BYTES, Page, PageRequest};
 use crate::api::response::{json_response, with_result_items};
+use crate::api::routes::Call;
 use crate::api::shown_interval::ShownInterval;
 use crate::api::window::{ReadWindow, RequestedWindow};
 use crate::api::window_member::WindowMember;
@@ -17,7 +18,6 @@ use crate::domain::time::DAY_MS;
 use crate::domain::timestamp::Zone;
 use crate::domain::{Interval, IntervalSet, UserId, UserRecord};
 use crate::store::{AvailabilityStore, IntervalBudget, LoadError};
-use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
@@ -49,16 +49,11 @@ pub(super) const DEFAULT_LIMIT: usize = 1000;
 /// What a `users` member adds beyond the ids themselves: `,"users":[]`.
 const USERS_MEMBER_BYTES: usize = 11;
 
-pub(in crate::api) async fn find<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-    from_path: Option<&str>,
-) -> Handled {
-    let body = input::json_body(request)?;
-    let query = Query::of(request, PARAMETERS)?;
+pub(crate) async fn find<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    let body = input::json_body(call.request)?;
+    let query = Query::of(call.request, PARAMETERS)?;
     let parameters = Parameters::new(&query, body.as_ref(), PARAMETERS)?;
-    let asked = Asked::parse(&parameters, &caller, from_path)?;
+    let asked = Asked::parse(&parameters, &call.caller, call.parameter("user_id_2"))?;
 
     let users: Vec<&str> = asked.participants.iter().map(UserId::as_str).collect();
     let requested = RequestedWindow::new(asked.query.from, asked.query.to);

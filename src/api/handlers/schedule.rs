@@ -1,82 +1,59 @@
 //! `PUT`, `GET` and `DELETE /availability/schedule`: the caller's weekly hours in a time zone.
 //! Only the caller's own: the body names no user, in any mode.
 
+use super::own_record;
 use crate::api::app::{App, Handled};
 use crate::api::error::{ApiError, FieldError, ProblemKind};
-use crate::api::if_match::IfMatch;
 use crate::api::input::{self, NO_PARAMETERS, Query};
-use crate::api::response::{json_response, message, with_etag};
+use crate::api::response::{message, with_etag};
+use crate::api::routes::Call;
 use crate::domain::schedule::{
     MAX_OVERRIDES, MAX_RANGES_PER_OVERRIDE, MAX_WEEKLY_RULES, OverrideInput, RangeInput, Schedule,
     ScheduleInput, WeeklyRuleInput,
 };
 use crate::domain::{UserId, UserRecord};
-use crate::store::{AvailabilityStore, Scope};
+use crate::store::AvailabilityStore;
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::{Map, Value};
 
 /// Stores (replaces) the caller's schedule and answers with it as stored.
-pub(in crate::api) async fn put<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-) -> Handled {
-    Query::of(request, NO_PARAMETERS)?;
-    let schedule = parse_schedule(request)?;
-    let if_match = IfMatch::of(request)?;
-    let version = app
-        .store()
-        .update(caller.as_str(), None, Scope::NoIntervals, |current| {
-            if_match.check(current, current.schedule.is_some())?;
-            Ok::<_, ApiError>(UserRecord {
-                schedule: Some(schedule.clone()),
-                ..current.clone()
-            })
+pub(crate) async fn put<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    Query::of(call.request, NO_PARAMETERS)?;
+    let schedule = parse_schedule(call.request)?;
+    let version = own_record::update(app, &call, |current, if_match| {
+        if_match.check(current, current.schedule.is_some())?;
+        Ok(UserRecord {
+            schedule: Some(schedule.clone()),
+            ..current.clone()
         })
-        .await?;
-    Ok(with_etag(
-        json_response(StatusCode::OK, &schedule.to_input()),
-        version,
-    ))
+    })
+    .await?;
+    Ok(own_record::current(&schedule.to_input(), version))
 }
 
-pub(in crate::api) async fn get<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-) -> Handled {
-    Query::of(request, NO_PARAMETERS)?;
+pub(crate) async fn get<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    Query::of(call.request, NO_PARAMETERS)?;
     // The schedule only: none of the user's intervals is read.
-    let record = app.store().load(caller.as_str(), None).await?;
+    let record = own_record::read(app, &call.caller).await?;
     let schedule = record.schedule.as_ref().ok_or_else(no_schedule)?;
-    Ok(with_etag(
-        json_response(StatusCode::OK, &schedule.to_input()),
-        record.version,
-    ))
+    Ok(own_record::current(&schedule.to_input(), record.version))
 }
 
 /// Removes the schedule; slots and removed ranges stay as they are.
-pub(in crate::api) async fn delete<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-) -> Handled {
-    Query::of(request, NO_PARAMETERS)?;
-    let if_match = IfMatch::of(request)?;
-    let version = app
-        .store()
-        .update(caller.as_str(), None, Scope::NoIntervals, |current| {
-            // No schedule is a 404 whatever `If-Match` says (RFC 9110 §13.2.1: a failure
-            // found before the request is processed wins over preconditions).
-            current.schedule.as_ref().ok_or_else(no_schedule)?;
-            if_match.check(current, true)?;
-            Ok(UserRecord {
-                schedule: None,
-                ..current.clone()
-            })
+pub(crate) async fn delete<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    Query::of(call.request, NO_PARAMETERS)?;
+    let version = own_record::update(app, &call, |current, if_match| {
+        // No schedule is a 404 whatever `If-Match` says (RFC 9110 §13.2.1: a failure
+        // found before the request is processed wins over preconditions).
+        current.schedule.as_ref().ok_or_else(no_schedule)?;
+        if_match.check(current, true)?;
+        Ok(UserRecord {
+            schedule: None,
+            ..current.clone()
         })
-        .await?;
+    })
+    .await?;
     Ok(with_etag(
         message(StatusCode::OK, "Schedule deleted successfully"),
         version,

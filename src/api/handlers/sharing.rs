@@ -1,61 +1,45 @@
 //! `PUT` and `GET /availability/sharing`: who may book the caller (`POST /bookings` naming
 //! them). It governs booking only: `/overlap` shows anyone's free time as before.
 
+use super::own_record;
 use crate::api::app::{App, Handled};
 use crate::api::error::{ApiError, FieldError, ProblemKind};
-use crate::api::if_match::IfMatch;
 use crate::api::input::{self, NO_PARAMETERS, Query};
-use crate::api::response::{json_response, with_etag};
+use crate::api::routes::Call;
 use crate::domain::booking::BookableBy;
 use crate::domain::{UserId, UserRecord};
-use crate::store::{AvailabilityStore, Scope};
-use lambda_http::Request;
-use lambda_http::http::StatusCode;
+use crate::store::AvailabilityStore;
 use serde_json::{Value, json};
 
 /// Users one `bookable_by` list may name: it is kept whole in the user's record.
 pub(super) const MAX_BOOKABLE_BY_USERS: usize = 100;
 
-pub(in crate::api) async fn get<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-) -> Handled {
-    Query::of(request, NO_PARAMETERS)?;
-    let record = app.store().load(caller.as_str(), None).await?;
-    Ok(with_etag(
-        json_response(StatusCode::OK, &shown(&record.bookable_by)),
+pub(crate) async fn get<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    Query::of(call.request, NO_PARAMETERS)?;
+    let record = own_record::read(app, &call.caller).await?;
+    Ok(own_record::current(
+        &shown(&record.bookable_by),
         record.version,
     ))
 }
 
-pub(in crate::api) async fn put<S: AvailabilityStore>(
-    app: &App<S>,
-    request: &Request,
-    caller: UserId,
-) -> Handled {
-    Query::of(request, NO_PARAMETERS)?;
-    let body = input::json_body(request)?.ok_or_else(|| {
+pub(crate) async fn put<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
+    Query::of(call.request, NO_PARAMETERS)?;
+    let body = input::json_body(call.request)?.ok_or_else(|| {
         ApiError::bad_request(
             "The request needs a JSON body {\"bookable_by\": \"everyone\"} or {\"bookable_by\": [\"user456\", ...]}.",
         )
     })?;
     let bookable_by = parse(&body)?;
-    let if_match = IfMatch::of(request)?;
-    let version = app
-        .store()
-        .update(caller.as_str(), None, Scope::NoIntervals, |current| {
-            if_match.check(current, true)?;
-            Ok::<_, ApiError>(UserRecord {
-                bookable_by: bookable_by.clone(),
-                ..current.clone()
-            })
+    let version = own_record::update(app, &call, |current, if_match| {
+        if_match.check(current, true)?;
+        Ok(UserRecord {
+            bookable_by: bookable_by.clone(),
+            ..current.clone()
         })
-        .await?;
-    Ok(with_etag(
-        json_response(StatusCode::OK, &shown(&bookable_by)),
-        version,
-    ))
+    })
+    .await?;
+    Ok(own_record::current(&shown(&bookable_by), version))
 }
 
 fn shown(bookable_by: &BookableBy) -> Value {
