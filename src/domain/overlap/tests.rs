@@ -24,6 +24,16 @@ fn intervals(sets: &[&IntervalSet], query: OverlapQuery) -> Vec<(Millis, Millis,
         .collect()
 }
 
+/// The starts of the hour-long slots within `free` alone, on `clock`'s grid.
+fn hourly_starts<C: WallClock>(free: &IntervalSet, clock: C) -> Vec<Millis> {
+    slot_starts(
+        &[free],
+        OverlapQuery::default(),
+        SlotQuery::new(HOUR_MS),
+        clock,
+    )
+}
+
 fn slot_starts<C: WallClock>(
     sets: &[&IntervalSet],
     query: OverlapQuery,
@@ -170,21 +180,9 @@ fn steps_that_do_not_divide_an_hour_restart_each_hour_and_long_steps_each_day() 
 #[test]
 fn the_grid_follows_the_zone_s_top_of_the_hour() {
     let free = millis_set(&[(at(9, 0), at(11, 0))]);
-    let hour = SlotQuery::new(HOUR_MS);
-    assert_eq!(
-        slot_starts(
-            &[&free],
-            OverlapQuery::default(),
-            hour,
-            zone("Asia/Kolkata")
-        ),
-        vec![at(9, 30)]
-    );
+    assert_eq!(hourly_starts(&free, zone("Asia/Kolkata")), vec![at(9, 30)]);
     let kathmandu = chrono::FixedOffset::east_opt(5 * 3600 + 45 * 60).expect("valid");
-    assert_eq!(
-        slot_starts(&[&free], OverlapQuery::default(), hour, kathmandu),
-        vec![at(9, 15)]
-    );
+    assert_eq!(hourly_starts(&free, kathmandu), vec![at(9, 15)]);
 }
 
 #[test]
@@ -201,14 +199,8 @@ fn the_grid_crosses_a_half_hour_daylight_saving_change() {
     // Lord Howe Island moves from +10:30 to +11:00 at 02:00 local on 2024-10-06, which is
     // 15:30Z on DAY0: local 01:00 is 14:30Z, local 03:00 is 16:00Z.
     let free = millis_set(&[(at(12, 0), at(19, 0))]);
-    let hour = SlotQuery::new(HOUR_MS);
     assert_eq!(
-        slot_starts(
-            &[&free],
-            OverlapQuery::default(),
-            hour,
-            zone("Australia/Lord_Howe")
-        ),
+        hourly_starts(&free, zone("Australia/Lord_Howe")),
         vec![
             at(12, 30),
             at(13, 30),
