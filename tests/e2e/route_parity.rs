@@ -146,6 +146,33 @@ fn open_routes_are_the_same_in_the_template_and_the_description() {
     );
 }
 
+/// The README's endpoint table names every operation of the router as `` `METHOD /path``.
+#[test]
+fn the_readme_lists_every_operation_of_the_router() {
+    let path = template::project_root().join("README.md");
+    let readme =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let endpoints = readme
+        .split("## Endpoints")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README.md has an Endpoints section");
+    let missing: Vec<String> = route_table()
+        .into_iter()
+        .map(|row| format!("`{} {}", row.method, row.path))
+        .filter(|named| {
+            !endpoints.match_indices(named.as_str()).any(|(at, _)| {
+                !endpoints[at + named.len()..]
+                    .starts_with(|c: char| c == '/' || c.is_alphanumeric() || c == '{')
+            })
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md's endpoint table lacks {missing:?}"
+    );
+}
+
 /// The router's access column: a row open to anyone is exactly an operation the description
 /// marks open (`security: []`), and so (by the test above) one the template leaves open.
 #[test]
