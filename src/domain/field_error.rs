@@ -1,5 +1,5 @@
 //! One bad field of a request, the one type validation in the domain and the API's problem
-//! responses share.
+//! responses share, and the checks that collect such errors while validation goes on.
 
 use serde::Serialize;
 
@@ -20,6 +20,40 @@ impl FieldError {
             detail: clipped(detail.into(), MAX_DETAIL_CHARS),
         }
     }
+}
+
+/// Records the error of `result` under `path`, keeping validation going to find the others.
+pub(crate) fn check<T>(
+    errors: &mut Vec<FieldError>,
+    path: String,
+    result: Result<T, String>,
+) -> Option<T> {
+    result
+        .map_err(|message| {
+            errors.push(FieldError {
+                pointer: path,
+                detail: message,
+            })
+        })
+        .ok()
+}
+
+/// Refuses a list longer than `limit`, whose items are then not checked one by one.
+pub(crate) fn check_length<T>(
+    items: &[T],
+    limit: usize,
+    path: &str,
+    what: &str,
+    errors: &mut Vec<FieldError>,
+) -> bool {
+    let fits = items.len() <= limit;
+    if !fits {
+        errors.push(FieldError {
+            pointer: path.to_owned(),
+            detail: format!("has {} {what}; at most {limit} are allowed", items.len()),
+        });
+    }
+    fits
 }
 
 /// How much of a client's text a message repeats (a zone name, a day, a path).

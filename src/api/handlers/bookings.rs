@@ -13,13 +13,13 @@ use crate::api::routes::Call;
 use crate::api::shown_interval::ShownInterval;
 use crate::api::window::RequestedWindow;
 use crate::domain::booking::{
-    Booking, BookingRequest, IdempotencyEntry, MAX_BOOKING_LENGTH, MAX_BOOKINGS_PER_USER,
+    Booking, BookingRequest, IdempotencyKey, MAX_BOOKING_LENGTH, MAX_BOOKINGS_PER_USER,
     MAX_IDEMPOTENCY_KEY_BYTES, MAX_IDEMPOTENCY_KEYS, MAX_PARTICIPANTS_PER_BOOKING, MAX_TITLE_CHARS,
-    Unbookable, booking_id, fnv1a,
+    NotBooked, Refusal, fnv1a, make_booking,
 };
 use crate::domain::time::MINUTE_MS;
 use crate::domain::timestamp::{FormattedTimestamp, Zone, format_timestamp_in};
-use crate::domain::{Millis, UserId, UserRecord};
+use crate::domain::{UserId, UserRecord};
 use crate::store::{AvailabilityStore, IntervalBudget, LoadError, Scope, WriteError};
 use lambda_http::http::{HeaderName, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
@@ -42,18 +42,6 @@ const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// Marks the answer to a retry: the first answer again, nothing booked.
 const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
-/// Why a booking's change did not write: a refusal to answer, or an earlier answer to repeat.
-enum NotBooked {
-    Refused(ApiError),
-    Replay(Booking),
-}
-
-impl From<ApiError> for NotBooked {
-    fn from(error: ApiError) -> Self {
-        NotBooked::Refused(error)
-    }
-}
-
 /// Books the request's range for the caller and the participants it names, when all are free.
 pub(crate) async fn create<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
     Query::of(call.request, NO_PARAMETERS)?;
@@ -67,20 +55,13 @@ pub(crate) async fn create<S: AvailabilityStore>(app: &App<S>, call: Call<'_, Us
     // The parsed body in one text (object members sorted): a retry's spelling of it may differ.
     let request_hash = fnv1a(body.to_string().as_bytes());
     let now = app.clock().now();
-    let participants = asked.participants();
-    let user_ids: Vec<&str> = participants.iter().map(String::as_str).collect();
+    let plan = asked.plan(key.map(|key| IdempotencyKey { key, request_hash }));
+    let user_ids: Vec<&str> = plan.holders.iter().map(String::as_str).collect();
     let mut made = None;
     let written = app
         .store()
-        .update_many(&user_ids, Scope::Near(asked.range), |records| {
-            let (next, booking) = book(
-                records,
-                &participants,
-                &asked,
-                key.as_deref(),
-                request_hash,
-                now,
-            )?;
+        .update_many(&user_ids, Scope::Near(plan.range), |records| {
+            let (next, booking) = make_booking(records, &plan, now)?;
             made = Some(booking);
             Ok(next)
         })
@@ -91,7 +72,9 @@ pub(crate) async fn create<S: AvailabilityStore>(app: &App<S>, call: Call<'_, Us
             "the store wrote a booking without running its change".into(),
         )),
         (Err(WriteError::Rejected(NotBooked::Replay(booking))), _) => Ok(created(&booking, true)),
-        (Err(WriteError::Rejected(NotBooked::Refused(error))), _) => Err(error.into()),
+        (Err(WriteError::Rejected(NotBooked::Refused(refusal))), _) => {
+            Err(refused(refusal, &asked).into())
+        }
         (Err(WriteError::VersionMismatch { current }), _) => Err(Failure::Unexpected(
             format!("a booking asked for no version, yet version {current} was refused").into(),
         )),
@@ -100,140 +83,78 @@ pub(crate) async fn create<S: AvailabilityStore>(app: &App<S>, call: Call<'_, Us
     }
 }
 
-/// The booking's change to the participants' `records` (in the order of `participants`, the
-/// organizer first), and the booking; or why there is none.
-fn book(
-    records: &[Arc<UserRecord>],
-    participants: &[String],
-    asked: &BookingRequest,
-    key: Option<&str>,
-    request_hash: u64,
-    now: Millis,
-) -> Result<(Vec<UserRecord>, Booking), NotBooked> {
-    let organizer = records.first().ok_or_else(|| {
-        ApiError::bad_request("A booking needs an organizer; this is a bug, please report it.")
-    })?;
-    if let Some(key) = key {
-        if let Some(entry) = organizer.idempotent_answer(key, now) {
-            if entry.request_hash == request_hash {
-                return Err(NotBooked::Replay(entry.booking.clone()));
-            }
-            return Err(ApiError::new(
+/// The problem answering `refusal` of `asked`: a 403 naming everyone who does not allow the
+/// organizer, a 413 naming everyone whose bookings are full, a 409 naming everyone who is busy,
+/// each with a field error pointing where the request named them; or the idempotency key's 422
+/// or 413.
+fn refused(refusal: Refusal, asked: &BookingRequest) -> ApiError {
+    let (kind, users, detail, sentence) = match refusal {
+        Refusal::NoRecords => {
+            return ApiError::bad_request(
+                "A booking needs an organizer; this is a bug, please report it.",
+            );
+        }
+        Refusal::IdempotencyKeyReused => {
+            return ApiError::new(
                 ProblemKind::Unprocessable,
                 "This Idempotency-Key was used with another request within the last 24 hours; use a new key for a new booking.",
-            )
-            .into());
+            );
         }
-        if organizer.live_idempotency_keys(now) >= MAX_IDEMPOTENCY_KEYS {
-            return Err(ApiError::new(
+        Refusal::TooManyIdempotencyKeys => {
+            return ApiError::new(
                 ProblemKind::TooLarge,
                 format!(
                     "You have used {MAX_IDEMPOTENCY_KEYS} Idempotency-Keys within the last 24 hours, the most one user may; book without the header, or later."
                 ),
-            )
-            .into());
+            );
         }
-    }
-    // The organizer's record reaches this version with the booking.
-    let version = organizer.version + 1;
-    let id = (0..)
-        .map(|salt| booking_id(&asked.organizer, version, asked.range, salt))
-        .find(|id| records.iter().all(|record| record.booking(id).is_none()))
-        .unwrap_or_default();
-    let booking = Booking {
-        id,
-        range: asked.range,
-        organizer: asked.organizer.clone(),
-        participants: participants.to_vec(),
-        title: asked.title.clone(),
-        created_at: now,
-    };
-    refuse_unbookable(records, participants, asked, &booking, now)?;
-    let mut next: Vec<UserRecord> = records
-        .iter()
-        .map(|record| record.with_booking(&booking, now))
-        .collect();
-    if let Some(organizer) = next.first_mut() {
-        *organizer = match key {
-            Some(key) => {
-                let entry = IdempotencyEntry {
-                    key: key.to_owned(),
-                    request_hash,
-                    booking: booking.clone(),
-                    used_at: now,
-                };
-                organizer.with_idempotency_entry(entry, now)
-            }
-            None => organizer.without_expired_keys(now),
-        };
-    }
-    Ok((next, booking))
-}
-
-/// A 403 naming everyone who does not allow the organizer, else a 413 naming everyone whose
-/// bookings are full, else a 409 naming everyone who is busy.
-fn refuse_unbookable(
-    records: &[Arc<UserRecord>],
-    participants: &[String],
-    asked: &BookingRequest,
-    booking: &Booking,
-    now: Millis,
-) -> Result<(), ApiError> {
-    let mut refusals: Vec<(Unbookable, &str)> = records
-        .iter()
-        .zip(participants)
-        .filter_map(|(record, user)| {
-            record
-                .can_take(user, booking, now)
-                .err()
-                .map(|why| (why, user.as_str()))
-        })
-        .collect();
-    let order = |why: &Unbookable| match why {
-        Unbookable::NotAllowed => 0,
-        Unbookable::TooManyBookings => 1,
-        Unbookable::Busy => 2,
-    };
-    let Some(first) = refusals.iter().map(|(why, _)| order(why)).min() else {
-        return Ok(());
-    };
-    refusals.retain(|(why, _)| order(why) == first);
-    let users: Vec<&str> = refusals.iter().map(|(_, user)| *user).collect();
-    let (kind, detail, sentence) = match refusals[0].0 {
-        Unbookable::NotAllowed => (
-            ProblemKind::Forbidden,
-            format!("does not allow {} to book them", asked.organizer),
-            format!(
+        Refusal::NotAllowed(users) => {
+            let sentence = format!(
                 "{} {} not allow {} to book them; nothing was booked.",
                 users.join(", "),
                 if users.len() == 1 { "does" } else { "do" },
                 asked.organizer
-            ),
-        ),
-        Unbookable::TooManyBookings => (
-            ProblemKind::TooLarge,
-            format!("already holds {MAX_BOOKINGS_PER_USER} bookings that have not ended"),
-            format!(
+            );
+            (
+                ProblemKind::Forbidden,
+                users,
+                format!("does not allow {} to book them", asked.organizer),
+                sentence,
+            )
+        }
+        Refusal::TooManyBookings(users) => {
+            let sentence = format!(
                 "{} already {} {MAX_BOOKINGS_PER_USER} bookings that have not ended, the most a user may; nothing was booked.",
                 users.join(", "),
                 if users.len() == 1 { "holds" } else { "hold" },
-            ),
-        ),
-        Unbookable::Busy => (
-            ProblemKind::Conflict,
-            "is not free for the whole range (outside their availability, or booked)".to_owned(),
-            format!(
+            );
+            (
+                ProblemKind::TooLarge,
+                users,
+                format!("already holds {MAX_BOOKINGS_PER_USER} bookings that have not ended"),
+                sentence,
+            )
+        }
+        Refusal::Busy(users) => {
+            let sentence = format!(
                 "{} {} not free for the whole range; nothing was booked.",
                 users.join(", "),
                 if users.len() == 1 { "is" } else { "are" },
-            ),
-        ),
+            );
+            (
+                ProblemKind::Conflict,
+                users,
+                "is not free for the whole range (outside their availability, or booked)"
+                    .to_owned(),
+                sentence,
+            )
+        }
     };
     let errors = users
         .iter()
         .map(|user| FieldError::new(asked.pointer_of(user), format!("{user} {detail}")))
         .collect();
-    Err(ApiError::new(kind, sentence).with_errors(errors))
+    ApiError::new(kind, sentence).with_errors(errors)
 }
 
 /// 201 with the booking and where it lives; a replay says so in a header.

@@ -1,10 +1,9 @@
-//! Wall-clock times of day and the local ranges written with them.
+//! Wall-clock times of day, the local ranges written with them and the weekly rules that
+//! repeat those ranges.
 
 use super::input::RangeInput;
-use super::parse::check;
-use crate::domain::FieldError;
-use crate::domain::field_error::quoted;
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use crate::domain::field_error::{FieldError, check, quoted};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Weekday};
 use std::fmt;
 
 pub(super) const MINUTES_PER_DAY: u16 = 24 * 60;
@@ -100,4 +99,11 @@ impl LocalRange {
         let at = |minutes: u16| midnight.checked_add_signed(TimeDelta::minutes(minutes.into()));
         Some((at(self.start.0)?, at(end_minutes)?))
     }
+}
+
+/// One weekly rule, checked: the range it repeats on each of its days, in the order written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct WeeklyRule {
+    pub(super) days: Vec<Weekday>,
+    pub(super) range: LocalRange,
 }

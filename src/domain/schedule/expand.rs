@@ -1,8 +1,8 @@
 //! Expansion: a schedule's ranges as UTC instants inside one window at a time, by the rules of
 //! the module documentation.
 
-use super::MAX_WINDOW_DAYS;
 use super::clock::LocalRange;
+use super::limits::MAX_WINDOW_DAYS;
 use super::validated::Schedule;
 use crate::domain::time::DAY_MS;
 use crate::domain::timestamp::Resolved;

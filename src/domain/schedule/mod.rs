@@ -31,6 +31,7 @@
 mod clock;
 mod expand;
 mod input;
+mod limits;
 mod parse;
 #[cfg(test)]
 mod tests;
@@ -38,12 +39,6 @@ mod validated;
 
 pub use expand::{ScheduleSearch, window_within_limit};
 pub use input::{OverrideInput, RangeInput, ScheduleInput, WeeklyRuleInput};
+pub use limits::{MAX_OVERRIDES, MAX_RANGES_PER_OVERRIDE, MAX_WEEKLY_RULES, MAX_WINDOW_DAYS};
 pub use parse::InvalidSchedule;
 pub use validated::Schedule;
-
-/// The longest window a read may expand; the HTTP layer answers 400 beyond it.
-pub const MAX_WINDOW_DAYS: i64 = 400;
-/// Limits that keep one schedule's expansion cheap; more is refused as invalid.
-pub const MAX_WEEKLY_RULES: usize = 100;
-pub const MAX_OVERRIDES: usize = 1000;
-pub const MAX_RANGES_PER_OVERRIDE: usize = 100;

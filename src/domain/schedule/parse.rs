@@ -1,11 +1,9 @@
 //! Validation: every field of the API shape checked, every problem reported with its pointer.
 
-use super::clock::LocalRange;
+use super::clock::{LocalRange, WeeklyRule};
 use super::input::{OverrideInput, WeeklyRuleInput};
-use super::validated::WeeklyRule;
-use super::{MAX_OVERRIDES, MAX_RANGES_PER_OVERRIDE, MAX_WEEKLY_RULES};
-use crate::domain::FieldError;
-use crate::domain::field_error::quoted;
+use super::limits::{MAX_OVERRIDES, MAX_RANGES_PER_OVERRIDE, MAX_WEEKLY_RULES};
+use crate::domain::field_error::{FieldError, check, check_length, quoted};
 use chrono::{NaiveDate, Weekday};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -39,40 +37,6 @@ impl fmt::Display for InvalidSchedule {
 }
 
 impl std::error::Error for InvalidSchedule {}
-
-/// Records the error of `result` under `path`, keeping validation going to find the others.
-pub(super) fn check<T>(
-    errors: &mut Vec<FieldError>,
-    path: String,
-    result: Result<T, String>,
-) -> Option<T> {
-    result
-        .map_err(|message| {
-            errors.push(FieldError {
-                pointer: path,
-                detail: message,
-            })
-        })
-        .ok()
-}
-
-/// Refuses a list longer than `limit`, whose items are then not checked one by one.
-pub(super) fn check_length<T>(
-    items: &[T],
-    limit: usize,
-    path: &str,
-    what: &str,
-    errors: &mut Vec<FieldError>,
-) -> bool {
-    let fits = items.len() <= limit;
-    if !fits {
-        errors.push(FieldError {
-            pointer: path.to_owned(),
-            detail: format!("has {} {what}; at most {limit} are allowed", items.len()),
-        });
-    }
-    fits
-}
 
 pub(super) fn parse_weekly(
     rules: &[WeeklyRuleInput],

@@ -1,22 +1,14 @@
 //! The validated form: a checked schedule, ready to expand.
 
-use super::clock::LocalRange;
+use super::clock::{LocalRange, WeeklyRule};
 use super::input::{OverrideInput, ScheduleInput, WeeklyRuleInput};
-use super::parse::{
-    InvalidSchedule, check, day_name, parse_optional_date, parse_overrides, parse_weekly,
-};
-use crate::domain::FieldError;
+use super::parse::{InvalidSchedule, day_name, parse_optional_date, parse_overrides, parse_weekly};
+use crate::domain::field_error::{FieldError, check};
 use crate::domain::timestamp::Zone;
 use crate::domain::timestamp::parse_time_zone;
-use chrono::{NaiveDate, Weekday};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct WeeklyRule {
-    pub(super) days: Vec<Weekday>,
-    pub(super) range: LocalRange,
-}
 
 /// A checked schedule, ready to expand. Serializes to the API shape (see [`Schedule::to_input`])
 /// and deserializes through [`Schedule::validate`], so a stored schedule reads back checked.

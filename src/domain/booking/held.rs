@@ -1,30 +1,14 @@
-//! Bookings: a time several people take together, kept in each participant's record, and the
-//! rules and limits of making and leaving one. Pure: the API reads requests into these types and
-//! the store writes the records they change.
+//! A booking as every participant holds it, who may book a user, and the rules of one record
+//! taking, dropping or leaving a booking.
 
-use super::time::{DAY_MS, HOUR_MS, Millis};
-use super::{Interval, IntervalSet, UserRecord};
+use crate::domain::time::Millis;
+use crate::domain::{Interval, IntervalSet, UserRecord};
 use serde::{Deserialize, Serialize};
 
-/// People one booking may hold, the organizer included. A booking is one DynamoDB transaction
-/// over the participants' items; it holds at most 100 items and a participant takes up to 4.
-pub const MAX_PARTICIPANTS_PER_BOOKING: usize = 25;
-/// The longest `title`, in characters.
-pub const MAX_TITLE_CHARS: usize = 200;
-/// The longest booking. Checking a participant expands their schedule over the booking only,
-/// so this bounds that work (25 participants by one day each).
-pub const MAX_BOOKING_LENGTH: Millis = DAY_MS;
 /// Bookings one user may hold that have not ended yet. Ended bookings stay in the record (and
 /// in `GET /bookings`) until a new booking needs their room: the record never holds more than
 /// this many bookings in all.
 pub const MAX_BOOKINGS_PER_USER: usize = 100;
-/// How long an `Idempotency-Key` is remembered.
-pub const IDEMPOTENCY_WINDOW: Millis = 24 * HOUR_MS;
-/// `Idempotency-Key`s one organizer may have in use within [`IDEMPOTENCY_WINDOW`]; a new key
-/// beyond it is refused rather than forgetting an older one, whose retry would book again.
-pub const MAX_IDEMPOTENCY_KEYS: usize = 50;
-/// The longest `Idempotency-Key`, in bytes (visible ASCII only).
-pub const MAX_IDEMPOTENCY_KEY_BYTES: usize = 100;
 
 /// One booking as every participant keeps it. Within one record, bookings never overlap: each
 /// was checked against the participant's others when it was made.
@@ -58,51 +42,6 @@ impl BookableBy {
             BookableBy::Everyone => true,
             BookableBy::Only(users) => users.iter().any(|user| user == user_id),
         }
-    }
-}
-
-/// An `Idempotency-Key` the organizer used, with the first answer it got.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IdempotencyEntry {
-    pub key: String,
-    /// A hash of the request body: the same key with another body is refused.
-    pub request_hash: u64,
-    /// The booking as the first answer showed it.
-    pub booking: Booking,
-    pub used_at: Millis,
-}
-
-/// What a booking asks, checked for shape and limits.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BookingRequest {
-    pub range: Interval,
-    pub organizer: String,
-    /// The other participants as the request named them (the organizer, if named, included);
-    /// distinct.
-    pub named: Vec<String>,
-    pub title: Option<String>,
-}
-
-impl BookingRequest {
-    /// Everyone the booking holds: the organizer, then the others in the order named.
-    pub fn participants(&self) -> Vec<String> {
-        let mut everyone = vec![self.organizer.clone()];
-        everyone.extend(
-            self.named
-                .iter()
-                .filter(|user| **user != self.organizer)
-                .cloned(),
-        );
-        everyone
-    }
-
-    /// Where the request named `participant`: `/participants/{index}`, or `""` (the request
-    /// as a whole) for an organizer it did not name.
-    pub fn pointer_of(&self, participant: &str) -> String {
-        self.named
-            .iter()
-            .position(|user| user == participant)
-            .map_or_else(String::new, |index| format!("/participants/{index}"))
     }
 }
 
@@ -217,69 +156,11 @@ impl UserRecord {
             ..self.clone()
         }
     }
-
-    /// The organizer's remembered answer for `key`, if it was used within the window at `now`.
-    pub fn idempotent_answer(&self, key: &str, now: Millis) -> Option<&IdempotencyEntry> {
-        self.idempotency
-            .iter()
-            .find(|entry| entry.key == key && now - entry.used_at < IDEMPOTENCY_WINDOW)
-    }
-
-    /// Keys still within the window at `now`.
-    pub fn live_idempotency_keys(&self, now: Millis) -> usize {
-        self.idempotency
-            .iter()
-            .filter(|entry| now - entry.used_at < IDEMPOTENCY_WINDOW)
-            .count()
-    }
-
-    /// The record forgetting keys past the window at `now`.
-    pub fn without_expired_keys(&self, now: Millis) -> UserRecord {
-        UserRecord {
-            idempotency: self
-                .idempotency
-                .iter()
-                .filter(|old| now - old.used_at < IDEMPOTENCY_WINDOW)
-                .cloned()
-                .collect(),
-            ..self.clone()
-        }
-    }
-
-    /// The record remembering `entry`, and forgetting keys past the window at `now`.
-    pub fn with_idempotency_entry(&self, entry: IdempotencyEntry, now: Millis) -> UserRecord {
-        let mut next = self.without_expired_keys(now);
-        next.idempotency.push(entry);
-        next
-    }
-}
-
-/// A booking id: 16 hex digits of a hash of the organizer, the version their record reaches
-/// with the booking, and the range. Unique per organizer (each booking bumps their version) and
-/// the same however often a store retries the change; `salt` moves it off an id a participant
-/// already holds.
-pub fn booking_id(organizer: &str, organizer_version: u64, range: Interval, salt: u32) -> String {
-    let mut text = format!(
-        "{organizer}\n{organizer_version}\n{}\n{}",
-        range.start(),
-        range.end()
-    );
-    if salt > 0 {
-        text.push_str(&format!("\n{salt}"));
-    }
-    format!("{:016x}", fnv1a(text.as_bytes()))
-}
-
-/// FNV-1a, 64 bits: stable across Rust releases, so stored hashes stay comparable.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
-        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// Serde form of a booking's range: `[start, end]` milliseconds, checked when read back.
 mod range {
-    use super::{Interval, Millis};
+    use crate::domain::{Interval, Millis};
     use serde::de::Error;
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -295,23 +176,10 @@ mod range {
 
 #[cfg(test)]
 mod tests {
+    use super::super::test_support::{booking, free_monday};
     use super::*;
     use crate::domain::test_support::{at, interval, set};
-
-    fn booking(id: &str, from: &str, to: &str, participants: &[&str]) -> Booking {
-        Booking {
-            id: id.to_owned(),
-            range: interval(from, to),
-            organizer: participants[0].to_owned(),
-            participants: participants.iter().map(|p| (*p).to_owned()).collect(),
-            title: None,
-            created_at: 0,
-        }
-    }
-
-    fn free_monday() -> UserRecord {
-        UserRecord::default().with_added(&set(&[("2026-03-02T09:00:00Z", "2026-03-02T17:00:00Z")]))
-    }
+    use crate::domain::time::{DAY_MS, HOUR_MS};
 
     #[test]
     fn booked_time_is_not_available_and_a_second_booking_there_is_busy() {
@@ -432,44 +300,6 @@ mod tests {
         let record = free_monday().with_booking(&b, 0);
         let left = record.with_participant_gone("a", "u2");
         assert_eq!(left.bookings[0].participants, ["u1", "u3"]);
-    }
-
-    #[test]
-    fn idempotency_keys_expire_after_the_window() {
-        let b = booking("a", "2026-03-02T10:00:00Z", "2026-03-02T11:00:00Z", &["u1"]);
-        let entry = IdempotencyEntry {
-            key: "k".into(),
-            request_hash: 7,
-            booking: b,
-            used_at: 0,
-        };
-        let record = UserRecord::default().with_idempotency_entry(entry, 0);
-        assert!(
-            record
-                .idempotent_answer("k", IDEMPOTENCY_WINDOW - 1)
-                .is_some()
-        );
-        assert!(record.idempotent_answer("k", IDEMPOTENCY_WINDOW).is_none());
-        assert_eq!(record.live_idempotency_keys(IDEMPOTENCY_WINDOW), 0);
-        let pruned = record.with_idempotency_entry(
-            IdempotencyEntry {
-                key: "k2".into(),
-                ..record.idempotency[0].clone()
-            },
-            IDEMPOTENCY_WINDOW,
-        );
-        assert_eq!(pruned.idempotency.len(), 1);
-    }
-
-    #[test]
-    fn ids_depend_on_organizer_version_range_and_salt() {
-        let range = interval("2026-03-02T10:00:00Z", "2026-03-02T11:00:00Z");
-        let id = booking_id("u1", 3, range, 0);
-        assert_eq!(id.len(), 16);
-        assert_eq!(id, booking_id("u1", 3, range, 0));
-        assert_ne!(id, booking_id("u2", 3, range, 0));
-        assert_ne!(id, booking_id("u1", 4, range, 0));
-        assert_ne!(id, booking_id("u1", 3, range, 1));
     }
 
     #[test]

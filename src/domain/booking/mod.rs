@@ -1,0 +1,31 @@
+//! Bookings: a time several people take together, kept in each participant's record, and the
+//! rules and limits of making and leaving one. Pure: the API reads requests into these types and
+//! the store writes the records they change.
+//!
+//! - [`held`]: a booking as each participant holds it, and one record taking or dropping it;
+//! - [`make`]: making a booking for everyone at once ([`make_booking`]), and the order of its
+//!   refusals ([`Refusal`]);
+//! - [`idempotency`]: `Idempotency-Key`s, the earlier answer a retry gets again;
+//! - [`id`]: booking ids;
+//! - [`request`]: a booking between users as a client asks for it.
+
+mod held;
+mod id;
+mod idempotency;
+mod make;
+mod refusal;
+mod request;
+#[cfg(test)]
+mod test_support;
+
+pub use held::{BookableBy, Booking, MAX_BOOKINGS_PER_USER, Unbookable};
+pub use id::{booking_id, fnv1a};
+pub use idempotency::{
+    IDEMPOTENCY_WINDOW, IdempotencyEntry, IdempotencyKey, MAX_IDEMPOTENCY_KEY_BYTES,
+    MAX_IDEMPOTENCY_KEYS,
+};
+pub use make::{BookingPlan, make_booking};
+pub use refusal::{NotBooked, Refusal};
+pub use request::{
+    BookingRequest, MAX_BOOKING_LENGTH, MAX_PARTICIPANTS_PER_BOOKING, MAX_TITLE_CHARS,
+};
