@@ -4,6 +4,7 @@
 //! another's booking. A booking's writes go through `update_many`: all or nothing, and no other
 //! write to a participant can slip in between its checks and its writes.
 
+use super::own_record;
 use crate::api::app::{App, Failure, Handled, too_large_to_write};
 use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, NO_PARAMETERS, Parameters, Query};
@@ -12,6 +13,7 @@ use crate::api::response::{json_response, message, with_result_items};
 use crate::api::routes::Call;
 use crate::api::shown_interval::ShownInterval;
 use crate::api::window::RequestedWindow;
+use crate::domain::UserId;
 use crate::domain::booking::{
     Booking, BookingRequest, IdempotencyKey, MAX_BOOKING_LENGTH, MAX_BOOKINGS_PER_USER,
     MAX_IDEMPOTENCY_KEY_BYTES, MAX_IDEMPOTENCY_KEYS, MAX_PARTICIPANTS_PER_BOOKING, MAX_TITLE_CHARS,
@@ -19,13 +21,11 @@ use crate::domain::booking::{
 };
 use crate::domain::time::MINUTE_MS;
 use crate::domain::timestamp::{FormattedTimestamp, Zone, format_timestamp_in};
-use crate::domain::{UserId, UserRecord};
-use crate::store::{AvailabilityStore, IntervalBudget, LoadError, Scope, WriteError};
+use crate::store::{AvailabilityStore, Scope, WriteError};
 use lambda_http::http::{HeaderName, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use serde_json::Value;
-use std::sync::Arc;
 
 /// The query parameters `GET /bookings` reads (`limit` and `cursor`: see `paging`).
 const LIST_PARAMETERS: &[&str] = &["from", "to", "tz", "limit", "cursor"];
@@ -181,7 +181,7 @@ pub(crate) async fn list<S: AvailabilityStore>(app: &App<S>, call: Call<'_, User
         &normalized,
     )?;
     let window = requested.resolve(paging.clock(app.clock()), false)?;
-    let record = own_record(app, &call.caller).await?;
+    let record = own_record::read(app, &call.caller).await?;
     // A user's bookings never overlap, so their starts differ and a start resumes a page.
     let unshown = record.bookings.iter().filter(|booking| {
         booking.range.overlaps(&window.interval) && !paging.already_shown(booking.range.start())
@@ -218,7 +218,7 @@ pub(crate) async fn read<S: AvailabilityStore>(app: &App<S>, call: Call<'_, User
     let id = call.parameter("booking_id").unwrap_or_default();
     let query = Query::of(call.request, READ_PARAMETERS)?;
     let zone = query.time_zone("tz")?;
-    let record = own_record(app, &call.caller).await?;
+    let record = own_record::read(app, &call.caller).await?;
     let booking = record.booking(id).ok_or_else(|| no_booking(id))?;
     Ok(json_response(
         StatusCode::OK,
@@ -232,7 +232,7 @@ pub(crate) async fn cancel<S: AvailabilityStore>(app: &App<S>, call: Call<'_, Us
     // The route's template names it.
     let id = call.parameter("booking_id").unwrap_or_default();
     Query::of(call.request, NO_PARAMETERS)?;
-    let record = own_record(app, &call.caller).await?;
+    let record = own_record::read(app, &call.caller).await?;
     let booking = record.booking(id).ok_or_else(|| no_booking(id))?;
     // Participants can leave but never join, so the caller's copy names everyone who may still
     // hold one.
@@ -270,22 +270,6 @@ pub(crate) async fn cancel<S: AvailabilityStore>(app: &App<S>, call: Call<'_, Us
             "You left the booking; it stays for the other participants"
         },
     ))
-}
-
-/// The caller's record without intervals: bookings, consent and version.
-async fn own_record<S: AvailabilityStore>(
-    app: &App<S>,
-    caller: &UserId,
-) -> Result<Arc<UserRecord>, Failure> {
-    app.store()
-        .load_within(caller.as_str(), None, &IntervalBudget::unlimited())
-        .await
-        .map_err(|error| match error {
-            LoadError::Store(error) => Failure::from(error),
-            LoadError::OverBudget { .. } => {
-                Failure::Unexpected("an unlimited budget ran out".into())
-            }
-        })
 }
 
 fn no_booking(id: &str) -> ApiError {
