@@ -22,7 +22,16 @@ for _ in $(seq 600); do
   sleep 1
 done
 
-# The hooks leave out request bodies that cargo lambda watch itself cannot carry (see the file).
-SCHEMATHESIS_HOOKS=tests.conformance.hooks st run "http://127.0.0.1:$port/openapi.json" \
-  --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
-  --max-examples "$max_examples" --seed 20261125 -H "x-user-id: user123" --no-color
+# Schemathesis keeps its cache in .schemathesis/ and Hypothesis its examples and caches in
+# .hypothesis/, both under the working directory: run from inside target/, so they stay out of
+# git and out of the tree a `cargo lambda watch` reloads on. The hooks, by file path from there,
+# leave out request bodies that cargo lambda watch itself cannot carry (see the file).
+run_dir=target/conformance
+mkdir -p "$run_dir"
+hooks="$PWD/tests/conformance/hooks.py"
+(
+  cd "$run_dir"
+  PYTHONDONTWRITEBYTECODE=1 SCHEMATHESIS_HOOKS="$hooks" st run "http://127.0.0.1:$port/openapi.json" \
+    --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
+    --max-examples "$max_examples" --seed 20261125 -H "x-user-id: user123" --no-color
+)
