@@ -1,6 +1,7 @@
 //! HTTP routing and the mapping between requests/responses and the domain.
 //!
 //! - `app`: the [`App`] (the function's state) and the failures a handler may answer with.
+//! - `call`: what a handler is given ([`Call`](call::Call): request, path parameters, caller).
 //! - `routes`: the route table (method, path, handler, who may call it); `router` serves a
 //!   request by it and turns failures into responses; `event` is the Lambda door in front of
 //!   it ([`handle_event`]).
@@ -12,6 +13,7 @@
 //!   output shapes `shown_interval` and `window_member`.
 
 mod app;
+mod call;
 mod cors;
 mod cursor;
 mod error;

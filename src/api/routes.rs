@@ -4,7 +4,8 @@
 //! is one row here. Paths are matched after the API Gateway stage is removed, so
 //! `/prod/availability` and `/availability` are one route.
 
-use super::app::{App, Handled};
+use super::app::App;
+use super::call::{Call, Reply};
 use super::handlers::{availability, bookings, overlap, schedule, service, sharing};
 use crate::domain::UserId;
 use crate::store::{AvailabilityStore, MemoryStore};
@@ -12,11 +13,6 @@ use lambda_http::http::Method;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use percent_encoding::percent_decode_str;
-use std::future::Future;
-use std::pin::Pin;
-
-/// A handler's answer, still to be awaited.
-pub(super) type Reply<'a> = Pin<Box<dyn Future<Output = Handled> + Send + 'a>>;
 
 /// Who may call a route, and so what its handler is given.
 pub(super) enum Access<S> {
@@ -114,24 +110,6 @@ pub fn route_paths() -> Vec<(&'static str, Vec<Method>)> {
     paths
 }
 
-/// A request on its way to a handler: the request, the parameters its path template names,
-/// and who calls (a [`UserId`] on the routes that act for one, `()` on the open ones).
-pub(crate) struct Call<'a, C> {
-    pub(crate) request: &'a Request,
-    pub(crate) caller: C,
-    parameters: Vec<(&'static str, String)>,
-}
-
-impl<C> Call<'_, C> {
-    /// The decoded value of the path parameter `{name}`, when the matched template names it.
-    pub(crate) fn parameter(&self, name: &str) -> Option<&str> {
-        self.parameters
-            .iter()
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| value.as_str())
-    }
-}
-
 /// The path template a request's path matches, with the parameters it names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(super) struct MatchedPath {
@@ -157,11 +135,7 @@ impl MatchedPath {
     }
 
     pub(super) fn call<'a, C>(&self, request: &'a Request, caller: C) -> Call<'a, C> {
-        Call {
-            request,
-            caller,
-            parameters: self.parameters.clone(),
-        }
+        Call::new(request, caller, self.parameters.clone())
     }
 
     /// Every method this path answers: its rows, `HEAD` where `GET` is, and `OPTIONS`.

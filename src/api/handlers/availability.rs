@@ -2,11 +2,11 @@
 
 use super::own_record;
 use crate::api::app::{App, Handled};
+use crate::api::call::Call;
 use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, NO_PARAMETERS, Parameters, Query};
 use crate::api::paging::{INTERVAL_BYTES, Page, PageRequest};
 use crate::api::response::{json_response, message, with_etag, with_result_items};
-use crate::api::routes::Call;
 use crate::api::shown_interval::IntervalList;
 use crate::api::window::RequestedWindow;
 use crate::api::window_member::WindowMember;

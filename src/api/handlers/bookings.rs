@@ -6,11 +6,11 @@
 
 use super::own_record;
 use crate::api::app::{App, Failure, Handled, too_large_to_write};
+use crate::api::call::Call;
 use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, NO_PARAMETERS, Parameters, Query};
 use crate::api::paging::{Page, PageRequest};
 use crate::api::response::{json_response, message, with_result_items};
-use crate::api::routes::Call;
 use crate::api::shown_interval::ShownInterval;
 use crate::api::window::RequestedWindow;
 use crate::domain::UserId;

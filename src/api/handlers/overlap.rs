@@ -3,11 +3,11 @@
 //! an engine query (`crate::domain::overlap`) and writes the engine's answer out.
 
 use crate::api::app::{App, Failure, Handled};
+use crate::api::call::Call;
 use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, Given, Parameter, Parameters, Query, space_as_plus};
 use crate::api::paging::{INTERVAL_BYTES, Page, PageRequest};
 use crate::api::response::{json_response, with_result_items};
-use crate::api::routes::Call;
 use crate::api::shown_interval::ShownInterval;
 use crate::api::window::{ReadWindow, RequestedWindow};
 use crate::api::window_member::WindowMember;

@@ -3,10 +3,10 @@
 //! runs inside the store's atomic update.
 
 use crate::api::app::{App, Failure};
+use crate::api::call::Call;
 use crate::api::error::ApiError;
 use crate::api::if_match::IfMatch;
 use crate::api::response::{json_response, with_etag};
-use crate::api::routes::Call;
 use crate::domain::{UserId, UserRecord};
 use crate::store::{AvailabilityStore, Scope};
 use lambda_http::http::StatusCode;

@@ -3,10 +3,10 @@
 
 use super::own_record;
 use crate::api::app::{App, Handled};
+use crate::api::call::Call;
 use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, NO_PARAMETERS, Query};
 use crate::api::response::{message, with_etag};
-use crate::api::routes::Call;
 use crate::domain::schedule::{
     MAX_OVERRIDES, MAX_RANGES_PER_OVERRIDE, MAX_WEEKLY_RULES, OverrideInput, RangeInput, Schedule,
     ScheduleInput, WeeklyRuleInput,

@@ -2,9 +2,9 @@
 //! own description. Open to anyone.
 
 use crate::api::app::{App, Handled};
+use crate::api::call::Call;
 use crate::api::input::{NO_PARAMETERS, Query};
 use crate::api::response::{message, openapi_description};
-use crate::api::routes::Call;
 use lambda_http::http::StatusCode;
 
 pub(crate) async fn health<S>(_: &App<S>, call: Call<'_, ()>) -> Handled {

@@ -3,9 +3,9 @@
 
 use super::own_record;
 use crate::api::app::{App, Handled};
+use crate::api::call::Call;
 use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, NO_PARAMETERS, Query};
-use crate::api::routes::Call;
 use crate::domain::booking::BookableBy;
 use crate::domain::{UserId, UserRecord};
 use crate::store::AvailabilityStore;
