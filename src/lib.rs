@@ -6,9 +6,12 @@
 //! - [`api`]: routing, identity, and mapping requests and responses to the domain.
 //! - [`config`]: settings read once at start-up.
 //! - `observability`: each request's log line, metrics document and store-call spans.
+//! - [`meter`]: what a piece of work cost the store, counted by the stores and read by
+//!   `observability`; it depends on neither.
 
 pub mod api;
 pub mod config;
 pub mod domain;
+pub mod meter;
 mod observability;
 pub mod store;

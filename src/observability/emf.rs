@@ -5,8 +5,7 @@
 //! facade's process-wide recorder (one per process, so an app could not be given its own
 //! output, as the tests do) or are frameworks larger than this one struct.
 
-use super::store_figures::StoreSnapshot;
-use crate::store::usage::StoreUsage;
+use crate::meter::StoreUsage;
 use serde::Serialize;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -24,9 +23,8 @@ pub(super) struct Document<'a> {
     pub duration_us: u64,
     pub result_items: Option<u64>,
     pub result_bytes: u64,
-    pub store: &'a StoreSnapshot,
-    /// What the request cost a backend that counts it (DynamoDB); zeros in memory.
-    pub usage: &'a StoreUsage,
+    /// What the request cost the store; backend figures are zeros in memory.
+    pub store: &'a StoreUsage,
     pub request_id: Option<&'a str>,
     pub lambda_request_id: Option<&'a str>,
 }
@@ -114,7 +112,7 @@ impl Document<'_> {
         // What the table bills by: requests and capacity units. Items and bytes stay in the
         // log line, where Logs Insights sums them; every metric here is a paid time series per
         // route and status class.
-        let billed = self.usage.requests > 0;
+        let billed = self.store.requests > 0;
         if billed {
             metrics.push(metric("StoreRequests", "Count"));
             metrics.push(metric("StoreReadUnits", "Count"));
@@ -144,9 +142,9 @@ impl Document<'_> {
             result_items: self.result_items,
             store_latency: store_used.then(|| milliseconds(self.store.busy_us)),
             store_retries: store_used.then(|| self.store.all_retries()),
-            store_requests: billed.then_some(self.usage.requests),
-            store_read_units: billed.then(|| units(self.usage.read_milli_units)),
-            store_write_units: billed.then(|| units(self.usage.write_milli_units)),
+            store_requests: billed.then_some(self.store.requests),
+            store_read_units: billed.then(|| units(self.store.read_milli_units)),
+            store_write_units: billed.then(|| units(self.store.write_milli_units)),
             request_id: self.request_id,
             lambda_request_id: self.lambda_request_id,
         };

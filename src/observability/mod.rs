@@ -5,16 +5,9 @@
 //! event door to its response and writes both the log line and the metrics document.
 
 mod emf;
-mod store_figures;
 mod xray;
 
-pub(crate) use store_figures::store_call;
-#[cfg(feature = "dynamodb")]
-pub(crate) use store_figures::{count_sdk_attempt, count_store_retry};
-pub(crate) use xray::Backend;
-
-use crate::store::usage::{self, StoreUsage};
-use store_figures::StoreFigures;
+use crate::meter::{self, CallObserver, StoreUsage};
 use xray::{Tracer, XrayDaemon};
 
 use lambda_runtime::Context;
@@ -72,15 +65,16 @@ impl Telemetry {
             lambda_request_id: context.and_then(|c| non_empty(&c.request_id)),
             function_name: context.and_then(|c| non_empty(&c.env_config.function_name)),
             function_version: context.and_then(|c| non_empty(&c.env_config.version)),
-            store: Arc::new(StoreFigures::new(self.tracer(context))),
+            tracer: self.tracer(context),
             usage: Mutex::new(StoreUsage::default()),
         }
     }
 
     /// Where this invocation's subsegments go, when X-Ray samples it.
-    fn tracer(&self, context: Option<&Context>) -> Option<Tracer> {
+    fn tracer(&self, context: Option<&Context>) -> Option<Arc<dyn CallObserver>> {
         let header = context?.xray_trace_id.as_deref()?;
-        Tracer::for_invocation(self.xray.clone()?, header)
+        let tracer = Tracer::for_invocation(self.xray.clone()?, header)?;
+        Some(Arc::new(tracer))
     }
 
     fn write_metrics(&self, document: &str) {
@@ -113,8 +107,9 @@ pub(crate) struct RequestRecord {
     lambda_request_id: Option<String>,
     function_name: Option<String>,
     function_version: Option<String>,
-    store: Arc<StoreFigures>,
-    /// What the request cost the backend (requests, items, bytes, capacity).
+    /// Where the request's store calls go as X-Ray subsegments, when it is sampled.
+    tracer: Option<Arc<dyn CallObserver>>,
+    /// What the request cost the store (calls, time, repeats, requests, items, bytes, capacity).
     usage: Mutex<StoreUsage>,
 }
 
@@ -127,9 +122,9 @@ impl RequestRecord {
             .or(self.lambda_request_id.as_deref())
     }
 
-    /// Runs `work` with this request's store figures in scope, so store calls inside it count.
+    /// Runs `work` measured, so store calls inside it count toward this request.
     pub(crate) async fn measure<F: Future>(&self, work: F) -> F::Output {
-        let (output, usage) = usage::measured(store_figures::scope(self.store.clone(), work)).await;
+        let (output, usage) = meter::measured_for(self.tracer.clone(), work).await;
         if let Ok(mut kept) = self.usage.lock() {
             *kept = usage;
         }
@@ -139,8 +134,7 @@ impl RequestRecord {
     /// Writes the request's log line and its metrics document.
     pub(crate) fn finish(self, telemetry: &Telemetry, outcome: &Outcome<'_>) {
         let duration_us = self.started.elapsed().as_micros() as u64;
-        let store = self.store.snapshot();
-        let usage = self.usage.lock().map(|usage| *usage).unwrap_or_default();
+        let store = self.usage.lock().map(|usage| *usage).unwrap_or_default();
         // The one line per request. Never bodies, query values, headers or tokens: the caller's
         // id is the only personal datum. Store figures: one field each, `store_` first.
         tracing::info!(
@@ -160,13 +154,13 @@ impl RequestRecord {
             store_us = store.busy_us,
             store_retries = store.retries,
             store_sdk_attempts = store.sdk_attempts,
-            store_requests = usage.requests,
-            store_items_read = usage.items_read,
-            store_items_written = usage.items_written,
-            store_bytes_sent = usage.bytes_sent,
-            store_bytes_received = usage.bytes_received,
-            store_read_milli_units = usage.read_milli_units,
-            store_write_milli_units = usage.write_milli_units,
+            store_requests = store.requests,
+            store_items_read = store.items_read,
+            store_items_written = store.items_written,
+            store_bytes_sent = store.bytes_sent,
+            store_bytes_received = store.bytes_received,
+            store_read_milli_units = store.read_milli_units,
+            store_write_milli_units = store.write_milli_units,
             "request"
         );
         let document = emf::Document {
@@ -179,7 +173,6 @@ impl RequestRecord {
             result_items: outcome.result_items,
             result_bytes: outcome.result_bytes,
             store: &store,
-            usage: &usage,
             request_id: self.gateway_request_id.as_deref(),
             lambda_request_id: self.lambda_request_id.as_deref(),
         };

@@ -3,7 +3,6 @@
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 mod memory;
-pub mod usage;
 
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::DynamoDbStore;

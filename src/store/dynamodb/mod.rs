@@ -28,7 +28,7 @@
 //! token as `ClientRequestToken`, DynamoDB's own retry idempotency (10 minutes).
 //!
 //! Every request asks for its consumed capacity, and the client counts each request's body
-//! bytes both ways ([`super::usage`]).
+//! bytes both ways ([`crate::meter`]).
 
 mod client;
 mod layout;
@@ -44,14 +44,13 @@ use self::layout::{
     StoredMonth, chunk_key, epoch_key_range, meta_items, month_items, month_piece_keys, partition,
     read_meta, read_months, recent_writes,
 };
-use super::usage::{self, Cost};
 use super::{
     AvailabilityStore, IntervalBudget, LoadError, Scope, StoreError, UserRecord, WriteError,
     distinct_users, next_record, next_records, record_within,
 };
 use crate::domain::time::Month;
 use crate::domain::{Interval, IntervalSet};
-use crate::observability::{Backend, count_store_retry, store_call};
+use crate::meter::{self, Backend, Cost, store_call};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
@@ -153,7 +152,7 @@ impl<'a> MetaEpochs<'a> {
 }
 
 impl DynamoDbStore {
-    /// A store on `table` through `client`, whose requests it measures (see [`usage`]).
+    /// A store on `table` through `client`, whose requests it measures (see [`meter`]).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
         let measured = client
             .config()
@@ -204,7 +203,7 @@ impl DynamoDbStore {
             count_capacity(page.consumed_capacity(), false);
             items.extend(page.items.unwrap_or_default());
         }
-        usage::add(Cost::ItemsRead(items.len() as u64));
+        meter::add(Cost::ItemsRead(items.len() as u64));
         Ok(items)
     }
 
@@ -215,7 +214,7 @@ impl DynamoDbStore {
             if let Some(snapshot) = self.try_read(user_id, span).await? {
                 return Ok(snapshot);
             }
-            count_store_retry();
+            meter::add(Cost::StoreRetry);
             if !backoff.wait().await {
                 return Err(StoreError::Unavailable(format!(
                     "user {user_id} kept changing while it was read"
@@ -424,7 +423,7 @@ impl DynamoDbStore {
         .await;
         match result {
             Ok(output) => {
-                usage::add(Cost::ItemsWritten(1));
+                meter::add(Cost::ItemsWritten(1));
                 count_capacity(output.consumed_capacity(), true);
                 Ok(WriteOutcome::Written)
             }
@@ -460,7 +459,7 @@ impl DynamoDbStore {
         .await;
         let error = match result {
             Ok(output) => {
-                usage::add(Cost::ItemsWritten(items));
+                meter::add(Cost::ItemsWritten(items));
                 output
                     .consumed_capacity()
                     .iter()
@@ -594,11 +593,11 @@ impl DynamoDbStore {
                 .unprocessed_items
                 .and_then(|mut unprocessed| unprocessed.remove(&self.table))
                 .unwrap_or_default();
-            usage::add(Cost::ItemsWritten(count - batch.len() as u64));
+            meter::add(Cost::ItemsWritten(count - batch.len() as u64));
             if batch.is_empty() {
                 return Ok(());
             }
-            count_store_retry();
+            meter::add(Cost::StoreRetry);
             if !backoff.wait().await {
                 return Err(StoreError::Unavailable(
                     "BatchWriteItem kept leaving items unprocessed".into(),
@@ -776,7 +775,7 @@ impl AvailabilityStore for DynamoDbStore {
                 WriteOutcome::Written => return Ok(next.version),
                 WriteOutcome::LostRace => {
                     lost.push((token, next.version));
-                    count_store_retry();
+                    meter::add(Cost::StoreRetry);
                     if !backoff.wait().await {
                         return Err(StoreError::Unavailable(format!(
                             "writes to user {user_id} kept colliding"
@@ -860,7 +859,7 @@ impl AvailabilityStore for DynamoDbStore {
                 WriteOutcome::Written => return Ok(versions),
                 WriteOutcome::LostRace => {
                     lost.push((token, versions));
-                    count_store_retry();
+                    meter::add(Cost::StoreRetry);
                     if !backoff.wait().await {
                         return Err(StoreError::Unavailable(format!(
                             "writes to users {user_ids:?} kept colliding"
