@@ -5,10 +5,13 @@
 //! - [`store`]: where availability lives, behind the [`store::AvailabilityStore`] trait.
 //! - [`api`]: routing, identity, and mapping requests and responses to the domain.
 //! - [`config`]: settings read once at start-up.
-//! - `observability`: each request's log line, metrics document and store-call spans.
+//! - [`observability`]: each invocation's log line, metrics document and store-call spans.
+//! - [`meter`]: what a piece of work cost the store, counted by the stores and read by
+//!   [`observability`]; it depends on neither.
 
 pub mod api;
 pub mod config;
 pub mod domain;
-mod observability;
+pub mod meter;
+pub mod observability;
 pub mod store;

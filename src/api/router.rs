@@ -9,7 +9,7 @@ use super::response::ResultItems;
 use super::routes::{Access, MatchedPath, Route, table};
 use crate::domain::UserId;
 use crate::domain::field_error::{QUOTED_CHARS, clipped, quoted};
-use crate::observability::Outcome;
+use crate::observability::{HttpOutcome, Outcome};
 use crate::store::AvailabilityStore;
 use lambda_http::http::{Method, header};
 use lambda_http::request::RequestContext;
@@ -46,7 +46,7 @@ impl<S: AvailabilityStore> App<S> {
                 tracing::error!(error = %error, method = %request.method(), "request failed");
                 // The caller gets API Gateway's 500 for a failed invocation.
                 let outcome = outcome_of(&request, route.as_ref(), caller.as_ref(), 500);
-                record.finish(&self.telemetry, &outcome);
+                record.finish(&self.telemetry, &Outcome::Http(outcome));
                 return Err(error);
             }
         };
@@ -55,12 +55,12 @@ impl<S: AvailabilityStore> App<S> {
         }
         self.config().cors_origins.decorate(&request, &mut response);
         let status = response.status().as_u16();
-        let outcome = Outcome {
+        let outcome = HttpOutcome {
             result_items: response.extensions().get::<ResultItems>().map(|n| n.0),
             result_bytes: body_bytes(response.body()),
             ..outcome_of(&request, route.as_ref(), caller.as_ref(), status)
         };
-        record.finish(&self.telemetry, &outcome);
+        record.finish(&self.telemetry, &Outcome::Http(outcome));
         Ok(response)
     }
 
@@ -76,7 +76,7 @@ impl<S: AvailabilityStore> App<S> {
         let response = ApiError::new(ProblemKind::InvalidInput, detail)
             .with_request_id(record.request_id())
             .into_response();
-        let outcome = Outcome {
+        let outcome = HttpOutcome {
             method: "unknown".to_owned(),
             route: "unmatched",
             status: response.status().as_u16(),
@@ -84,7 +84,7 @@ impl<S: AvailabilityStore> App<S> {
             result_items: None,
             result_bytes: body_bytes(response.body()),
         };
-        record.finish(&self.telemetry, &outcome);
+        record.finish(&self.telemetry, &Outcome::Http(outcome));
         response
     }
 
@@ -147,8 +147,8 @@ fn outcome_of<'a>(
     route: Option<&MatchedPath>,
     caller: Option<&'a UserId>,
     status: u16,
-) -> Outcome<'a> {
-    Outcome {
+) -> HttpOutcome<'a> {
+    HttpOutcome {
         method: clipped(request.method().as_str(), QUOTED_CHARS),
         route: route.map_or("unmatched", |route| route.template),
         status,

@@ -3,6 +3,7 @@
 //! under the function's segment named by the invocation's trace header. No API call, nothing
 //! to wait for; a datagram that is lost only loses that subsegment.
 
+use crate::meter::{Backend, CallObserver};
 use serde::Serialize;
 use std::hash::BuildHasher;
 use std::net::{SocketAddr, UdpSocket};
@@ -64,9 +65,11 @@ impl Tracer {
             daemon,
         })
     }
+}
 
+impl CallObserver for Tracer {
     /// Sends the subsegment of one store call that ran from `start` to `end`.
-    pub(crate) fn store_call(
+    fn store_call(
         &self,
         backend: Backend,
         operation: &str,
@@ -107,23 +110,6 @@ impl Tracer {
             .daemon
             .socket
             .send_to(datagram.as_bytes(), self.daemon.address);
-    }
-}
-
-/// What a store call talks to: an AWS service shows in X-Ray's service map as its own node.
-#[derive(Clone, Copy, Debug)]
-pub(crate) enum Backend {
-    #[cfg_attr(not(feature = "dynamodb"), allow(dead_code))]
-    DynamoDb,
-    Memory,
-}
-
-impl Backend {
-    fn name(self) -> &'static str {
-        match self {
-            Backend::DynamoDb => "DynamoDB",
-            Backend::Memory => "MemoryStore",
-        }
     }
 }
 

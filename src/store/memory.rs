@@ -7,7 +7,7 @@ use super::{
 };
 use super::{distinct_users, next_records};
 use crate::domain::Interval;
-use crate::observability::{Backend, store_call};
+use crate::meter::{Backend, store_call};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -3,11 +3,12 @@
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 mod memory;
-pub mod usage;
+mod opened;
 
 #[cfg(feature = "dynamodb")]
 pub use dynamodb::DynamoDbStore;
 pub use memory::MemoryStore;
+pub use opened::{OpenedStore, open};
 
 use crate::domain::{Interval, IntervalSet, UserRecord};
 use futures_util::{StreamExt, TryStreamExt, stream};

@@ -143,7 +143,7 @@ async fn a_missing_table_is_a_fault_not_a_busy_service() {
 
 #[tokio::test]
 async fn each_request_counts_what_it_cost_the_table() {
-    use availability_api::store::usage::{StoreUsage, measured};
+    use availability_api::meter::{StoreUsage, measured};
     let table = fresh_table().await;
     let app = instance(&table).await;
     let (reply, write) = measured(post(&app, "dee", 9, None)).await;

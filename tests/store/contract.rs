@@ -715,8 +715,8 @@ mod dynamodb_items {
     use crate::moto::{client, fresh_table, store_on};
     use availability_api::domain::booking::BookableBy;
     use availability_api::domain::{Interval, IntervalSet, UserRecord};
+    use availability_api::meter::measured;
     use availability_api::store::dynamodb::{CHUNK_BYTES, PARTITION_KEY, SORT_KEY};
-    use availability_api::store::usage::measured;
     use availability_api::store::{AvailabilityStore, Scope};
     use aws_sdk_dynamodb::primitives::Blob;
     use aws_sdk_dynamodb::types::AttributeValue;

@@ -1,9 +1,8 @@
 //! The client side of the DynamoDB store: how the client is configured and measured, how
 //! the SDK's errors map to the store's, retry pacing, and write tokens.
 
-use crate::observability::count_sdk_attempt;
+use crate::meter::{self, Cost};
 use crate::store::StoreError;
-use crate::store::usage::{self, Cost};
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::config::interceptors::{
     AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
@@ -40,7 +39,7 @@ impl Intercept for CountAttempts {
         _components: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        count_sdk_attempt();
+        meter::add(Cost::SdkAttempt);
         Ok(())
     }
 }
@@ -117,7 +116,7 @@ impl Intercept for MeasuredRequests {
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let bytes_sent = context.request().body().bytes().map_or(0, <[u8]>::len);
-        usage::add(Cost::Request {
+        meter::add(Cost::Request {
             bytes_sent: bytes_sent as u64,
         });
         Ok(())
@@ -130,7 +129,7 @@ impl Intercept for MeasuredRequests {
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let bytes_received = context.response().body().bytes().map_or(0, <[u8]>::len);
-        usage::add(Cost::Response {
+        meter::add(Cost::Response {
             bytes_received: bytes_received as u64,
         });
         Ok(())
@@ -145,15 +144,15 @@ pub(super) fn count_capacity(consumed: Option<&ConsumedCapacity>, writes: bool) 
     let write = consumed.write_capacity_units();
     if read.is_none() && write.is_none() {
         let total = consumed.capacity_units().unwrap_or_default();
-        usage::add(if writes {
+        meter::add(if writes {
             Cost::WriteUnits(total)
         } else {
             Cost::ReadUnits(total)
         });
         return;
     }
-    usage::add(Cost::ReadUnits(read.unwrap_or_default()));
-    usage::add(Cost::WriteUnits(write.unwrap_or_default()));
+    meter::add(Cost::ReadUnits(read.unwrap_or_default()));
+    meter::add(Cost::WriteUnits(write.unwrap_or_default()));
 }
 
 /// A fresh token for one write attempt: 64 random bits (the std hasher's keys are seeded per
