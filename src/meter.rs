@@ -35,16 +35,19 @@ impl Backend {
     }
 }
 
+/// One store call, as an observer hears of it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StoreCall<'a> {
+    pub(crate) backend: Backend,
+    pub(crate) operation: &'a str,
+    pub(crate) table: &'a str,
+    pub(crate) start: SystemTime,
+    pub(crate) end: SystemTime,
+}
+
 /// Told of every store call made within a measurement (X-Ray sends each as a subsegment).
 pub(crate) trait CallObserver: Send + Sync {
-    fn store_call(
-        &self,
-        backend: Backend,
-        operation: &str,
-        table: &str,
-        start: SystemTime,
-        end: SystemTime,
-    );
+    fn store_call(&self, call: &StoreCall<'_>);
 }
 
 /// The running figures of one measurement, and who watches its calls.
@@ -214,7 +217,13 @@ pub(crate) async fn store_call<F: Future>(
     let elapsed_us = started.elapsed().as_micros() as u64;
     let _outside_a_measurement = CURRENT.try_with(|tally| {
         if let Some(observer) = &tally.observer {
-            observer.store_call(backend, operation, table, started_at, SystemTime::now());
+            observer.store_call(&StoreCall {
+                backend,
+                operation,
+                table,
+                start: started_at,
+                end: SystemTime::now(),
+            });
         }
         tally.busy_us.fetch_add(elapsed_us, Ordering::Relaxed);
         tally.calls.fetch_add(1, Ordering::Relaxed);
@@ -271,15 +280,14 @@ mod tests {
     struct Calls(Mutex<Vec<String>>);
 
     impl CallObserver for Calls {
-        fn store_call(
-            &self,
-            backend: Backend,
-            operation: &str,
-            table: &str,
-            _: SystemTime,
-            _: SystemTime,
-        ) {
+        fn store_call(&self, call: &StoreCall<'_>) {
             if let Ok(mut calls) = self.0.lock() {
+                let StoreCall {
+                    backend,
+                    operation,
+                    table,
+                    ..
+                } = call;
                 calls.push(format!("{} {operation} {table}", backend.name()));
             }
         }

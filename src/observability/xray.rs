@@ -3,7 +3,7 @@
 //! under the function's segment named by the invocation's trace header. No API call, nothing
 //! to wait for; a datagram that is lost only loses that subsegment.
 
-use crate::meter::{Backend, CallObserver};
+use crate::meter::{Backend, CallObserver, StoreCall};
 use serde::Serialize;
 use std::hash::BuildHasher;
 use std::net::{SocketAddr, UdpSocket};
@@ -68,15 +68,15 @@ impl Tracer {
 }
 
 impl CallObserver for Tracer {
-    /// Sends the subsegment of one store call that ran from `start` to `end`.
-    fn store_call(
-        &self,
-        backend: Backend,
-        operation: &str,
-        table: &str,
-        start: SystemTime,
-        end: SystemTime,
-    ) {
+    /// Sends the subsegment of one store call.
+    fn store_call(&self, store_call: &StoreCall<'_>) {
+        let StoreCall {
+            backend,
+            operation,
+            table,
+            start,
+            end,
+        } = *store_call;
         let seconds = |at: SystemTime| {
             at.duration_since(UNIX_EPOCH)
                 .map_or(0.0, |since| since.as_secs_f64())
