@@ -6,7 +6,9 @@
 
 use super::app::App;
 use super::call::{Call, Reply};
-use super::handlers::{availability, bookings, overlap, schedule, service, sharing};
+use super::handlers::{
+    availability, bookings, event_types, overlap, public, schedule, service, sharing,
+};
 use crate::domain::UserId;
 use crate::store::{AvailabilityStore, MemoryStore};
 use lambda_http::http::Method;
@@ -65,6 +67,11 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::DELETE, "/bookings/{booking_id}", Caller(handler!(bookings::cancel))),
         route(M::GET,    "/availability/sharing",  Caller(handler!(sharing::get))),
         route(M::PUT,    "/availability/sharing",  Caller(handler!(sharing::put))),
+        route(M::GET,    "/event-types",           Caller(handler!(event_types::list))),
+        route(M::GET,    "/event-types/{slug}",    Caller(handler!(event_types::get))),
+        route(M::PUT,    "/event-types/{slug}",    Caller(handler!(event_types::put))),
+        route(M::DELETE, "/event-types/{slug}",    Caller(handler!(event_types::delete))),
+        route(M::GET,    "/public/{user_id}/{slug}", Anyone(handler!(public::describe))),
     ]
 }
 
@@ -211,7 +218,9 @@ mod tests {
             let path = route
                 .path
                 .replace("{user_id_2}", "someone")
-                .replace("{booking_id}", "0123456789abcdef");
+                .replace("{booking_id}", "0123456789abcdef")
+                .replace("{slug}", "intro-call")
+                .replace("{user_id}", "user123");
             let template = template_of(&path).unwrap_or_else(|| panic!("{} resolves", route.path));
             assert_eq!(template, route.path);
         }

@@ -162,6 +162,40 @@ fn read_fraction(digits: &str, unit: Millis) -> Result<Millis, DurationError> {
     Millis::try_from(scaled / denominator).map_err(|_| TOO_LONG)
 }
 
+/// `millis` as the ISO 8601 duration the API shows: days, then hours, minutes and seconds,
+/// each only when not zero (`P60D`, `PT1H30M`, `P1DT12H`); zero is `PT0M`.
+pub(crate) fn format_duration(millis: Millis) -> String {
+    let (days, rest) = (millis / DAY_MS, millis % DAY_MS);
+    let mut text = String::from("P");
+    if days > 0 {
+        text.push_str(&format!("{days}D"));
+    }
+    if rest > 0 || days == 0 {
+        text.push('T');
+        let parts = [(rest / HOUR_MS, 'H'), (rest % HOUR_MS / MINUTE_MS, 'M')];
+        for (amount, unit) in parts {
+            if amount > 0 {
+                text.push_str(&format!("{amount}{unit}"));
+            }
+        }
+        let seconds = rest % MINUTE_MS;
+        if seconds > 0 {
+            match seconds % SECOND_MS {
+                0 => text.push_str(&format!("{}S", seconds / SECOND_MS)),
+                _ => text.push_str(&format!(
+                    "{}.{:03}S",
+                    seconds / SECOND_MS,
+                    seconds % SECOND_MS
+                )),
+            }
+        }
+        if rest == 0 {
+            text.push_str("0M");
+        }
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +288,22 @@ mod tests {
         assert_eq!(parse_duration("PT9223372036854775.808S"), Err(TOO_LONG));
         assert_eq!(parse_duration("PT0.999999999999S"), Err(TOO_PRECISE));
         assert_eq!(parse_duration("PT0.9999999999999S"), Err(TOO_PRECISE));
+    }
+
+    #[test]
+    fn durations_format_as_they_parse() {
+        for (millis, text) in [
+            (0, "PT0M"),
+            (30 * MINUTE_MS, "PT30M"),
+            (90 * MINUTE_MS, "PT1H30M"),
+            (12 * HOUR_MS, "PT12H"),
+            (DAY_MS, "P1D"),
+            (60 * DAY_MS, "P60D"),
+            (DAY_MS + 12 * HOUR_MS, "P1DT12H"),
+            (1_500, "PT1.500S"),
+        ] {
+            assert_eq!(format_duration(millis), text);
+            assert_eq!(parse_duration(text), Ok(millis), "{text}");
+        }
     }
 }

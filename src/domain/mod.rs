@@ -2,6 +2,7 @@
 
 pub mod booking;
 pub(crate) mod duration;
+pub mod event_type;
 pub(crate) mod field_error;
 mod interval;
 pub mod overlap;

@@ -2,6 +2,7 @@
 //! writes (`POST`, `DELETE`, the schedule) meet to answer reads and overlaps.
 
 use super::booking::{BookableBy, Booking, IdempotencyEntry};
+use super::event_type::EventType;
 use super::schedule::{Schedule, ScheduleSearch};
 use super::{Interval, IntervalSet};
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,8 @@ pub struct UserRecord {
     pub bookable_by: BookableBy,
     /// `Idempotency-Key`s this user sent with `POST /bookings`, with their first answers.
     pub idempotency: Vec<IdempotencyEntry>,
+    /// The kinds of meeting this user offers to anyone (`/event-types`), in slug order.
+    pub event_types: Vec<EventType>,
     /// Stored intervals that are not in `slots` or `removed` here: an update's record holds only
     /// the part of the user's intervals near its change (see `store::Scope`), and limits count
     /// the rest through this.

@@ -232,3 +232,37 @@ async fn update_many_racing_bookings_through_two_instances_book_exactly_one() {
         "race through two instances: {RACERS} requests, 1 winner ({winner}), host holds [{id}]"
     );
 }
+
+#[tokio::test]
+async fn an_event_type_one_instance_stores_the_other_shows_to_anyone_and_keeps_intervals_apart() {
+    let table = fresh_table().await;
+    let (first, second) = (instance(&table).await, instance(&table).await);
+    assert_eq!(post(&first, "ana", 9, None).await.status, 200);
+    let put = http_api("PUT", "/event-types/intro")
+        .header("x-user-id", "ana")
+        .json(json!({"title": "Intro call", "duration": "PT30M", "description": "Hello"}));
+    let stored = invoke(&first, put.build()).await;
+    assert_eq!(stored.status, 200, "{}", stored.raw);
+    assert_eq!(stored.header("etag").as_deref(), Some("\"2\""));
+
+    let public = invoke(&second, http_api("GET", "/public/ana/intro").build()).await;
+    assert_eq!(public.status, 200, "{}", public.raw);
+    assert_eq!(public.body["description"], "Hello");
+    let listed = invoke(
+        &second,
+        http_api("GET", "/event-types")
+            .header("x-user-id", "ana")
+            .build(),
+    )
+    .await;
+    assert_eq!(listed.body["event_types"][0], stored.body);
+    // The event type lives beside the intervals, which a later write leaves it with.
+    assert_eq!(post(&second, "ana", 11, Some("\"2\"")).await.status, 200);
+    let read = get(&first, "ana").await;
+    assert_eq!(
+        read.body["availability"],
+        intervals(&[(&hour(9), &hour(10)), (&hour(11), &hour(12))])
+    );
+    let again = invoke(&first, http_api("GET", "/public/ana/intro").build()).await;
+    assert_eq!(again.body, public.body);
+}

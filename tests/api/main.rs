@@ -5,6 +5,7 @@ mod bookings;
 mod concurrency;
 #[cfg(feature = "dynamodb")]
 mod dynamodb;
+mod event_types;
 mod events;
 mod handler;
 mod helpers;

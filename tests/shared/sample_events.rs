@@ -240,7 +240,29 @@ pub(crate) fn replay_steps() -> Vec<(&'static str, u16, Value)> {
             200,
             user789_across_the_spring_change(),
         ),
+        ("put-event-type", 200, intro_call()),
+        (
+            "list-event-types",
+            200,
+            json!({"event_types": [intro_call()]}),
+        ),
+        (
+            "public-event-type",
+            200,
+            json!({"host": "user123", "slug": "intro-call", "title": "Intro call",
+                   "duration": "PT30M", "timezone": "UTC", "location": "Video call"}),
+        ),
     ]
+}
+
+/// user123's event type as `put-event-type.json` stores it, defaults filled in.
+fn intro_call() -> Value {
+    json!({
+        "slug": "intro-call", "title": "Intro call", "duration": "PT30M", "step": "PT30M",
+        "buffer_before": "PT0M", "buffer_after": "PT0M", "minimum_notice": "PT0M",
+        "horizon": "P60D", "timezone": "UTC", "hosts": ["user123"], "assignment": "all",
+        "location": "Video call", "active": true
+    })
 }
 
 /// Asserts that `steps` name every file in events/ and only those.

@@ -3,8 +3,10 @@
 
 pub(super) mod availability;
 pub(super) mod bookings;
+pub(super) mod event_types;
 pub(super) mod overlap;
 mod own_record;
+pub(super) mod public;
 pub(super) mod schedule;
 pub(super) mod service;
 pub(super) mod sharing;

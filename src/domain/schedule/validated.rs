@@ -26,6 +26,11 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// The IANA name of the zone the schedule's hours are in.
+    pub fn zone_name(&self) -> &'static str {
+        self.timezone.name()
+    }
+
     /// Checks everything and reports every problem with the path of its field.
     pub fn validate(input: &ScheduleInput) -> Result<Schedule, InvalidSchedule> {
         let mut errors = Vec::new();

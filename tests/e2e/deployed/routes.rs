@@ -56,6 +56,16 @@ fn valid_request(path: &str, method: &str, booking_id: &str) -> HttpRequest {
             as_user("PUT", path).json(&json!({"bookable_by": "everyone"}))
         }
         ("/availability/sharing", "GET") => as_user("GET", path),
+        ("/event-types", "GET") => as_user("GET", path),
+        ("/event-types/{slug}", "PUT") => as_user("PUT", "/event-types/intro-call")
+            .json(&json!({"title": "Intro call", "duration": "PT30M"})),
+        ("/event-types/{slug}", "GET") | ("/event-types/{slug}", "DELETE") => {
+            as_user(method, "/event-types/intro-call")
+        }
+        // Open: no token, in the deployed `jwt` mode too.
+        ("/public/{user_id}/{slug}", "GET") => {
+            HttpRequest::new("GET", "/public/user123/intro-call")
+        }
         _ => panic!("no sample request for {method} {path}: add one to routes.rs"),
     }
 }
@@ -80,6 +90,11 @@ fn one_request_per_route(deployed: &mut Deployed) {
                 let free = as_user("POST", "/availability")
                     .json(&json!({"availability": [booked_hour()]}));
                 assert_eq!(deployed.send(free).status, 200);
+            }
+            if (*path, method) == ("/public/{user_id}/{slug}", "GET") {
+                // The event type the open route shows (its own row's DELETE ran before).
+                let offered = valid_request("/event-types/{slug}", "PUT", &booking_id);
+                assert_eq!(deployed.send(offered).status, 200);
             }
             let response = deployed.send(valid_request(path, method, &booking_id));
             if (*path, method) == ("/bookings", "POST") {
