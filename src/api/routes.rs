@@ -72,6 +72,7 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::PUT,    "/event-types/{slug}",    Caller(handler!(event_types::put))),
         route(M::DELETE, "/event-types/{slug}",    Caller(handler!(event_types::delete))),
         route(M::GET,    "/public/{user_id}/{slug}", Anyone(handler!(public::describe))),
+        route(M::GET,    "/public/{user_id}/{slug}/slots", Anyone(handler!(public::slots))),
     ]
 }
 

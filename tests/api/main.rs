@@ -20,6 +20,7 @@ mod observability;
 mod openapi_cors;
 mod overlap;
 mod paging;
+mod public;
 #[path = "../shared/sample_events.rs"]
 mod sample_events;
 mod schedule;

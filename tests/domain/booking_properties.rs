@@ -92,6 +92,7 @@ proptest! {
                         participants: participants.iter().map(|&p| USERS[p].to_owned()).collect(),
                         title: None,
                         created_at: NOW,
+                        invited: None,
                     };
                     let refusals: Vec<Unbookable> = participants
                         .iter()

@@ -14,7 +14,7 @@
 //!   carries no credentials, and the authorizer would refuse it with 401.
 //! - Any other route is open (no JWT authorizer) exactly when the OpenAPI operations at its path
 //!   have `security: []`, and exactly when its row in the router's table is open to anyone
-//!   (`Access::Anyone`): today `/`, `/openapi.json` and `/public/{user_id}/{slug}`.
+//!   (`Access::Anyone`): today `/`, `/openapi.json` and the `/public/...` routes.
 
 use crate::deployed::template::{self, Template};
 use availability_api::api::{route_paths, route_table};
@@ -144,7 +144,8 @@ fn open_routes_are_the_same_in_the_template_and_the_description() {
         BTreeSet::from([
             "/".to_owned(),
             "/openapi.json".to_owned(),
-            "/public/{user_id}/{slug}".to_owned()
+            "/public/{user_id}/{slug}".to_owned(),
+            "/public/{user_id}/{slug}/slots".to_owned()
         ]),
         "only the health check, the description and the public routes are open"
     );

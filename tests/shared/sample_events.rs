@@ -252,6 +252,12 @@ pub(crate) fn replay_steps() -> Vec<(&'static str, u16, Value)> {
             json!({"host": "user123", "slug": "intro-call", "title": "Intro call",
                    "duration": "PT30M", "timezone": "UTC", "location": "Video call"}),
         ),
+        // Those days are past: no slot is ever offered before now.
+        (
+            "public-slots",
+            200,
+            json!({"slots": [], "window": {"from": "2024-09-30T00:00:00Z", "to": "2024-10-02T00:00:00Z"}}),
+        ),
     ]
 }
 

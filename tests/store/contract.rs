@@ -345,6 +345,7 @@ fn booking(id: &str, start: i64, end: i64, participants: &[&str]) -> Booking {
         participants: participants.iter().map(|p| (*p).to_owned()).collect(),
         title: Some("Plan ✓".to_owned()),
         created_at: 7,
+        invited: None,
     }
 }
 

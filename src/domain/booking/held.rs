@@ -1,6 +1,7 @@
 //! A booking as every participant holds it, who may book a user, and the rules of one record
 //! taking, dropping or leaving a booking.
 
+use super::invited::Invited;
 use crate::domain::time::Millis;
 use crate::domain::{Interval, IntervalSet, UserRecord};
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,9 @@ pub struct Booking {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     pub created_at: Millis,
+    /// Set on a booking an invitee made of an event type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invited: Option<Box<Invited>>,
 }
 
 /// Who may book a user: `Everyone` (the default), or only the users listed. The user themself

@@ -40,7 +40,7 @@ impl IdempotencyKey {
     pub(super) fn check(&self, keeper: &UserRecord, now: Millis) -> Result<(), NotBooked> {
         if let Some(entry) = keeper.idempotent_answer(&self.key, now) {
             if entry.request_hash == self.request_hash {
-                return Err(NotBooked::Replay(entry.booking.clone()));
+                return Err(NotBooked::Replay(Box::new(entry.booking.clone())));
             }
             return Err(Refusal::IdempotencyKeyReused.into());
         }
@@ -155,7 +155,7 @@ mod tests {
         let keeper = keeping_key(&UserRecord::default(), Some(&key("k", 7)), &first, 0);
         assert_eq!(
             key("k", 7).check(&keeper, IDEMPOTENCY_WINDOW - 1),
-            Err(NotBooked::Replay(first))
+            Err(NotBooked::Replay(Box::new(first)))
         );
         assert_eq!(
             key("k", 8).check(&keeper, 0),
@@ -181,7 +181,7 @@ mod tests {
         );
         assert_eq!(
             key("k0", 0).check(&keeper, 1),
-            Err(NotBooked::Replay(made)),
+            Err(NotBooked::Replay(Box::new(made))),
             "a used key still replays at the limit"
         );
         assert_eq!(key("new", 0).check(&keeper, IDEMPOTENCY_WINDOW), Ok(()));

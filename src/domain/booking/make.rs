@@ -4,6 +4,7 @@
 use super::held::{Booking, Unbookable};
 use super::id::booking_id;
 use super::idempotency::{IdempotencyKey, keeping_key};
+use super::invited::Invited;
 use super::refusal::{NotBooked, Refusal};
 use crate::domain::time::Millis;
 use crate::domain::{Interval, UserRecord};
@@ -25,6 +26,8 @@ pub struct BookingPlan {
     pub organizer: String,
     pub title: Option<String>,
     pub idempotency: Option<IdempotencyKey>,
+    /// The invitee's side, for a booking of an event type.
+    pub invited: Option<Box<Invited>>,
 }
 
 /// The booking `plan` asks for, made at `now`: the holders' `records` (one per holder, in the
@@ -66,6 +69,7 @@ pub fn make_booking(
         participants: plan.holders.clone(),
         title: plan.title.clone(),
         created_at: now,
+        invited: plan.invited.clone(),
     };
     refuse_unbookable(records, &plan.holders, &booking, now)?;
     let mut next: Vec<UserRecord> = records
@@ -139,6 +143,7 @@ mod tests {
                 key: key.to_owned(),
                 request_hash,
             }),
+            invited: None,
         }
     }
 
@@ -273,7 +278,7 @@ mod tests {
         });
         assert_eq!(
             make_booking(&taken, &plan, at(NOW) + 1),
-            Err(NotBooked::Replay(made))
+            Err(NotBooked::Replay(Box::new(made)))
         );
         let other_request = BookingPlan {
             idempotency: Some(IdempotencyKey {

@@ -7,11 +7,13 @@
 //!   refusals ([`Refusal`]);
 //! - [`idempotency`]: `Idempotency-Key`s, the earlier answer a retry gets again;
 //! - [`id`]: booking ids;
+//! - [`invited`]: what a booking of an event type holds of its invitee;
 //! - [`request`]: a booking between users as a client asks for it.
 
 mod held;
 mod id;
 mod idempotency;
+mod invited;
 mod make;
 mod refusal;
 mod request;
@@ -24,6 +26,7 @@ pub use idempotency::{
     IDEMPOTENCY_WINDOW, IdempotencyEntry, IdempotencyKey, MAX_IDEMPOTENCY_KEY_BYTES,
     MAX_IDEMPOTENCY_KEYS,
 };
+pub use invited::{Invited, Invitee};
 pub use make::{BookingPlan, make_booking};
 pub use refusal::{NotBooked, Refusal};
 pub use request::{

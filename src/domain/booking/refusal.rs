@@ -8,7 +8,7 @@ pub enum NotBooked {
     /// The booking may not be made.
     Refused(Refusal),
     /// A retry: its idempotency key already made this booking, which is the answer again.
-    Replay(Booking),
+    Replay(Box<Booking>),
 }
 
 /// Why a booking may not be made. Users are named in the order of the plan's holders.

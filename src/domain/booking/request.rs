@@ -57,6 +57,7 @@ impl BookingRequest {
             organizer: self.organizer.clone(),
             title: self.title.clone(),
             idempotency,
+            invited: None,
         }
     }
 }

@@ -13,6 +13,7 @@ pub(super) fn booking(id: &str, from: &str, to: &str, participants: &[&str]) -> 
         participants: participants.iter().map(|p| (*p).to_owned()).collect(),
         title: None,
         created_at: 0,
+        invited: None,
     }
 }
 

@@ -37,6 +37,30 @@ impl<F: Fn(Millis) -> Millis> WallClock for F {
     }
 }
 
+/// Whether `at` is on the step grid of `clock` (see [`bookable_slots`](super::bookable_slots)).
+pub fn on_grid<C: WallClock>(clock: C, step: Millis, at: Millis) -> bool {
+    StepGrid::new(clock, step).first_at_or_after(at) == Some(at)
+}
+
+/// The step grid's instants in `[from, to)`, in order: the starts a meeting of that step may
+/// have, as [`bookable_slots`](super::bookable_slots) lays them out.
+pub fn grid_starts<C: WallClock>(
+    clock: C,
+    step: Millis,
+    from: Millis,
+    to: Millis,
+) -> impl Iterator<Item = Millis> {
+    let grid = StepGrid::new(clock, step);
+    let mut next = grid.first_at_or_after(from);
+    std::iter::from_fn(move || {
+        let at = next.filter(|at| *at < to)?;
+        next = at
+            .checked_add(1)
+            .and_then(|after| grid.first_at_or_after(after));
+        Some(at)
+    })
+}
+
 /// Instants whose wall-clock time, counted from the top of its hour (steps up to an hour) or
 /// from local midnight (longer steps), is a multiple of the step.
 pub(super) struct StepGrid<C> {

@@ -20,7 +20,7 @@ mod sweep;
 #[cfg(test)]
 mod tests;
 
-pub use grid::WallClock;
+pub use grid::{WallClock, grid_starts, on_grid};
 pub use participants::ParticipantSet;
 pub use query::{OverlapError, OverlapQuery, SlotQuery, reach, validate};
 pub use slots::{BookableSlots, Slot, bookable_slots};

@@ -66,6 +66,9 @@ fn valid_request(path: &str, method: &str, booking_id: &str) -> HttpRequest {
         ("/public/{user_id}/{slug}", "GET") => {
             HttpRequest::new("GET", "/public/user123/intro-call")
         }
+        ("/public/{user_id}/{slug}/slots", "GET") => {
+            HttpRequest::new("GET", "/public/user123/intro-call/slots")
+        }
         _ => panic!("no sample request for {method} {path}: add one to routes.rs"),
     }
 }
@@ -91,7 +94,9 @@ fn one_request_per_route(deployed: &mut Deployed) {
                     .json(&json!({"availability": [booked_hour()]}));
                 assert_eq!(deployed.send(free).status, 200);
             }
-            if (*path, method) == ("/public/{user_id}/{slug}", "GET") {
+            if (*path, method) == ("/public/{user_id}/{slug}", "GET")
+                || (*path, method) == ("/public/{user_id}/{slug}/slots", "GET")
+            {
                 // The event type the open route shows (its own row's DELETE ran before).
                 let offered = valid_request("/event-types/{slug}", "PUT", &booking_id);
                 assert_eq!(deployed.send(offered).status, 200);

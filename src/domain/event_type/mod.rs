@@ -2,6 +2,10 @@
 //! kept in the host's record. Its members and their bounds are the contract's; the API reads a
 //! request into an [`EventType`] and shows it back with every default filled in.
 
+mod offer;
+
+pub use offer::{MAX_UPCOMING_PER_INVITEE, Offer, SlotRefusal};
+
 use super::UserRecord;
 use super::time::{DAY_MS, HOUR_MS, MINUTE_MS, Millis};
 use serde::{Deserialize, Serialize};
