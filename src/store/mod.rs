@@ -10,7 +10,7 @@ pub use dynamodb::DynamoDbStore;
 pub use memory::MemoryStore;
 pub use opened::{OpenedStore, open};
 
-use crate::domain::{Interval, IntervalSet, UserRecord};
+use crate::domain::{Interval, IntervalSet, Millis, UserRecord};
 use futures_util::{StreamExt, TryStreamExt, stream};
 use std::fmt;
 use std::future::Future;
@@ -79,6 +79,29 @@ pub(crate) fn rejoin(changed: UserRecord, left_out: &UserRecord) -> UserRecord {
         held_elsewhere: 0,
         ..changed
     }
+}
+
+/// The longest key [`AvailabilityStore::count_request`] takes, in bytes: callers build keys from
+/// a route's name and a client's address (`public-writes#203.0.113.7`), far shorter.
+pub const MAX_COUNTER_KEY_BYTES: usize = 200;
+
+/// The start of the fixed window of `window` ms that `now` falls in (windows start at multiples
+/// of `window` since the epoch), after checking the arguments of a `count_request` (every store
+/// runs this, so they refuse the same calls): a key of 1 to [`MAX_COUNTER_KEY_BYTES`] bytes, a
+/// window of at least 1 ms.
+pub(crate) fn counter_window(key: &str, now: Millis, window: Millis) -> Result<Millis, StoreError> {
+    if key.is_empty() || key.len() > MAX_COUNTER_KEY_BYTES {
+        return Err(StoreError::Internal(format!(
+            "a request counter's key must be 1 to {MAX_COUNTER_KEY_BYTES} bytes, not {}",
+            key.len()
+        )));
+    }
+    if window <= 0 {
+        return Err(StoreError::Internal(format!(
+            "a request counter's window must be at least 1 ms, not {window}"
+        )));
+    }
+    Ok(now.div_euclid(window) * window)
 }
 
 /// A failure of the store itself (not of the request): the unexpected, or a busy backend.
@@ -299,6 +322,21 @@ pub trait AvailabilityStore: Send + Sync + 'static {
     where
         E: Send,
         F: FnMut(&[Arc<UserRecord>]) -> Result<Vec<UserRecord>, E> + Send;
+
+    /// Counts one more request under `key` in the fixed window of `window` ms that `now` falls
+    /// in (windows start at multiples of `window` since the epoch) and answers how many the
+    /// window has counted, this one included. Atomic: concurrent calls, from one instance or
+    /// many sharing the store, each count once and get distinct answers (on DynamoDB, an SDK
+    /// retry after a lost answer counts its request again: a count may run high, never low).
+    /// A window's count is kept at least until the window ends (the same key with another
+    /// `window` length is another counter). Refuses (`Internal`) a key that is empty or longer
+    /// than [`MAX_COUNTER_KEY_BYTES`], and a `window` under 1 ms.
+    fn count_request(
+        &self,
+        key: &str,
+        now: Millis,
+        window: Millis,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 }
 
 /// The records an `update_many` should write on top of `current` (`None` where `change` left
@@ -340,5 +378,18 @@ pub(crate) fn distinct_users(user_ids: &[&str]) -> Result<(), StoreError> {
             pair[0]
         ))),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_counter_window_starts_at_a_multiple_of_its_length_since_the_epoch() {
+        assert_eq!(counter_window("k", 0, 60_000).ok(), Some(0));
+        assert_eq!(counter_window("k", 59_999, 60_000).ok(), Some(0));
+        assert_eq!(counter_window("k", 60_000, 60_000).ok(), Some(60_000));
+        assert_eq!(counter_window("k", -1, 60_000).ok(), Some(-60_000));
     }
 }

@@ -3,10 +3,11 @@
 //! [`AvailabilityStore`]'s methods are generic, so it has no `dyn` form.
 
 use super::{
-    AvailabilityStore, IntervalBudget, LoadError, MemoryStore, Scope, UserRecord, WriteError,
+    AvailabilityStore, IntervalBudget, LoadError, MemoryStore, Scope, StoreError, UserRecord,
+    WriteError,
 };
 use crate::config::Config;
-use crate::domain::Interval;
+use crate::domain::{Interval, Millis};
 use std::sync::Arc;
 
 #[cfg(feature = "dynamodb")]
@@ -83,6 +84,19 @@ impl AvailabilityStore for OpenedStore {
             OpenedStore::DynamoDb(store) => store.update_many(user_ids, scope, change).await,
         }
     }
+
+    async fn count_request(
+        &self,
+        key: &str,
+        now: Millis,
+        window: Millis,
+    ) -> Result<u64, StoreError> {
+        match self {
+            OpenedStore::Memory(store) => store.count_request(key, now, window).await,
+            #[cfg(feature = "dynamodb")]
+            OpenedStore::DynamoDb(store) => store.count_request(key, now, window).await,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -104,5 +118,7 @@ mod tests {
             .expect("written");
         let read = store.load("ana", None).await.expect("read");
         assert_eq!((version, read.version), (1, 1));
+        let counted = store.count_request("k", 0, 1000).await.expect("counted");
+        assert_eq!(counted, 1);
     }
 }

@@ -11,9 +11,14 @@ use availability_api::store::{
 use std::sync::Arc;
 
 /// Instantiates every case below for one store; `$new_store` makes a fresh, empty store.
+/// `$two_handles` makes two handles on one fresh, empty store (for DynamoDB, two stores with
+/// their own clients on one table, as two Lambda instances are).
 macro_rules! store_contract {
-    ($suite:ident, $new_store:path) => {
+    ($suite:ident, $new_store:path, $two_handles:path) => {
         mod $suite {
+            store_contract!(@pairs $two_handles;
+                count_request_racing_from_two_handles_counts_each_once,
+            );
             store_contract!(@cases $new_store;
                 unknown_user_has_the_empty_record,
                 every_field_of_a_record_round_trips,
@@ -40,6 +45,9 @@ macro_rules! store_contract {
                 update_many_hands_over_bookings_whole_whatever_the_scope,
                 update_many_refuses_a_user_named_twice,
                 update_many_racing_with_single_updates_loses_nothing,
+                count_request_counts_up_within_a_window,
+                count_request_starts_again_in_a_new_window,
+                count_request_keeps_keys_and_window_lengths_apart,
             );
         }
     };
@@ -49,15 +57,35 @@ macro_rules! store_contract {
             super::$case(std::sync::Arc::new($new_store().await)).await;
         }
     )*};
+    (@pairs $two_handles:path; $($case:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $case() {
+            let (first, second) = $two_handles().await;
+            super::$case(first, second).await;
+        }
+    )*};
 }
 
-store_contract!(memory, crate::contract::new_memory_store);
+store_contract!(
+    memory,
+    crate::contract::new_memory_store,
+    crate::contract::two_handles_on_one_memory_store
+);
 
 #[cfg(feature = "dynamodb")]
-store_contract!(dynamodb, crate::helpers::fresh_store);
+store_contract!(
+    dynamodb,
+    crate::helpers::fresh_store,
+    crate::helpers::two_stores_on_one_table
+);
 
 async fn new_memory_store() -> MemoryStore {
     MemoryStore::new()
+}
+
+async fn two_handles_on_one_memory_store() -> (Arc<MemoryStore>, Arc<MemoryStore>) {
+    let store = Arc::new(MemoryStore::new());
+    (Arc::clone(&store), store)
 }
 
 fn interval(start: i64, end: i64) -> Interval {
@@ -708,6 +736,97 @@ async fn a_scoped_change_sees_its_part_and_counts_the_rest<S: AvailabilityStore>
     assert_eq!(counted, 400, "399 slots and the removed day");
 }
 
+/// 2026-01-01T00:00:00Z, the start of a minute (and of a window of any length that divides a
+/// day).
+const COUNT_START: i64 = 1_767_225_600_000;
+const MINUTE_WINDOW: i64 = MINUTE_MS;
+
+async fn count<S: AvailabilityStore>(store: &S, key: &str, now: i64, window: i64) -> u64 {
+    store
+        .count_request(key, now, window)
+        .await
+        .expect("the count succeeds")
+}
+
+async fn count_request_counts_up_within_a_window<S: AvailabilityStore>(store: Arc<S>) {
+    let key = "public-writes#203.0.113.7";
+    // Anywhere in the window, its first instant and its last included.
+    let times = [
+        COUNT_START,
+        COUNT_START + 30_000,
+        COUNT_START + MINUTE_WINDOW - 1,
+    ];
+    let mut counts = Vec::new();
+    for now in times {
+        counts.push(count(&*store, key, now, MINUTE_WINDOW).await);
+    }
+    assert_eq!(counts, [1, 2, 3]);
+}
+
+async fn count_request_starts_again_in_a_new_window<S: AvailabilityStore>(store: Arc<S>) {
+    let key = "public-reads#198.51.100.1";
+    for expected in 1..=3 {
+        assert_eq!(
+            count(&*store, key, COUNT_START + 10, MINUTE_WINDOW).await,
+            expected
+        );
+    }
+    let next = COUNT_START + MINUTE_WINDOW;
+    assert_eq!(count(&*store, key, next, MINUTE_WINDOW).await, 1);
+    assert_eq!(count(&*store, key, next + 59_000, MINUTE_WINDOW).await, 2);
+    // Two windows on: again from 1, whatever the windows between counted.
+    assert_eq!(
+        count(&*store, key, next + 2 * MINUTE_WINDOW, MINUTE_WINDOW).await,
+        1
+    );
+}
+
+async fn count_request_keeps_keys_and_window_lengths_apart<S: AvailabilityStore>(store: Arc<S>) {
+    let (ana, bo) = ("public-writes#203.0.113.7", "public-writes#203.0.113.8");
+    assert_eq!(count(&*store, ana, COUNT_START, MINUTE_WINDOW).await, 1);
+    assert_eq!(count(&*store, ana, COUNT_START, MINUTE_WINDOW).await, 2);
+    assert_eq!(count(&*store, bo, COUNT_START, MINUTE_WINDOW).await, 1);
+    // The same key counted in hour-long windows is another counter.
+    assert_eq!(count(&*store, ana, COUNT_START, HOUR_MS).await, 1);
+    assert_eq!(count(&*store, ana, COUNT_START, MINUTE_WINDOW).await, 3);
+    assert_eq!(count(&*store, bo, COUNT_START, MINUTE_WINDOW).await, 2);
+    // A key that is a prefix of another, or names a user, is its own counter too.
+    assert_eq!(
+        count(&*store, "public-writes", COUNT_START, MINUTE_WINDOW).await,
+        1
+    );
+    assert_eq!(count(&*store, "ana", COUNT_START, MINUTE_WINDOW).await, 1);
+    assert_eq!(*load(&*store, "ana").await, UserRecord::default());
+}
+
+/// 50 requests at once on one key through two handles (two instances): every one is counted
+/// once, so the answers are 1 to 50, each once.
+async fn count_request_racing_from_two_handles_counts_each_once<S: AvailabilityStore>(
+    first: Arc<S>,
+    second: Arc<S>,
+) {
+    const REQUESTS: u64 = 50;
+    let key = "public-writes#192.0.2.50";
+    let tasks: Vec<_> = (0..REQUESTS)
+        .map(|i| {
+            let store = Arc::clone(if i % 2 == 0 { &first } else { &second });
+            tokio::spawn(
+                async move { count(&*store, key, COUNT_START + 1_000, MINUTE_WINDOW).await },
+            )
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("the counting task finished"));
+    }
+    answers.sort_unstable();
+    assert_eq!(answers, (1..=REQUESTS).collect::<Vec<_>>());
+    assert_eq!(
+        count(&*first, key, COUNT_START + 2_000, MINUTE_WINDOW).await,
+        REQUESTS + 1
+    );
+}
+
 /// What the suite cannot see through the trait: how the table holds users.
 #[cfg(feature = "dynamodb")]
 mod dynamodb_items {
@@ -917,5 +1036,45 @@ mod dynamodb_items {
             read.slots,
             old.slots.union(&set(&[(slot.start(), slot.end())]))
         );
+    }
+
+    /// A counter is one item of its own partition, counted by one `UpdateItem` writing one
+    /// item, that carries the time after which the table's time to live deletes it.
+    #[tokio::test]
+    async fn a_request_counter_is_one_item_that_expires_after_its_window() {
+        use availability_api::store::dynamodb::{TTL_ATTRIBUTE, counter_expiry, counter_partition};
+        let table = fresh_table().await;
+        let store = store_on(&table).await;
+        let key = "public-writes#203.0.113.7";
+        let (now, window) = (super::COUNT_START + 12_345, super::MINUTE_WINDOW);
+        super::count(&store, key, now, window).await;
+        let (counted, usage) = measured(store.count_request(key, now, window)).await;
+        assert_eq!(counted.ok(), Some(2));
+        assert_eq!(
+            (
+                usage.calls,
+                usage.requests,
+                usage.items_written,
+                usage.items_read
+            ),
+            (1, 1, 1, 0),
+            "{usage:?}"
+        );
+        let items = items_of(&table, &counter_partition(key)).await;
+        assert_eq!(sort_keys(&items).len(), 1, "one item per key and window");
+        let item = &items[0];
+        assert_eq!(item["count"].as_n().ok().map(String::as_str), Some("2"));
+        let expires: i64 = item[TTL_ATTRIBUTE]
+            .as_n()
+            .expect("the TTL attribute is a number")
+            .parse()
+            .expect("of whole seconds");
+        assert_eq!(expires, counter_expiry(window, super::COUNT_START));
+        // After the window's end (COUNT_START + 60 s), within a few hours of it.
+        let end_s = (super::COUNT_START + window) / 1000;
+        assert!(expires > end_s && expires <= end_s + 6 * 3600, "{expires}");
+        // No user's partition holds it.
+        assert!(items_of(&table, key).await.is_empty());
+        assert_eq!(*super::load(&store, key).await, UserRecord::default());
     }
 }

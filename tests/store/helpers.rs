@@ -5,9 +5,19 @@ use availability_api::store::DynamoDbStore;
 use availability_api::store::dynamodb::PARTITION_KEY;
 use aws_sdk_dynamodb::types::AttributeValue;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub(crate) async fn fresh_store() -> DynamoDbStore {
     store_on(&fresh_table().await).await
+}
+
+/// Two stores with their own clients on one fresh table, as two Lambda instances are.
+pub(crate) async fn two_stores_on_one_table() -> (Arc<DynamoDbStore>, Arc<DynamoDbStore>) {
+    let table = fresh_table().await;
+    (
+        Arc::new(store_on(&table).await),
+        Arc::new(store_on(&table).await),
+    )
 }
 
 /// Every item stored for one user, as the table holds them.

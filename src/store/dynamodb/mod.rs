@@ -27,16 +27,22 @@
 //! would turn a DELETE into a 404, a current `If-Match` into a 412). Transactions also pass the
 //! token as `ClientRequestToken`, DynamoDB's own retry idempotency (10 minutes).
 //!
+//! **Request counters** (`counter.rs`, [`AvailabilityStore::count_request`]) are small items
+//! in partitions of their own (`rate#{key}`), one per key and window, each counted by one
+//! `UpdateItem` (`ADD`) and deleted by the table's time to live after its window.
+//!
 //! Every request asks for its consumed capacity, and the client counts each request's body
 //! bytes both ways ([`crate::meter`]).
 
 mod client;
+mod counter;
 mod layout;
 mod read;
 mod rebuild;
 mod write;
 
 pub use client::client_config;
+pub use counter::{TTL_ATTRIBUTE, counter_expiry, counter_partition};
 pub use layout::{CHUNK_BYTES, PARTITION_KEY, SORT_KEY};
 
 use self::client::{Backoff, CountAttempts, MeasuredRequests, write_token};
@@ -47,7 +53,7 @@ use super::{
     AvailabilityStore, IntervalBudget, LoadError, Scope, StoreError, UserRecord, WriteError,
     distinct_users, next_record, next_records, record_within,
 };
-use crate::domain::Interval;
+use crate::domain::{Interval, Millis};
 use crate::meter::{self, Cost};
 use aws_sdk_dynamodb::Client;
 use std::sync::Arc;
@@ -289,5 +295,15 @@ impl AvailabilityStore for DynamoDbStore {
                 }
             }
         }
+    }
+
+    /// One `UpdateItem` (`counter.rs`).
+    async fn count_request(
+        &self,
+        key: &str,
+        now: Millis,
+        window: Millis,
+    ) -> Result<u64, StoreError> {
+        self.count_in_window(key, now, window).await
     }
 }
