@@ -20,7 +20,12 @@ pub struct Config {
     pub cors_origins: CorsOrigins,
     /// `TABLE_NAME`: the DynamoDB table to keep availability in. Unset: in memory, per process.
     pub table_name: Option<String>,
+    /// `PUBLIC_WRITES_PER_MINUTE`: bookings and manage writes one client address may make on
+    /// the open routes per minute, counted in the store (so across instances). Default 20.
+    pub public_writes_per_minute: u64,
 }
+
+pub const DEFAULT_PUBLIC_WRITES_PER_MINUTE: u64 = 20;
 
 /// Which origins may call the API from a browser, from `CORS_ALLOW_ORIGINS`: a comma-separated
 /// list of origins, `*` for any, or unset/empty for none (no CORS headers at all).
@@ -97,11 +102,23 @@ impl Config {
             Some(name) => Some(name.trim().to_owned()),
         };
         let cors_origins = CorsOrigins::parse(lookup("CORS_ALLOW_ORIGINS").as_deref());
+        let public_writes_per_minute = match lookup("PUBLIC_WRITES_PER_MINUTE") {
+            None => DEFAULT_PUBLIC_WRITES_PER_MINUTE,
+            Some(text) => match text.trim().parse::<u64>() {
+                Ok(limit) if limit > 0 => limit,
+                _ => {
+                    return Err(ConfigError(format!(
+                        "PUBLIC_WRITES_PER_MINUTE must be a whole number above 0, not `{text}`"
+                    )));
+                }
+            },
+        };
         Ok(Config {
             auth_mode,
             dev_user_id,
             cors_origins,
             table_name,
+            public_writes_per_minute,
         })
     }
 
@@ -111,6 +128,7 @@ impl Config {
             dev_user_id: DEFAULT_DEV_USER_ID.to_owned(),
             cors_origins: CorsOrigins::None,
             table_name: None,
+            public_writes_per_minute: DEFAULT_PUBLIC_WRITES_PER_MINUTE,
         }
     }
 
@@ -120,6 +138,7 @@ impl Config {
             dev_user_id: DEFAULT_DEV_USER_ID.to_owned(),
             cors_origins: CorsOrigins::None,
             table_name: None,
+            public_writes_per_minute: DEFAULT_PUBLIC_WRITES_PER_MINUTE,
         }
     }
 }

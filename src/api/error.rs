@@ -27,6 +27,8 @@ pub(super) enum ProblemKind {
     Conflict,
     /// An `Idempotency-Key` reused with another request.
     Unprocessable,
+    /// Past a client's share of the open routes' writes.
+    TooManyRequests,
 }
 
 impl ProblemKind {
@@ -43,6 +45,7 @@ impl ProblemKind {
             ProblemKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ProblemKind::Conflict => StatusCode::CONFLICT,
             ProblemKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -62,6 +65,7 @@ impl ProblemKind {
             ProblemKind::Unavailable => "urn:availability-api:problem:unavailable",
             ProblemKind::Conflict => "urn:availability-api:problem:conflict",
             ProblemKind::Unprocessable => "urn:availability-api:problem:unprocessable",
+            ProblemKind::TooManyRequests => "urn:availability-api:problem:too-many-requests",
         }
     }
 }
@@ -76,6 +80,8 @@ pub(super) struct ApiError {
     pub headers: Vec<(header::HeaderName, String)>,
     /// The request's id, shown as `instance`.
     pub request_id: Option<String>,
+    /// A machine-readable refusal (`unavailable`, `too_soon`, ...), shown as `reason`.
+    pub reason: Option<&'static str>,
 }
 
 impl ApiError {
@@ -86,6 +92,7 @@ impl ApiError {
             errors: Vec::new(),
             headers: Vec::new(),
             request_id: None,
+            reason: None,
         }
     }
 
@@ -134,6 +141,12 @@ impl ApiError {
         self
     }
 
+    /// This error with a `reason` member clients can match on.
+    pub(super) fn with_reason(mut self, reason: &'static str) -> Self {
+        self.reason = Some(reason);
+        self
+    }
+
     pub(super) fn with_request_id(mut self, request_id: Option<&str>) -> Self {
         self.request_id = request_id.map(str::to_owned);
         self
@@ -155,6 +168,8 @@ impl ApiError {
             #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
             errors: &'a [FieldError],
             #[serde(skip_serializing_if = "Option::is_none")]
+            reason: Option<&'static str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
             instance: Option<String>,
         }
         let status = self.status();
@@ -165,6 +180,7 @@ impl ApiError {
             detail: &self.detail,
             error: &self.detail,
             errors: &self.errors,
+            reason: self.reason,
             instance: self
                 .request_id
                 .as_ref()

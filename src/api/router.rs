@@ -4,10 +4,12 @@
 
 use super::app::{App, Failure, Handled};
 use super::error::{ApiError, ProblemKind};
+use super::handlers::manage;
 use super::identity;
 use super::response::ResultItems;
 use super::routes::{Access, MatchedPath, Route, table};
 use crate::domain::UserId;
+use crate::domain::booking::ManageToken;
 use crate::domain::field_error::{QUOTED_CHARS, clipped, quoted};
 use crate::observability::{HttpOutcome, Outcome};
 use crate::store::AvailabilityStore;
@@ -128,6 +130,14 @@ impl<S: AvailabilityStore> App<S> {
                 let user = identity::caller(request, self.config())?;
                 *caller = Some(user.clone());
                 handler(self, route.call(request, user)).await
+            }
+            Access::Token(handler) => {
+                let token = route
+                    .call(request, ())
+                    .parameter("token")
+                    .and_then(ManageToken::parse);
+                let token = token.ok_or_else(manage::no_booking)?;
+                handler(self, route.call(request, token)).await
             }
         }
     }

@@ -7,9 +7,11 @@
 use super::app::App;
 use super::call::{Call, Reply};
 use super::handlers::{
-    availability, bookings, event_types, overlap, public, schedule, service, sharing,
+    availability, bookings, event_types, invitee, manage, overlap, public, schedule, service,
+    sharing,
 };
 use crate::domain::UserId;
+use crate::domain::booking::ManageToken;
 use crate::store::{AvailabilityStore, MemoryStore};
 use lambda_http::http::Method;
 use lambda_http::request::RequestContext;
@@ -23,6 +25,9 @@ pub(super) enum Access<S> {
     /// The caller's identity, resolved before the handler runs (401 without one); the handler
     /// acts for that user.
     Caller(for<'a> fn(&'a App<S>, Call<'a, UserId>) -> Reply<'a>),
+    /// Anyone holding a manage token: the path's `{token}`, read for shape before the handler
+    /// runs (404 otherwise, with no lookup); the handler checks it against the stored hash.
+    Token(for<'a> fn(&'a App<S>, Call<'a, ManageToken>) -> Reply<'a>),
 }
 
 /// One row of the table.
@@ -45,7 +50,7 @@ macro_rules! handler {
 /// is served wherever `GET` is, and `OPTIONS` everywhere (CORS preflights): neither has a row.
 #[rustfmt::skip]
 pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
-    use Access::{Anyone, Caller};
+    use Access::{Anyone, Caller, Token};
     use Method as M;
     vec![
         route(M::GET,    "/",                      Anyone(handler!(service::health))),
@@ -73,6 +78,10 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::DELETE, "/event-types/{slug}",    Caller(handler!(event_types::delete))),
         route(M::GET,    "/public/{user_id}/{slug}", Anyone(handler!(public::describe))),
         route(M::GET,    "/public/{user_id}/{slug}/slots", Anyone(handler!(public::slots))),
+        route(M::POST,   "/public/{user_id}/{slug}/bookings", Anyone(handler!(invitee::book))),
+        route(M::GET,    "/manage/{token}",        Token(handler!(manage::read))),
+        route(M::POST,   "/manage/{token}/reschedule", Token(handler!(manage::reschedule))),
+        route(M::POST,   "/manage/{token}/cancel", Token(handler!(manage::cancel))),
     ]
 }
 
@@ -89,7 +98,7 @@ fn route<S>(method: Method, path: &'static str, access: Access<S>) -> Route<S> {
 pub struct RouteEntry {
     pub method: Method,
     pub path: &'static str,
-    /// Callable without identity ([`Access::Anyone`]).
+    /// Callable without identity ([`Access::Anyone`], or with a manage token).
     pub open: bool,
 }
 
@@ -99,7 +108,7 @@ pub fn route_table() -> Vec<RouteEntry> {
     table::<MemoryStore>()
         .into_iter()
         .map(|route| RouteEntry {
-            open: matches!(route.access, Access::Anyone(_)),
+            open: !matches!(route.access, Access::Caller(_)),
             method: route.method,
             path: route.path,
         })
@@ -221,7 +230,11 @@ mod tests {
                 .replace("{user_id_2}", "someone")
                 .replace("{booking_id}", "0123456789abcdef")
                 .replace("{slug}", "intro-call")
-                .replace("{user_id}", "user123");
+                .replace("{user_id}", "user123")
+                .replace(
+                    "{token}",
+                    "dXNlcjEyMw.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAA",
+                );
             let template = template_of(&path).unwrap_or_else(|| panic!("{} resolves", route.path));
             assert_eq!(template, route.path);
         }

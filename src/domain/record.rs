@@ -44,6 +44,9 @@ pub struct UserRecord {
     pub idempotency: Vec<IdempotencyEntry>,
     /// The kinds of meeting this user offers to anyone (`/event-types`), in slug order.
     pub event_types: Vec<EventType>,
+    /// Bookings of event types this user keeps that were cancelled, readable through their
+    /// manage tokens for a while (see `domain::booking::KEEP_CANCELLED`); never busy time.
+    pub cancelled: Vec<Booking>,
     /// Stored intervals that are not in `slots` or `removed` here: an update's record holds only
     /// the part of the user's intervals near its change (see `store::Scope`), and limits count
     /// the rest through this.

@@ -13,6 +13,7 @@ mod helpers;
 mod hostile_cases;
 mod hostile_input;
 mod input_rules;
+mod invitee;
 #[cfg(feature = "dynamodb")]
 #[path = "../shared/moto.rs"]
 mod moto;

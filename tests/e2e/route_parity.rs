@@ -14,7 +14,8 @@
 //!   carries no credentials, and the authorizer would refuse it with 401.
 //! - Any other route is open (no JWT authorizer) exactly when the OpenAPI operations at its path
 //!   have `security: []`, and exactly when its row in the router's table is open to anyone
-//!   (`Access::Anyone`): today `/`, `/openapi.json` and the `/public/...` routes.
+//!   (`Access::Anyone`): today `/`, `/openapi.json`, the `/public/...` routes and the
+//!   `/manage/{token}...` links (the token is their credential).
 
 use crate::deployed::template::{self, Template};
 use availability_api::api::{route_paths, route_table};
@@ -145,9 +146,13 @@ fn open_routes_are_the_same_in_the_template_and_the_description() {
             "/".to_owned(),
             "/openapi.json".to_owned(),
             "/public/{user_id}/{slug}".to_owned(),
-            "/public/{user_id}/{slug}/slots".to_owned()
+            "/public/{user_id}/{slug}/slots".to_owned(),
+            "/public/{user_id}/{slug}/bookings".to_owned(),
+            "/manage/{token}".to_owned(),
+            "/manage/{token}/cancel".to_owned(),
+            "/manage/{token}/reschedule".to_owned()
         ]),
-        "only the health check, the description and the public routes are open"
+        "only the health check, the description, the public routes and the manage links are open"
     );
 }
 

@@ -15,7 +15,7 @@ use crate::api::shown_interval::ShownInterval;
 use crate::api::window::RequestedWindow;
 use crate::domain::UserId;
 use crate::domain::booking::{
-    Booking, BookingRequest, IdempotencyKey, MAX_BOOKING_LENGTH, MAX_BOOKINGS_PER_USER,
+    Booking, BookingRequest, IdempotencyKey, Invitee, MAX_BOOKING_LENGTH, MAX_BOOKINGS_PER_USER,
     MAX_IDEMPOTENCY_KEY_BYTES, MAX_IDEMPOTENCY_KEYS, MAX_PARTICIPANTS_PER_BOOKING, MAX_TITLE_CHARS,
     NotBooked, Refusal, fnv1a, make_booking,
 };
@@ -40,7 +40,7 @@ const BOOKING_BYTES: usize = 5 * 1024;
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 /// Marks the answer to a retry: the first answer again, nothing booked.
-const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+pub(super) const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
 /// Books the request's range for the caller and the participants it names, when all are free.
 pub(crate) async fn create<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
@@ -283,7 +283,7 @@ fn no_booking(id: &str) -> ApiError {
 }
 
 /// The `Idempotency-Key` header: 1 to [`MAX_IDEMPOTENCY_KEY_BYTES`] visible ASCII characters.
-fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
+pub(super) fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
     let mut values = request.headers().get_all(IDEMPOTENCY_KEY).iter();
     let Some(value) = values.next() else {
         return Ok(None);
@@ -409,6 +409,11 @@ struct ShownBooking<'a> {
     participants: &'a [String],
     title: Option<&'a str>,
     created_at: String,
+    /// For a booking an invitee made of an event type: its slug, and who booked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    event_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invitee: Option<&'a Invitee>,
 }
 
 impl<'a> ShownBooking<'a> {
@@ -419,6 +424,11 @@ impl<'a> ShownBooking<'a> {
             organizer: &booking.organizer,
             participants: &booking.participants,
             title: booking.title.as_deref(),
+            event_type: booking
+                .invited
+                .as_deref()
+                .map(|invited| invited.event_type.as_str()),
+            invitee: booking.invited.as_deref().map(|invited| &invited.invitee),
             created_at: match zone {
                 None => FormattedTimestamp::new(booking.created_at)
                     .as_str()

@@ -4,9 +4,12 @@
 pub(super) mod availability;
 pub(super) mod bookings;
 pub(super) mod event_types;
+pub(super) mod invitee;
+pub(super) mod manage;
 pub(super) mod overlap;
 mod own_record;
 pub(super) mod public;
+mod public_writes;
 pub(super) mod schedule;
 pub(super) mod service;
 pub(super) mod sharing;

@@ -21,6 +21,51 @@ pub struct Invited {
     pub sequence: u32,
     /// The SHA-256 of the manage token's secret, in hex: a copy of the table cannot act on it.
     pub manage_hash: String,
+    /// Set once the booking is cancelled (it is then kept only in the keeper's `cancelled`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancellation: Option<Cancellation>,
+}
+
+/// When and why a booking of an event type was cancelled.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cancellation {
+    pub at: Millis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// How long a cancelled booking stays readable through its manage token after it would have
+/// ended.
+pub const KEEP_CANCELLED: Millis = 30 * crate::domain::time::DAY_MS;
+/// Cancelled bookings one keeper holds at most (the latest kept).
+pub const MAX_CANCELLED: usize = 100;
+
+impl crate::domain::UserRecord {
+    /// The booking `id` this record keeps, live or cancelled.
+    pub fn kept_booking(&self, id: &str) -> Option<&super::Booking> {
+        self.booking(id)
+            .or_else(|| self.cancelled.iter().find(|booking| booking.id == id))
+    }
+
+    /// The record keeping `cancelled` (a booking with its `cancellation` set) among its
+    /// cancelled bookings, which forget those ended more than [`KEEP_CANCELLED`] ago and keep
+    /// at most [`MAX_CANCELLED`].
+    pub fn with_cancelled(&self, cancelled: super::Booking, now: Millis) -> Self {
+        let mut kept: Vec<super::Booking> = self
+            .cancelled
+            .iter()
+            .filter(|booking| booking.id != cancelled.id)
+            .filter(|booking| booking.range.end().saturating_add(KEEP_CANCELLED) > now)
+            .cloned()
+            .collect();
+        kept.push(cancelled);
+        let excess = kept.len().saturating_sub(MAX_CANCELLED);
+        kept.drain(..excess);
+        Self {
+            cancelled: kept,
+            ..self.clone()
+        }
+    }
 }
 
 /// Who booked.

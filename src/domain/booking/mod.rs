@@ -7,7 +7,8 @@
 //!   refusals ([`Refusal`]);
 //! - [`idempotency`]: `Idempotency-Key`s, the earlier answer a retry gets again;
 //! - [`id`]: booking ids;
-//! - [`invited`]: what a booking of an event type holds of its invitee;
+//! - [`invited`]: what a booking of an event type holds of its invitee, and
+//!   [`manage_token`]: the secret that manages it;
 //! - [`request`]: a booking between users as a client asks for it.
 
 mod held;
@@ -15,6 +16,7 @@ mod id;
 mod idempotency;
 mod invited;
 mod make;
+mod manage_token;
 mod refusal;
 mod request;
 #[cfg(test)]
@@ -26,8 +28,9 @@ pub use idempotency::{
     IDEMPOTENCY_WINDOW, IdempotencyEntry, IdempotencyKey, MAX_IDEMPOTENCY_KEY_BYTES,
     MAX_IDEMPOTENCY_KEYS,
 };
-pub use invited::{Invited, Invitee};
+pub use invited::{Cancellation, Invited, Invitee, KEEP_CANCELLED, MAX_CANCELLED};
 pub use make::{BookingPlan, make_booking};
+pub use manage_token::{MAX_TOKEN_CHARS, ManageToken, SECRET_BYTES, secret_hash};
 pub use refusal::{NotBooked, Refusal};
 pub use request::{
     BookingRequest, MAX_BOOKING_LENGTH, MAX_PARTICIPANTS_PER_BOOKING, MAX_TITLE_CHARS,

@@ -17,9 +17,24 @@ fn booked_hour() -> serde_json::Value {
     json!({"start_time": "2024-10-01T09:00:00Z", "end_time": "2024-10-01T10:00:00Z"})
 }
 
-/// A request that succeeds on this route, given the requests before it in table order
-/// (`booking_id`: the one `POST /bookings` made).
-fn valid_request(path: &str, method: &str, booking_id: &str) -> HttpRequest {
+/// Tomorrow (UTC) at `time` (`HH:MM`): a start the public routes take, whenever the test runs.
+fn tomorrow_at(time: &str) -> String {
+    let tomorrow = chrono::Utc::now().date_naive() + chrono::Duration::days(1);
+    format!("{tomorrow}T{time}:00Z")
+}
+
+/// What earlier requests made that later ones name: the booking `POST /bookings` made, the
+/// manage token of the invitee's booking.
+#[derive(Default)]
+struct Made {
+    booking_id: String,
+    manage_token: String,
+}
+
+/// A request that succeeds on this route, given the requests before it in table order.
+fn valid_request(path: &str, method: &str, made: &Made) -> HttpRequest {
+    let booking_id = &made.booking_id;
+    let manage = format!("/manage/{}", made.manage_token);
     let slot = json!({"start_time": "2024-09-30T09:00:00Z", "end_time": "2024-09-30T10:00:00Z"});
     let schedule = json!({
         "timezone": "Europe/Paris",
@@ -69,6 +84,19 @@ fn valid_request(path: &str, method: &str, booking_id: &str) -> HttpRequest {
         ("/public/{user_id}/{slug}/slots", "GET") => {
             HttpRequest::new("GET", "/public/user123/intro-call/slots")
         }
+        ("/public/{user_id}/{slug}/bookings", "POST") => {
+            HttpRequest::new("POST", "/public/user123/intro-call/bookings").json(&json!({
+                "start_time": tomorrow_at("10:00"),
+                "invitee": {"name": "Ina Vitee", "email": "ina@example.com"}
+            }))
+        }
+        ("/manage/{token}", "GET") => HttpRequest::new("GET", &manage),
+        ("/manage/{token}/reschedule", "POST") => {
+            HttpRequest::new("POST", &format!("{manage}/reschedule"))
+                .json(&json!({"start_time": tomorrow_at("10:30")}))
+        }
+        ("/manage/{token}/cancel", "POST") => HttpRequest::new("POST", &format!("{manage}/cancel"))
+            .json(&json!({"reason": "A sample"})),
         _ => panic!("no sample request for {method} {path}: add one to routes.rs"),
     }
 }
@@ -84,7 +112,7 @@ fn method_order(method: &str) -> u8 {
 
 fn one_request_per_route(deployed: &mut Deployed) {
     let mut tried = 0;
-    let mut booking_id = String::new();
+    let mut made = Made::default();
     for (path, methods) in &route_paths() {
         let mut methods: Vec<&str> = methods.iter().map(|m| m.as_str()).collect();
         methods.sort_by_key(|m| method_order(m));
@@ -94,16 +122,25 @@ fn one_request_per_route(deployed: &mut Deployed) {
                     .json(&json!({"availability": [booked_hour()]}));
                 assert_eq!(deployed.send(free).status, 200);
             }
-            if (*path, method) == ("/public/{user_id}/{slug}", "GET")
-                || (*path, method) == ("/public/{user_id}/{slug}/slots", "GET")
-            {
-                // The event type the open route shows (its own row's DELETE ran before).
-                let offered = valid_request("/event-types/{slug}", "PUT", &booking_id);
+            if path.starts_with("/public/") {
+                // The event type the open routes offer (its own row's DELETE ran before), on
+                // time the host has free tomorrow.
+                let offered = valid_request("/event-types/{slug}", "PUT", &made);
                 assert_eq!(deployed.send(offered).status, 200);
+                let tomorrow = json!({"availability": [{
+                    "start_time": tomorrow_at("09:00"), "end_time": tomorrow_at("12:00")}]});
+                let free = as_user("POST", "/availability").json(&tomorrow);
+                assert_eq!(deployed.send(free).status, 200);
             }
-            let response = deployed.send(valid_request(path, method, &booking_id));
+            let response = deployed.send(valid_request(path, method, &made));
             if (*path, method) == ("/bookings", "POST") {
-                booking_id = response.json()["id"]
+                made.booking_id = response.json()["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+            }
+            if (*path, method) == ("/public/{user_id}/{slug}/bookings", "POST") {
+                made.manage_token = response.json()["manage_token"]
                     .as_str()
                     .unwrap_or_default()
                     .to_owned();
@@ -134,7 +171,13 @@ fn one_request_per_route(deployed: &mut Deployed) {
     for (path, methods) in &route_paths() {
         let concrete = path
             .replace("{user_id_2}", "user456")
-            .replace("{booking_id}", "0000000000000000");
+            .replace("{booking_id}", "0000000000000000")
+            .replace("{slug}", "intro-call")
+            .replace("{user_id}", "user123")
+            .replace(
+                "{token}",
+                "dXNlcjEyMw.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAA",
+            );
         let mut extra = vec!["OPTIONS"];
         if methods.iter().any(|m| m.as_str() == "GET") {
             extra.push("HEAD");
