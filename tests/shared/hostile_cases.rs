@@ -290,5 +290,75 @@ pub(crate) fn hostile_cases() -> Vec<HostileCase> {
         )
         .json(json!({"user_id": "bob", "availability": [ok_slot]}))
         .sent_by(Sender::SignedIn("alice")),
+        case(
+            "event type duration out of range",
+            "PUT",
+            "/event-types/intro",
+            400,
+        )
+        .json(json!({"title": "Intro", "duration": "PT1M"})),
+        case(
+            "event type title of 10,000 characters",
+            "PUT",
+            "/event-types/intro",
+            400,
+        )
+        .json(json!({"title": "x".repeat(10_000), "duration": "PT30M"})),
+        case(
+            "event type in a zone that does not exist",
+            "PUT",
+            "/event-types/intro",
+            400,
+        )
+        .json(json!({"title": "Intro", "duration": "PT30M", "timezone": "Mars/Olympus_Mons"})),
+        case(
+            "event type slug of the wrong shape",
+            "PUT",
+            "/event-types/Intro_Call",
+            400,
+        )
+        .json(json!({"title": "Intro", "duration": "PT30M"})),
+        case(
+            "slots window over 31 days",
+            "GET",
+            "/public/user123/intro/slots",
+            400,
+        )
+        .query("from=2030-01-01T00:00:00Z&to=2030-03-01T00:00:00Z")
+        .sent_by(Sender::Nobody),
+        case(
+            "invitee email that is not one",
+            "POST",
+            "/public/user123/intro/bookings",
+            400,
+        )
+        .json(json!({"start_time": "2030-01-01T09:00:00Z",
+                "invitee": {"name": "Ina", "email": "ina at example"}}))
+        .sent_by(Sender::Nobody),
+        case(
+            "invitee name of 10,000 characters",
+            "POST",
+            "/public/user123/intro/bookings",
+            400,
+        )
+        .json(json!({"start_time": "2030-01-01T09:00:00Z",
+                "invitee": {"name": "x".repeat(10_000), "email": "ina@example.com"}}))
+        .sent_by(Sender::Nobody),
+        case(
+            "booking of an unknown event type",
+            "POST",
+            "/public/user123/none/bookings",
+            404,
+        )
+        .json(json!({"start_time": "2030-01-01T09:00:00Z",
+                "invitee": {"name": "Ina", "email": "ina@example.com"}}))
+        .sent_by(Sender::Nobody),
+        case(
+            "manage token of the wrong shape",
+            "GET",
+            "/manage/not-a-token",
+            404,
+        )
+        .sent_by(Sender::Nobody),
     ]
 }
