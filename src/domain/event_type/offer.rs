@@ -268,3 +268,242 @@ fn local_day(zone: Zone, instant: Millis) -> i64 {
     let offset = Millis::from(zone.utc_offset_at(instant.div_euclid(1000))) * 1000;
     (instant + offset).div_euclid(DAY_MS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::booking::{Booking, Invited, Invitee};
+    use crate::domain::test_support::{at, interval, set};
+    use crate::domain::time::{HOUR_MS, MINUTE_MS};
+
+    fn event_type(zone: &str) -> EventType {
+        EventType {
+            slug: "call".to_owned(),
+            title: "Call".to_owned(),
+            duration: 30 * MINUTE_MS,
+            step: 30 * MINUTE_MS,
+            buffer_before: 0,
+            buffer_after: 0,
+            minimum_notice: 0,
+            horizon: 60 * DAY_MS,
+            max_per_day: None,
+            timezone: zone.to_owned(),
+            hosts: vec!["host".to_owned()],
+            assignment: Assignment::All,
+            location: None,
+            description: None,
+            active: true,
+        }
+    }
+
+    /// A booking of `slug` (by "host"), `from`..`to`, with the buffers its event type had.
+    fn booked(id: &str, slug: &str, from: &str, to: &str, buffer_after: Millis) -> Booking {
+        Booking {
+            id: id.to_owned(),
+            range: interval(from, to),
+            organizer: "host".to_owned(),
+            participants: vec!["host".to_owned()],
+            title: None,
+            created_at: 0,
+            invited: Some(Box::new(Invited {
+                owner: "host".to_owned(),
+                event_type: slug.to_owned(),
+                buffer_before: 0,
+                buffer_after,
+                invitee: Invitee {
+                    name: "Ina".to_owned(),
+                    email: format!("{id}@example.com"),
+                    timezone: None,
+                },
+                note: None,
+                sequence: 0,
+                manage_hash: String::new(),
+                cancellation: None,
+            })),
+        }
+    }
+
+    fn host_with(free: (&str, &str), bookings: Vec<Booking>) -> UserRecord {
+        UserRecord {
+            bookings,
+            ..UserRecord::default().with_added(&set(&[free]))
+        }
+    }
+
+    const NOW: &str = "2026-03-01T00:00:00Z";
+    const DAY: (&str, &str) = ("2026-03-02T00:00:00Z", "2026-03-04T00:00:00Z");
+
+    #[test]
+    fn max_per_day_counts_the_event_type_s_local_date_not_utc() {
+        let tokyo = EventType {
+            max_per_day: Some(2),
+            ..event_type("Asia/Tokyo")
+        };
+        // 01:00 and 02:00 on 3 March in Tokyo, still 2 March in UTC.
+        let host = host_with(
+            DAY,
+            vec![
+                booked(
+                    "a",
+                    "call",
+                    "2026-03-02T16:00:00Z",
+                    "2026-03-02T16:30:00Z",
+                    0,
+                ),
+                booked(
+                    "b",
+                    "call",
+                    "2026-03-02T17:00:00Z",
+                    "2026-03-02T17:30:00Z",
+                    0,
+                ),
+            ],
+        );
+        let offer = Offer::new(
+            "host",
+            &tokyo,
+            &[&host],
+            interval(DAY.0, DAY.1),
+            at(NOW),
+            None,
+        );
+        // 23:00 on 2 March in Tokyo: another local date.
+        assert_eq!(offer.decide(at("2026-03-02T14:00:00Z"), None), Ok(vec![0]));
+        assert_eq!(
+            offer.decide(at("2026-03-02T18:00:00Z"), None),
+            Err(SlotRefusal::DayFull)
+        );
+        // Moving one of the two counts for nothing against itself.
+        let moving = Offer::new(
+            "host",
+            &tokyo,
+            &[&host],
+            interval(DAY.0, DAY.1),
+            at(NOW),
+            Some("a"),
+        );
+        assert_eq!(moving.decide(at("2026-03-02T18:00:00Z"), None), Ok(vec![0]));
+        // Bookings of another event type do not count.
+        let other = EventType {
+            slug: "other".to_owned(),
+            ..tokyo.clone()
+        };
+        let offer = Offer::new(
+            "host",
+            &other,
+            &[&host],
+            interval(DAY.0, DAY.1),
+            at(NOW),
+            None,
+        );
+        assert_eq!(offer.decide(at("2026-03-02T18:00:00Z"), None), Ok(vec![0]));
+    }
+
+    #[test]
+    fn another_event_type_s_buffer_keeps_meetings_out_and_its_own_buffers_need_free_time() {
+        // A booking of another event type, 10:00-11:00, with 30 minutes after it.
+        let host = host_with(
+            ("2026-03-02T09:00:00Z", "2026-03-02T13:00:00Z"),
+            vec![booked(
+                "a",
+                "other",
+                "2026-03-02T10:00:00Z",
+                "2026-03-02T11:00:00Z",
+                30 * MINUTE_MS,
+            )],
+        );
+        let plain = event_type("UTC");
+        let offer = Offer::new(
+            "host",
+            &plain,
+            &[&host],
+            interval(DAY.0, DAY.1),
+            at(NOW),
+            None,
+        );
+        let starts: Vec<Millis> = offer
+            .slots(at("2026-03-02T00:00:00Z"), at("2026-03-03T00:00:00Z"))
+            .map(|slot| slot.start())
+            .collect();
+        assert_eq!(
+            starts,
+            [
+                at("2026-03-02T09:00:00Z"),
+                at("2026-03-02T09:30:00Z"),
+                at("2026-03-02T11:30:00Z"),
+                at("2026-03-02T12:00:00Z"),
+                at("2026-03-02T12:30:00Z"),
+            ]
+        );
+        assert_eq!(
+            offer.decide(at("2026-03-02T11:00:00Z"), None),
+            Err(SlotRefusal::Unavailable)
+        );
+        // Its own buffer before may overlap the other's buffer after, not the booking.
+        let buffered = EventType {
+            buffer_before: 30 * MINUTE_MS,
+            ..plain
+        };
+        let offer = Offer::new(
+            "host",
+            &buffered,
+            &[&host],
+            interval(DAY.0, DAY.1),
+            at(NOW),
+            None,
+        );
+        assert_eq!(offer.decide(at("2026-03-02T11:30:00Z"), None), Ok(vec![0]));
+        assert_eq!(
+            offer.decide(at("2026-03-02T09:00:00Z"), None),
+            Err(SlotRefusal::Unavailable),
+            "30 minutes before 09:00 are not free"
+        );
+    }
+
+    #[test]
+    fn a_new_york_grid_holds_its_wall_clock_across_both_changes() {
+        let new_york = EventType {
+            duration: HOUR_MS,
+            step: HOUR_MS,
+            horizon: 400 * DAY_MS,
+            ..event_type("America/New_York")
+        };
+        let free = UserRecord::default().with_added(&set(&[
+            ("2026-03-06T00:00:00Z", "2026-03-10T00:00:00Z"),
+            ("2026-10-30T00:00:00Z", "2026-11-03T00:00:00Z"),
+        ]));
+        let window = interval("2026-03-01T00:00:00Z", "2026-12-01T00:00:00Z");
+        let offer = Offer::new("host", &new_york, &[&free], window, at(NOW), None);
+        // On the hour of New York's wall clock, whatever the offset: EST -5, EDT -4.
+        for on in [
+            "2026-03-06T14:00:00Z",
+            "2026-03-09T13:00:00Z",
+            "2026-10-30T13:00:00Z",
+            "2026-11-02T14:00:00Z",
+        ] {
+            assert_eq!(offer.decide(at(on), None), Ok(vec![0]), "{on}");
+        }
+        // The skipped hour of 8 March (02:00-03:00 local) holds one start, 03:00 EDT = 07:00Z.
+        let sunday: Vec<Millis> = offer
+            .slots(at("2026-03-08T05:00:00Z"), at("2026-03-08T09:00:00Z"))
+            .map(|slot| slot.start())
+            .collect();
+        assert_eq!(
+            sunday,
+            [
+                at("2026-03-08T05:00:00Z"),
+                at("2026-03-08T06:00:00Z"),
+                at("2026-03-08T07:00:00Z"),
+                at("2026-03-08T08:00:00Z")
+            ]
+        );
+        // The repeated hour of 1 November (01:00 twice) is on the grid twice: 05:00Z and 06:00Z.
+        for twice in ["2026-11-01T05:00:00Z", "2026-11-01T06:00:00Z"] {
+            assert_eq!(offer.decide(at(twice), None), Ok(vec![0]), "{twice}");
+        }
+        assert_eq!(
+            offer.decide(at("2026-11-01T05:30:00Z"), None),
+            Err(SlotRefusal::OffGrid)
+        );
+    }
+}
