@@ -111,7 +111,11 @@ pub(crate) const SAMPLE_BOOKING_ID: &str = "5eeaf6662c906c0a";
 /// What `created_at` shows in expected bodies: the time of the replay, which no table can know.
 const ANY_TIME: &str = "(the time of the request)";
 
-/// `body` with every `created_at` member replaced by [`ANY_TIME`], to compare with the table.
+/// What `instance` shows in expected bodies: the request's id, which a deployed run makes anew.
+const ANY_REQUEST: &str = "(the request's id)";
+
+/// `body` with every `created_at` member replaced by [`ANY_TIME`] and every `instance` by
+/// [`ANY_REQUEST`], to compare with the table.
 pub(crate) fn comparable(body: &Value) -> Value {
     match body {
         Value::Object(members) => Value::Object(
@@ -119,6 +123,7 @@ pub(crate) fn comparable(body: &Value) -> Value {
                 .iter()
                 .map(|(name, value)| match name.as_str() {
                     "created_at" if value.is_string() => (name.clone(), json!(ANY_TIME)),
+                    "instance" if value.is_string() => (name.clone(), json!(ANY_REQUEST)),
                     _ => (name.clone(), comparable(value)),
                 })
                 .collect(),
@@ -257,6 +262,35 @@ pub(crate) fn replay_steps() -> Vec<(&'static str, u16, Value)> {
             "public-slots",
             200,
             json!({"slots": [], "window": {"from": "2024-09-30T00:00:00Z", "to": "2024-10-02T00:00:00Z"}}),
+        ),
+        ("get-event-type", 200, intro_call()),
+        (
+            "public-book",
+            409,
+            json!({
+                "type": "urn:availability-api:problem:conflict",
+                "title": "Conflict",
+                "status": 409,
+                "detail": "This time is too soon to book; pick a later one.",
+                "error": "This time is too soon to book; pick a later one.",
+                "reason": "too_soon",
+                "instance": ANY_REQUEST,
+            }),
+        ),
+        (
+            "manage-booking",
+            404,
+            json!({"error": "There is no booking with this link."}),
+        ),
+        (
+            "delete-event-type",
+            200,
+            ok("Event type deleted successfully"),
+        ),
+        (
+            "public-event-type",
+            404,
+            json!({"error": "There is no event type `intro-call`."}),
         ),
     ]
 }
