@@ -309,6 +309,43 @@ fn overlap_rows(store: Store) -> Vec<Row> {
     rows
 }
 
+/// `GET /public/{user_id}/{slug}/slots` over the longest window (31 days) of an event type with
+/// the most hosts (10), each with the densest schedule, one free host enough (`assignment:
+/// "one"`, so every host is looked at), on the finest grid (PT5M): every free range of the
+/// schedules is a slot.
+fn public_slots_rows(store: Store) -> Vec<Row> {
+    let Some(mut deployed) = Deployed::start(store, "worst_case_public_slots") else {
+        return Vec::new();
+    };
+    let hosts: Vec<String> = (0..10).map(|i| format!("h{i}")).collect();
+    for host in &hosts {
+        ok(
+            &deployed.send(as_user(host, "PUT", "/availability/schedule").json(&dense_schedule(0))),
+            "PUT",
+        );
+    }
+    let event_type = json!({"title": "Worst", "duration": "PT5M", "step": "PT5M", "horizon": "P400D",
+        "hosts": hosts, "assignment": "one", "timezone": "America/New_York"});
+    ok(
+        &deployed.send(as_user(&hosts[0], "PUT", "/event-types/worst").json(&event_type)),
+        "PUT event type",
+    );
+    let from = Utc::now() + Duration::days(1);
+    let window = format!(
+        "from={}&to={}",
+        rfc3339(from),
+        rfc3339(from + Duration::days(31))
+    );
+    let (row, response) = measure(
+        &mut deployed,
+        "GET /public/{user_id}/{slug}/slots",
+        "10 hosts with the densest schedules, 31 days, PT5M grid, assignment one".into(),
+        HttpRequest::new("GET", &format!("/public/h0/worst/slots?{window}")),
+    );
+    ok(&response, "slots");
+    vec![row]
+}
+
 fn table(store: Store, rows: &[Row]) -> String {
     let mut text = format!(
         "\nworst case per route, {store:?} store (release binary, deployed stand-ins)\n\
@@ -338,9 +375,10 @@ type RowGroup = fn(Store) -> Vec<Row>;
 fn worst_case_table(store: Store) {
     let only = std::env::var("WORST_CASE_ONLY").unwrap_or_default();
     let mut rows = Vec::new();
-    let groups: [(&str, RowGroup); 4] = [
+    let groups: [(&str, RowGroup); 5] = [
         ("schedule", schedule_rows),
         ("overlap", overlap_rows),
+        ("public-slots", public_slots_rows),
         ("intervals", interval_limit_rows),
         ("delete", delete_rows),
     ];
