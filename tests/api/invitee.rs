@@ -74,14 +74,12 @@ async fn open(app: &App<MemoryStore>, method: &str, path: &str, body: Value) -> 
     invoke(app, event.build()).await
 }
 
+/// The starts `path`'s slots list on Monday 2026-03-02.
 async fn slot_starts(app: &App<MemoryStore>, path: &str) -> Vec<String> {
-    let reply = open(
-        app,
-        "GET",
-        &format!("{path}/slots?from=2026-03-02T00:00:00Z&to=2026-03-03T00:00:00Z"),
-        Value::Null,
-    )
-    .await;
+    let event = http_api("GET", &format!("{path}/slots"))
+        .query("from=2026-03-02T00:00:00Z&to=2026-03-03T00:00:00Z")
+        .build();
+    let reply = invoke(app, event).await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
     reply.body["slots"]
         .as_array()
@@ -251,7 +249,8 @@ async fn every_reason_of_the_contract() {
         "{}",
         full.raw
     );
-    assert!(slot_starts(&app, "/public/ana/call").await.is_empty());
+    let monday = slot_starts(&app, "/public/ana/call").await;
+    assert!(monday.is_empty(), "{monday:?}");
 
     // Three upcoming bookings per email with one host.
     offering(
@@ -657,4 +656,60 @@ async fn the_store_keeps_no_manage_token_only_its_hash() {
         "{stored}"
     );
     assert!(stored.contains("manage_hash"));
+}
+
+#[tokio::test]
+async fn a_reschedule_across_days_frees_the_old_day_and_takes_the_new() {
+    let app = app();
+    offering(
+        &app,
+        "ana",
+        "call",
+        json!({"title": "Call", "duration": "PT1H", "max_per_day": 1}),
+    )
+    .await;
+    let tuesday = json!({"availability": [slot("2026-03-03T09:00:00Z", "2026-03-03T11:00:00Z")]});
+    as_host(&app, "ana", "POST", "/availability", tuesday).await;
+    let made = book(
+        &app,
+        "/public/ana/call/bookings",
+        "2026-03-02T10:00:00Z",
+        "i@example.com",
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.raw);
+    let token = made.body["manage_token"].as_str().expect("a token");
+    // Monday is full (max_per_day 1), Tuesday open.
+    let monday = slot_starts(&app, "/public/ana/call").await;
+    assert!(monday.is_empty(), "{monday:?}");
+    let moved = open(
+        &app,
+        "POST",
+        &format!("/manage/{token}/reschedule"),
+        json!({"start_time": "2026-03-03T09:00:00Z"}),
+    )
+    .await;
+    assert_eq!(moved.status, 200, "{}", moved.raw);
+    assert_eq!(
+        (&moved.body["id"], &moved.body["sequence"]),
+        (&made.body["id"], &json!(1))
+    );
+    assert_eq!(
+        slot_starts(&app, "/public/ana/call").await,
+        [
+            "2026-03-02T09:00:00Z",
+            "2026-03-02T10:00:00Z",
+            "2026-03-02T11:00:00Z"
+        ],
+        "Monday is free again"
+    );
+    let tuesday = http_api("GET", "/public/ana/call/slots")
+        .query("from=2026-03-03T00:00:00Z&to=2026-03-04T00:00:00Z")
+        .build();
+    let tuesday = invoke(&app, tuesday).await;
+    assert_eq!(
+        tuesday.body["slots"],
+        json!([]),
+        "Tuesday holds its one booking"
+    );
 }
