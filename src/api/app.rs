@@ -67,6 +67,29 @@ pub(crate) fn too_large_to_write(why: &str) -> ApiError {
 
 pub(crate) type Handled = Result<Response<Body>, Failure>;
 
+/// The answer of a write that asked for no version (a booking's, a manage link's): what its
+/// change made (`made`, from the change's last run), or its own refusal answered by
+/// `rejected`, or the store's failure.
+pub(crate) fn answer_of_write<T, E>(
+    written: Result<Vec<u64>, WriteError<E>>,
+    made: Option<T>,
+    answer: impl FnOnce(T) -> Handled,
+    rejected: impl FnOnce(E) -> Handled,
+) -> Handled {
+    match (written, made) {
+        (Ok(_), Some(made)) => answer(made),
+        (Ok(_), None) => Err(Failure::Unexpected(
+            "the store wrote without running the change".into(),
+        )),
+        (Err(WriteError::Rejected(why)), _) => rejected(why),
+        (Err(WriteError::VersionMismatch { current }), _) => Err(Failure::Unexpected(
+            format!("a write asked for no version, yet version {current} was refused").into(),
+        )),
+        (Err(WriteError::TooLarge(why)), _) => Err(too_large_to_write(&why).into()),
+        (Err(WriteError::Store(error)), _) => Err(error.into()),
+    }
+}
+
 impl<S> App<S> {
     /// An app on the system clock.
     pub fn new(store: S, config: Config) -> Self {

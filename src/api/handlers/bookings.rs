@@ -5,7 +5,7 @@
 //! write to a participant can slip in between its checks and its writes.
 
 use super::own_record;
-use crate::api::app::{App, Failure, Handled, too_large_to_write};
+use crate::api::app::{App, Handled, answer_of_write};
 use crate::api::call::Call;
 use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, NO_PARAMETERS, Parameters, Query};
@@ -21,7 +21,7 @@ use crate::domain::booking::{
 };
 use crate::domain::time::MINUTE_MS;
 use crate::domain::timestamp::{FormattedTimestamp, Zone, format_timestamp_in};
-use crate::store::{AvailabilityStore, Scope, WriteError};
+use crate::store::{AvailabilityStore, Scope};
 use lambda_http::http::{HeaderName, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -66,21 +66,15 @@ pub(crate) async fn create<S: AvailabilityStore>(app: &App<S>, call: Call<'_, Us
             Ok(next)
         })
         .await;
-    match (written, made) {
-        (Ok(_), Some(booking)) => Ok(created(&booking, false)),
-        (Ok(_), None) => Err(Failure::Unexpected(
-            "the store wrote a booking without running its change".into(),
-        )),
-        (Err(WriteError::Rejected(NotBooked::Replay(booking))), _) => Ok(created(&booking, true)),
-        (Err(WriteError::Rejected(NotBooked::Refused(refusal))), _) => {
-            Err(refused(refusal, &asked).into())
-        }
-        (Err(WriteError::VersionMismatch { current }), _) => Err(Failure::Unexpected(
-            format!("a booking asked for no version, yet version {current} was refused").into(),
-        )),
-        (Err(WriteError::TooLarge(why)), _) => Err(too_large_to_write(&why).into()),
-        (Err(WriteError::Store(error)), _) => Err(error.into()),
-    }
+    answer_of_write(
+        written,
+        made,
+        |booking| Ok(created(&booking, false)),
+        |why| match why {
+            NotBooked::Replay(booking) => Ok(created(&booking, true)),
+            NotBooked::Refused(refusal) => Err(refused(refusal, &asked).into()),
+        },
+    )
 }
 
 /// The problem answering `refusal` of `asked`: a 403 naming everyone who does not allow the

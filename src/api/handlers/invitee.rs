@@ -6,7 +6,7 @@
 use super::bookings::{IDEMPOTENT_REPLAYED, idempotency_key};
 use super::public::{offered, offering_host};
 use super::public_writes;
-use crate::api::app::{App, Failure, Handled, too_large_to_write};
+use crate::api::app::{App, Failure, Handled, answer_of_write};
 use crate::api::call::Call;
 use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, NO_PARAMETERS, Query};
@@ -20,7 +20,7 @@ use crate::domain::event_type::{EventType, Offer, SlotRefusal};
 use crate::domain::time::Millis;
 use crate::domain::timestamp::parse_time_zone;
 use crate::domain::{Interval, UserRecord};
-use crate::store::{AvailabilityStore, Scope, WriteError};
+use crate::store::{AvailabilityStore, Scope};
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -90,19 +90,15 @@ pub(crate) async fn book<S: AvailabilityStore>(app: &App<S>, call: Call<'_, ()>)
             Ok(next)
         })
         .await;
-    match (written, made) {
-        (Ok(_), Some(booking)) => created(&booking, Some(&secret)),
-        (Ok(_), None) => Err(Failure::Unexpected(
-            "the store wrote a booking without running its change".into(),
-        )),
-        (Err(WriteError::Rejected(NotMade::Replay(booking))), _) => created(&booking, None),
-        (Err(WriteError::Rejected(NotMade::Refused(error))), _) => Err(error.into()),
-        (Err(WriteError::VersionMismatch { current }), _) => Err(Failure::Unexpected(
-            format!("a booking asked for no version, yet version {current} was refused").into(),
-        )),
-        (Err(WriteError::TooLarge(why)), _) => Err(too_large_to_write(&why).into()),
-        (Err(WriteError::Store(error)), _) => Err(error.into()),
-    }
+    answer_of_write(
+        written,
+        made,
+        |booking| created(&booking, Some(&secret)),
+        |why| match why {
+            NotMade::Replay(booking) => created(&booking, None),
+            NotMade::Refused(error) => Err(error.into()),
+        },
+    )
 }
 
 /// The booking of the owner's (`records[0]`) event type `slug` for `asked`, decided on

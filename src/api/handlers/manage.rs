@@ -5,7 +5,7 @@
 
 use super::invitee::{NotMade, ShownInviteeBooking, host_records, meeting, refused};
 use super::public_writes;
-use crate::api::app::{App, Failure, Handled, too_large_to_write};
+use crate::api::app::{App, Failure, Handled, answer_of_write};
 use crate::api::call::Call;
 use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, NO_PARAMETERS, Query};
@@ -14,7 +14,7 @@ use crate::domain::booking::{Booking, Cancellation, ManageToken};
 use crate::domain::event_type::{Assignment, EventType, Offer, SlotRefusal};
 use crate::domain::time::Millis;
 use crate::domain::{UserId, UserRecord};
-use crate::store::{AvailabilityStore, Scope, WriteError};
+use crate::store::{AvailabilityStore, Scope};
 use lambda_http::http::StatusCode;
 use serde_json::Value;
 use std::sync::Arc;
@@ -80,10 +80,7 @@ pub(crate) async fn cancel<S: AvailabilityStore>(
             Ok(next)
         })
         .await;
-    match written {
-        Ok(_) => shown(cancelled.as_ref().ok_or_else(unexpected)?),
-        Err(error) => answer_of(error),
-    }
+    answer_of_write(written, cancelled, |booking| shown(&booking), not_made)
 }
 
 /// Moves the booking to `start_time`, keeping its id and hosts and adding one to `sequence`:
@@ -129,10 +126,7 @@ pub(crate) async fn reschedule<S: AvailabilityStore>(
             Ok(next)
         })
         .await;
-    match written {
-        Ok(_) => shown(moved.as_ref().ok_or_else(unexpected)?),
-        Err(error) => answer_of(error),
-    }
+    answer_of_write(written, moved, |booking| shown(&booking), not_made)
 }
 
 /// The booking moved to `start` on `records` (of `users`, the owner first), and every record.
@@ -219,15 +213,11 @@ fn shown(booking: &Booking) -> Handled {
     Ok(json_response(StatusCode::OK, &shown))
 }
 
-fn answer_of(error: WriteError<NotMade>) -> Handled {
-    match error {
-        WriteError::Rejected(NotMade::Replay(booking)) => shown(&booking),
-        WriteError::Rejected(NotMade::Refused(error)) => Err(error.into()),
-        WriteError::VersionMismatch { current } => Err(Failure::Unexpected(
-            format!("a change asked for no version, yet version {current} was refused").into(),
-        )),
-        WriteError::TooLarge(why) => Err(too_large_to_write(&why).into()),
-        WriteError::Store(error) => Err(error.into()),
+/// A refused change's answer: the booking as it already is (a second cancel), or the refusal.
+fn not_made(why: NotMade) -> Handled {
+    match why {
+        NotMade::Replay(booking) => shown(&booking),
+        NotMade::Refused(error) => Err(error.into()),
     }
 }
 
