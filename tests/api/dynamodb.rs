@@ -266,3 +266,343 @@ async fn an_event_type_one_instance_stores_the_other_shows_to_anyone_and_keeps_i
     let again = invoke(&first, http_api("GET", "/public/ana/intro").build()).await;
     assert_eq!(again.body, public.body);
 }
+
+/// Invitees racing through several instances on one table: the public routes decide inside the
+/// atomic write, so what one instance committed the others' writes see. Each instance has its
+/// own store and client, and the same fixed clock.
+mod invitees {
+    use super::*;
+    use availability_api::api::Clock;
+    use availability_api::domain::timestamp::parse_timestamp;
+
+    const NOW: &str = "2026-03-01T00:00:00Z";
+
+    /// Room for every write of the tests' one address: the limit has its own test.
+    fn roomy() -> Config {
+        Config {
+            public_writes_per_minute: 10_000,
+            ..Config::dev()
+        }
+    }
+
+    async fn instances(table: &str, count: usize, config: Config) -> Vec<Arc<App<DynamoDbStore>>> {
+        let now = parse_timestamp(NOW).expect("valid");
+        let mut apps = Vec::new();
+        for _ in 0..count {
+            let app = App::new(store_on(table).await, config.clone()).with_clock(Clock::Fixed(now));
+            apps.push(Arc::new(app));
+        }
+        apps
+    }
+
+    async fn as_host(
+        app: &App<DynamoDbStore>,
+        host: &str,
+        method: &str,
+        path: &str,
+        body: Value,
+    ) -> Reply {
+        let event = http_api(method, path).header("x-user-id", host);
+        let event = match body {
+            Value::Null => event,
+            body => event.json(body),
+        };
+        let reply = invoke(app, event.build()).await;
+        assert!(reply.status < 300, "{method} {path}: {}", reply.raw);
+        reply
+    }
+
+    /// `host` free from `from` to `to`, offering `event_type` as `call`.
+    async fn offering(
+        app: &App<DynamoDbStore>,
+        host: &str,
+        (from, to): (&str, &str),
+        event_type: Value,
+    ) {
+        let free = json!({"availability": [slot(from, to)]});
+        as_host(app, host, "POST", "/availability", free).await;
+        as_host(app, host, "PUT", "/event-types/call", event_type).await;
+    }
+
+    async fn book(app: &App<DynamoDbStore>, host: &str, start: &str, email: &str) -> Reply {
+        let body = json!({"start_time": start,
+            "invitee": {"name": "Ina Vitee", "email": email}});
+        let path = format!("/public/{host}/call/bookings");
+        invoke(app, http_api("POST", &path).json(body).build()).await
+    }
+
+    fn reason(reply: &Reply) -> String {
+        reply.body["reason"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// The ids of `host`'s bookings, read through `app`.
+    async fn held(app: &App<DynamoDbStore>, host: &str) -> Vec<Value> {
+        let reply = as_host(app, host, "GET", "/bookings", Value::Null).await;
+        let bookings = reply.body["bookings"].as_array().expect("a list");
+        bookings
+            .iter()
+            .map(|booking| booking["id"].clone())
+            .collect()
+    }
+
+    /// (status, reason) of each racer, in racer order; any 5xx is a finding, named here.
+    async fn outcomes(racers: Vec<tokio::task::JoinHandle<Reply>>) -> Vec<(u16, String)> {
+        let mut outcomes = Vec::new();
+        for racer in racers {
+            let reply = racer.await.expect("the racer task finished");
+            assert!(
+                reply.status < 500,
+                "a racer got {}: {}",
+                reply.status,
+                reply.raw
+            );
+            outcomes.push((reply.status, reason(&reply)));
+        }
+        outcomes
+    }
+
+    fn tally(outcomes: &[(u16, String)]) -> std::collections::BTreeMap<String, usize> {
+        let mut tally = std::collections::BTreeMap::new();
+        for (status, why) in outcomes {
+            let key = if why.is_empty() {
+                status.to_string()
+            } else {
+                format!("{status} {why}")
+            };
+            *tally.entry(key).or_default() += 1;
+        }
+        tally
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn fifty_invitees_on_one_slot_through_three_instances_get_one_booking() {
+        const RACERS: usize = 50;
+        let table = fresh_table().await;
+        let apps = instances(&table, 3, roomy()).await;
+        let event_type = json!({"title": "Call", "duration": "PT30M"});
+        offering(
+            &apps[0],
+            "ana",
+            ("2026-03-02T09:00:00Z", "2026-03-02T12:00:00Z"),
+            event_type,
+        )
+        .await;
+        let started = std::time::Instant::now();
+        let racers = (0..RACERS)
+            .map(|n| {
+                let app = Arc::clone(&apps[n % apps.len()]);
+                tokio::spawn(async move {
+                    book(
+                        &app,
+                        "ana",
+                        "2026-03-02T10:00:00Z",
+                        &format!("i{n}@example.com"),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        let outcomes = outcomes(racers).await;
+        let elapsed = started.elapsed();
+        let won = outcomes.iter().filter(|(status, _)| *status == 201).count();
+        println!(
+            "{RACERS} invitees on one slot through {} instances: {:?} in {:.2} s",
+            apps.len(),
+            tally(&outcomes),
+            elapsed.as_secs_f64()
+        );
+        assert_eq!(won, 1, "{outcomes:?}");
+        assert!(
+            outcomes
+                .iter()
+                .all(|(status, why)| *status == 201 || (*status == 409 && why == "unavailable")),
+            "{outcomes:?}"
+        );
+        // Every instance reads the one booking.
+        for app in &apps {
+            assert_eq!(held(app, "ana").await.len(), 1);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn thirty_invitees_on_distinct_slots_through_three_instances_keep_max_per_day() {
+        const RACERS: usize = 30;
+        let table = fresh_table().await;
+        let apps = instances(&table, 3, roomy()).await;
+        let event_type =
+            json!({"title": "Call", "duration": "PT30M", "step": "PT5M", "max_per_day": 5});
+        offering(
+            &apps[0],
+            "ana",
+            ("2026-03-03T00:00:00Z", "2026-03-03T23:00:00Z"),
+            event_type,
+        )
+        .await;
+        let started = std::time::Instant::now();
+        let racers = (0..RACERS)
+            .map(|n| {
+                let app = Arc::clone(&apps[n % apps.len()]);
+                // 45 minutes apart: no two meetings overlap, all on Tuesday (UTC).
+                let start = format!("2026-03-03T{:02}:{:02}:00Z", n * 45 / 60, n * 45 % 60);
+                tokio::spawn(async move {
+                    book(&app, "ana", &start, &format!("j{n}@example.com")).await
+                })
+            })
+            .collect();
+        let outcomes = outcomes(racers).await;
+        let elapsed = started.elapsed();
+        let made = outcomes.iter().filter(|(status, _)| *status == 201).count();
+        println!(
+            "{RACERS} invitees on distinct slots of one day (max_per_day 5) through {} instances: {:?} in {:.2} s",
+            apps.len(),
+            tally(&outcomes),
+            elapsed.as_secs_f64()
+        );
+        assert_eq!(made, 5, "{outcomes:?}");
+        assert!(
+            outcomes
+                .iter()
+                .all(|(status, why)| *status == 201 || (*status == 409 && why == "day_full")),
+            "{outcomes:?}"
+        );
+        for app in &apps {
+            assert_eq!(held(app, "ana").await.len(), 5);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn two_reschedules_onto_one_slot_through_two_instances_one_wins() {
+        let table = fresh_table().await;
+        let apps = instances(&table, 2, roomy()).await;
+        let event_type = json!({"title": "Call", "duration": "PT30M"});
+        offering(
+            &apps[0],
+            "ana",
+            ("2026-03-02T09:00:00Z", "2026-03-02T12:00:00Z"),
+            event_type,
+        )
+        .await;
+        let mut tokens = Vec::new();
+        for (app, start, email) in [
+            (&apps[0], "2026-03-02T09:00:00Z", "a@example.com"),
+            (&apps[1], "2026-03-02T09:30:00Z", "b@example.com"),
+        ] {
+            let made = book(app, "ana", start, email).await;
+            assert_eq!(made.status, 201, "{}", made.raw);
+            tokens.push(
+                made.body["manage_token"]
+                    .as_str()
+                    .expect("a token")
+                    .to_owned(),
+            );
+        }
+        let movers = tokens
+            .iter()
+            .zip(&apps)
+            .map(|(token, app)| {
+                let app = Arc::clone(app);
+                let path = format!("/manage/{token}/reschedule");
+                tokio::spawn(async move {
+                    let body = json!({"start_time": "2026-03-02T11:00:00Z"});
+                    invoke(&app, http_api("POST", &path).json(body).build()).await
+                })
+            })
+            .collect();
+        let outcomes = outcomes(movers).await;
+        println!("two reschedules onto one slot through two instances: {outcomes:?}");
+        let mut statuses: Vec<u16> = outcomes.iter().map(|(status, _)| *status).collect();
+        statuses.sort_unstable();
+        assert_eq!(statuses, [200, 409], "{outcomes:?}");
+        let (_, why) = outcomes
+            .iter()
+            .find(|(status, _)| *status == 409)
+            .expect("a loser");
+        assert_eq!(why, "unavailable");
+        // The winner is at 11:00, the loser where it was; each instance reads the same.
+        let winner = outcomes
+            .iter()
+            .position(|(status, _)| *status == 200)
+            .expect("a winner");
+        let expected = [
+            ("2026-03-02T11:00:00Z", 1),
+            (
+                ["2026-03-02T09:00:00Z", "2026-03-02T09:30:00Z"][1 - winner],
+                0,
+            ),
+        ];
+        for app in &apps {
+            for (n, token) in tokens.iter().enumerate() {
+                let read = invoke(app, http_api("GET", &format!("/manage/{token}")).build()).await;
+                assert_eq!(read.status, 200, "{}", read.raw);
+                let (start, sequence) = expected[usize::from(n != winner)];
+                assert_eq!(
+                    (
+                        read.body["start_time"].as_str(),
+                        read.body["sequence"].as_u64()
+                    ),
+                    (Some(start), Some(sequence))
+                );
+            }
+            assert_eq!(held(app, "ana").await.len(), 2);
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_per_address_limit_is_shared_by_two_instances() {
+        const POSTS: usize = 21;
+        let table = fresh_table().await;
+        // The default limit: 20 writes a minute per address.
+        let apps = instances(&table, 2, Config::dev()).await;
+        assert_eq!(Config::dev().public_writes_per_minute, 20);
+        let event_type = json!({"title": "Call", "duration": "PT5M"});
+        offering(
+            &apps[0],
+            "ana",
+            ("2026-03-02T09:00:00Z", "2026-03-02T12:00:00Z"),
+            event_type,
+        )
+        .await;
+        // From one address (the helper's `sourceIp`), distinct starts and emails: each would be
+        // booked but for the limit.
+        let racers = (0..POSTS)
+            .map(|n| {
+                let app = Arc::clone(&apps[n % apps.len()]);
+                let start = format!("2026-03-02T{:02}:{:02}:00Z", 9 + n * 5 / 60, n * 5 % 60);
+                tokio::spawn(async move {
+                    book(&app, "ana", &start, &format!("k{n}@example.com")).await
+                })
+            })
+            .collect::<Vec<_>>();
+        let mut replies = Vec::new();
+        for racer in racers {
+            let reply = racer.await.expect("the racer task finished");
+            assert!(
+                reply.status < 500,
+                "a racer got {}: {}",
+                reply.status,
+                reply.raw
+            );
+            replies.push(reply);
+        }
+        let limited: Vec<&Reply> = replies.iter().filter(|reply| reply.status == 429).collect();
+        let statuses: Vec<u16> = replies.iter().map(|reply| reply.status).collect();
+        println!(
+            "{POSTS} POSTs from one address through two instances (limit 20): {} × 201, {} × 429",
+            statuses.iter().filter(|status| **status == 201).count(),
+            limited.len()
+        );
+        assert_eq!(limited.len(), 1, "{statuses:?}");
+        assert!(
+            statuses.iter().all(|status| matches!(status, 201 | 429)),
+            "{statuses:?}"
+        );
+        // The clock is fixed at the start of a minute: all of it is left.
+        assert_eq!(limited[0].header("retry-after").as_deref(), Some("60"));
+        assert_eq!(held(&apps[1], "ana").await.len(), POSTS - 1);
+        // Either instance refuses the next one too.
+        for app in &apps {
+            let again = book(app, "ana", "2026-03-02T11:55:00Z", "late@example.com").await;
+            assert_eq!(again.status, 429, "{}", again.raw);
+        }
+    }
+}

@@ -40,6 +40,7 @@ mod gateway;
 mod harness;
 mod hostile;
 mod http1;
+mod invitee_flow;
 mod lambda;
 mod month_ends;
 mod moto;

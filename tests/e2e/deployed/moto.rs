@@ -90,3 +90,23 @@ pub(crate) fn item_count(endpoint: &str, table: &str) -> usize {
     .unwrap_or_else(|e| panic!("the local server scans the table: {e}"));
     answer["Count"].as_u64().unwrap_or(0) as usize
 }
+
+/// Every item of the table, as DynamoDB's JSON protocol renders it (binary values base64),
+/// read page by page with strongly consistent reads.
+pub(crate) fn scan_items(endpoint: &str, table: &str) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut start: Option<Value> = None;
+    loop {
+        let mut request = json!({"TableName": table, "ConsistentRead": true});
+        if let Some(key) = start.take() {
+            request["ExclusiveStartKey"] = key;
+        }
+        let answer = call(endpoint, "Scan", &request)
+            .unwrap_or_else(|e| panic!("the local server scans the table: {e}"));
+        items.extend(answer["Items"].as_array().cloned().unwrap_or_default());
+        match answer.get("LastEvaluatedKey") {
+            Some(key) if !key.is_null() => start = Some(key.clone()),
+            _ => return items,
+        }
+    }
+}
