@@ -2,6 +2,7 @@
 //! property tests against brute-force oracles.
 
 mod booking_properties;
+mod event_type_properties;
 mod interval_properties;
 mod overlap_properties;
 mod removed_search;
