@@ -246,20 +246,49 @@ impl<'a> Offer<'a> {
     }
 
     /// The meetings that [`Offer::decide`] accepts within `[from, to)`, in start order: every
-    /// start of the event type's step grid, decided.
+    /// start of the event type's step grid, decided. Only the starts where some host's free
+    /// time could hold the meeting and its buffers (`possible_starts`) are decided:
+    /// `decide` refuses every other start as `unavailable`, and skipping them skips the nights
+    /// and weekends, where deciding each start (its grid and zone offsets) cost most.
     pub fn slots(&self, from: Millis, to: Millis) -> impl Iterator<Item = Interval> + '_ {
         let duration = self.event_type.duration;
         let earliest = from.max(self.now.saturating_add(self.event_type.minimum_notice));
         let latest_end = to.min(self.now.saturating_add(self.event_type.horizon) + duration);
-        let last_start = latest_end.saturating_sub(duration);
-        grid_starts(
-            self.zone,
-            self.event_type.step,
-            earliest,
-            last_start.saturating_add(1),
-        )
-        .filter(move |start| self.decide(*start, None).is_ok())
-        .filter_map(move |start| Interval::new(start, start + duration))
+        let end = latest_end.saturating_sub(duration).saturating_add(1);
+        self.possible_starts()
+            .into_iter()
+            .flat_map(move |starts| {
+                grid_starts(
+                    self.zone,
+                    self.event_type.step,
+                    starts.start().max(earliest),
+                    starts.end().min(end),
+                )
+            })
+            .filter(move |start| self.decide(*start, None).is_ok())
+            .filter_map(move |start| Interval::new(start, start + duration))
+    }
+
+    /// Where a start can be accepted at all, in order and disjoint: `decide` needs the meeting
+    /// widened by the buffers inside one free interval of a host (of every host, for
+    /// `assignment: "all"`), so a start lies in `[free.start + buffer_before, free.end -
+    /// duration - buffer_after]` of one of them.
+    fn possible_starts(&self) -> Vec<Interval> {
+        let event_type = self.event_type;
+        let ranges = self
+            .hosts
+            .iter()
+            .flat_map(|host| host.free.as_slice())
+            .filter_map(|free| {
+                let first = free.start().checked_add(event_type.buffer_before)?;
+                let last = free
+                    .end()
+                    .checked_sub(event_type.duration)?
+                    .checked_sub(event_type.buffer_after)?;
+                Interval::new(first, last.checked_add(1)?)
+            })
+            .collect();
+        IntervalSet::from_intervals(ranges).as_slice().to_vec()
     }
 }
 
