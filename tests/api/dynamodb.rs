@@ -285,6 +285,13 @@ mod invitees {
         }
     }
 
+    #[tokio::test]
+    async fn every_reason_of_the_contract_on_dynamodb() {
+        let table = fresh_table().await;
+        let app = instances(&table, 1, roomy()).await;
+        crate::invitee::every_reason_of_the_contract_on(&app[0]).await;
+    }
+
     async fn instances(table: &str, count: usize, config: Config) -> Vec<Arc<App<DynamoDbStore>>> {
         let now = parse_timestamp(NOW).expect("valid");
         let mut apps = Vec::new();

@@ -26,7 +26,7 @@ fn app_with(config: Config) -> App<MemoryStore> {
 }
 
 async fn as_host(
-    app: &App<MemoryStore>,
+    app: &App<impl AvailabilityStore>,
     host: &str,
     method: &str,
     path: &str,
@@ -43,7 +43,7 @@ async fn as_host(
 }
 
 /// A host free on Monday 2026-03-02, 09:00 to 12:00 UTC, offering `event_type` as `slug`.
-async fn offering(app: &App<MemoryStore>, host: &str, slug: &str, event_type: Value) {
+async fn offering(app: &App<impl AvailabilityStore>, host: &str, slug: &str, event_type: Value) {
     let free = json!({"availability": [slot("2026-03-02T09:00:00Z", "2026-03-02T12:00:00Z")]});
     as_host(app, host, "POST", "/availability", free).await;
     as_host(
@@ -60,12 +60,12 @@ fn invitee(email: &str) -> Value {
     json!({"name": "Ina Vitee", "email": email, "timezone": "Europe/Berlin"})
 }
 
-async fn book(app: &App<MemoryStore>, path: &str, start: &str, email: &str) -> Reply {
+async fn book(app: &App<impl AvailabilityStore>, path: &str, start: &str, email: &str) -> Reply {
     let body = json!({"start_time": start, "invitee": invitee(email), "note": "Hello"});
     invoke(app, http_api("POST", path).json(body).build()).await
 }
 
-async fn open(app: &App<MemoryStore>, method: &str, path: &str, body: Value) -> Reply {
+async fn open(app: &App<impl AvailabilityStore>, method: &str, path: &str, body: Value) -> Reply {
     let event = http_api(method, path);
     let event = match body {
         Value::Null => event,
@@ -75,7 +75,7 @@ async fn open(app: &App<MemoryStore>, method: &str, path: &str, body: Value) -> 
 }
 
 /// The starts `path`'s slots list on Monday 2026-03-02.
-async fn slot_starts(app: &App<MemoryStore>, path: &str) -> Vec<String> {
+async fn slot_starts(app: &App<impl AvailabilityStore>, path: &str) -> Vec<String> {
     let event = http_api("GET", &format!("{path}/slots"))
         .query("from=2026-03-02T00:00:00Z&to=2026-03-03T00:00:00Z")
         .build();
@@ -224,32 +224,36 @@ async fn an_invitee_books_reschedules_and_cancels_with_the_manage_link() {
 
 #[tokio::test]
 async fn every_reason_of_the_contract() {
-    let app = app();
+    every_reason_of_the_contract_on(&app()).await;
+}
+
+/// Every refusal `reason` of a new booking, on `app` at `NOW` (any store).
+pub(crate) async fn every_reason_of_the_contract_on(app: &App<impl AvailabilityStore>) {
     let event_type = json!({"title": "Call", "duration": "PT30M", "minimum_notice": "P1D",
         "horizon": "P3D", "max_per_day": 2});
-    offering(&app, "ana", "call", event_type).await;
+    offering(app, "ana", "call", event_type).await;
     let path = "/public/ana/call/bookings";
-    let too_soon = book(&app, path, "2026-03-01T12:00:00Z", "a@example.com").await;
+    let too_soon = book(app, path, "2026-03-01T12:00:00Z", "a@example.com").await;
     assert_eq!((too_soon.status, reason(&too_soon)), (409, "too_soon"));
-    let past = book(&app, path, "2020-01-01T00:00:00Z", "a@example.com").await;
+    let past = book(app, path, "2020-01-01T00:00:00Z", "a@example.com").await;
     assert_eq!((past.status, reason(&past)), (409, "too_soon"));
-    let beyond = book(&app, path, "2026-03-04T09:00:00Z", "a@example.com").await;
+    let beyond = book(app, path, "2026-03-04T09:00:00Z", "a@example.com").await;
     assert_eq!((beyond.status, reason(&beyond)), (409, "beyond_horizon"));
-    let off_grid = book(&app, path, "2026-03-02T09:10:00Z", "a@example.com").await;
+    let off_grid = book(app, path, "2026-03-02T09:10:00Z", "a@example.com").await;
     assert_eq!((off_grid.status, reason(&off_grid)), (409, "off_grid"));
-    let outside = book(&app, path, "2026-03-02T13:00:00Z", "a@example.com").await;
+    let outside = book(app, path, "2026-03-02T13:00:00Z", "a@example.com").await;
     assert_eq!((outside.status, reason(&outside)), (409, "unavailable"));
     for start in ["2026-03-02T09:00:00Z", "2026-03-02T09:30:00Z"] {
-        assert_eq!(book(&app, path, start, "a@example.com").await.status, 201);
+        assert_eq!(book(app, path, start, "a@example.com").await.status, 201);
     }
-    let full = book(&app, path, "2026-03-02T10:00:00Z", "b@example.com").await;
+    let full = book(app, path, "2026-03-02T10:00:00Z", "b@example.com").await;
     assert_eq!(
         (full.status, reason(&full)),
         (409, "day_full"),
         "{}",
         full.raw
     );
-    let monday = slot_starts(&app, "/public/ana/call").await;
+    let monday = slot_starts(app, "/public/ana/call").await;
     assert!(monday.is_empty(), "{monday:?}");
 
     // Three upcoming bookings per email with one host.
@@ -266,9 +270,9 @@ async fn every_reason_of_the_contract() {
         "2026-03-02T10:00:00Z",
         "2026-03-02T11:00:00Z",
     ] {
-        assert_eq!(book(&app, path, start, "Ina@Example.com").await.status, 201);
+        assert_eq!(book(app, path, start, "Ina@Example.com").await.status, 201);
     }
-    let fourth = book(&app, path, "2026-03-02T11:30:00Z", "ina@example.com").await;
+    let fourth = book(app, path, "2026-03-02T11:30:00Z", "ina@example.com").await;
     assert_eq!(
         (fourth.status, reason(&fourth)),
         (409, "invitee_limit"),
@@ -276,7 +280,7 @@ async fn every_reason_of_the_contract() {
         fourth.raw
     );
     assert_eq!(
-        book(&app, path, "2026-03-02T11:30:00Z", "other@example.com")
+        book(app, path, "2026-03-02T11:30:00Z", "other@example.com")
             .await
             .status,
         201
