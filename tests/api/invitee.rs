@@ -258,7 +258,7 @@ pub(crate) async fn every_reason_of_the_contract_on(app: &App<impl AvailabilityS
 
     // Three upcoming bookings per email with one host.
     offering(
-        &app,
+        app,
         "ben",
         "chat",
         json!({"title": "Chat", "duration": "PT30M"}),
