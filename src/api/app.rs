@@ -4,10 +4,12 @@
 use super::error::{ApiError, ProblemKind};
 use super::window::Clock;
 use crate::config::Config;
+use crate::domain::UserRecord;
 use crate::observability::Telemetry;
-use crate::store::{StoreError, WriteError};
+use crate::store::{AvailabilityStore, Scope, StoreError, WriteError};
 use lambda_http::{Body, Error, Response};
 use std::io::Write;
+use std::sync::Arc;
 
 /// The function's state, built once per Lambda instance and shared by every invocation.
 pub struct App<S> {
@@ -67,26 +69,49 @@ pub(crate) fn too_large_to_write(why: &str) -> ApiError {
 
 pub(crate) type Handled = Result<Response<Body>, Failure>;
 
-/// The answer of a write that asked for no version (a booking's, a manage link's): what its
-/// change made (`made`, from the change's last run), or its own refusal answered by
-/// `rejected`, or the store's failure.
+impl<S: AvailabilityStore> App<S> {
+    /// One atomic write of `users`' records (within `scope`) by `change`, which also makes
+    /// something (a booking): what the run that was written made, or why nothing was written.
+    pub(crate) async fn write_making<T, E, F>(
+        &self,
+        users: &[&str],
+        scope: Scope,
+        mut change: F,
+    ) -> Result<T, WriteError<E>>
+    where
+        T: Send,
+        E: Send,
+        F: FnMut(&[Arc<UserRecord>]) -> Result<(Vec<UserRecord>, T), E> + Send,
+    {
+        let mut made = None;
+        self.store
+            .update_many(users, scope, |records| {
+                let (next, this) = change(records)?;
+                made = Some(this);
+                Ok(next)
+            })
+            .await?;
+        made.ok_or_else(|| {
+            StoreError::Internal("the store wrote without running the change".into()).into()
+        })
+    }
+}
+
+/// The answer to a [`App::write_making`]: what it made answered by `answer`, the change's own
+/// refusal by `rejected`, and the store's failures as every write's.
 pub(crate) fn answer_of_write<T, E>(
-    written: Result<Vec<u64>, WriteError<E>>,
-    made: Option<T>,
+    written: Result<T, WriteError<E>>,
     answer: impl FnOnce(T) -> Handled,
     rejected: impl FnOnce(E) -> Handled,
 ) -> Handled {
-    match (written, made) {
-        (Ok(_), Some(made)) => answer(made),
-        (Ok(_), None) => Err(Failure::Unexpected(
-            "the store wrote without running the change".into(),
-        )),
-        (Err(WriteError::Rejected(why)), _) => rejected(why),
-        (Err(WriteError::VersionMismatch { current }), _) => Err(Failure::Unexpected(
+    match written {
+        Ok(made) => answer(made),
+        Err(WriteError::Rejected(why)) => rejected(why),
+        Err(WriteError::VersionMismatch { current }) => Err(Failure::Unexpected(
             format!("a write asked for no version, yet version {current} was refused").into(),
         )),
-        (Err(WriteError::TooLarge(why)), _) => Err(too_large_to_write(&why).into()),
-        (Err(WriteError::Store(error)), _) => Err(error.into()),
+        Err(WriteError::TooLarge(why)) => Err(too_large_to_write(&why).into()),
+        Err(WriteError::Store(error)) => Err(error.into()),
     }
 }
 

@@ -44,31 +44,21 @@ pub(super) const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idem
 
 /// Books the request's range for the caller and the participants it names, when all are free.
 pub(crate) async fn create<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserId>) -> Handled {
-    Query::of(call.request, NO_PARAMETERS)?;
-    let key = idempotency_key(call.request)?;
-    let body = input::json_body(call.request)?.ok_or_else(|| {
-        ApiError::bad_request(
-            "The request needs a JSON body {\"start_time\", \"end_time\", \"participants\": [...], \"title\"}.",
-        )
-    })?;
+    let (body, idempotency) = booking_body(
+        call.request,
+        "{\"start_time\", \"end_time\", \"participants\": [...], \"title\"}",
+    )?;
     let asked = parse_booking(&body, &call.caller)?;
-    // The parsed body in one text (object members sorted): a retry's spelling of it may differ.
-    let request_hash = fnv1a(body.to_string().as_bytes());
     let now = app.clock().now();
-    let plan = asked.plan(key.map(|key| IdempotencyKey { key, request_hash }));
+    let plan = asked.plan(idempotency);
     let user_ids: Vec<&str> = plan.holders.iter().map(String::as_str).collect();
-    let mut made = None;
     let written = app
-        .store()
-        .update_many(&user_ids, Scope::Near(plan.range), |records| {
-            let (next, booking) = make_booking(records, &plan, now)?;
-            made = Some(booking);
-            Ok(next)
+        .write_making(&user_ids, Scope::Near(plan.range), |records| {
+            make_booking(records, &plan, now)
         })
         .await;
     answer_of_write(
         written,
-        made,
         |booking| Ok(created(&booking, false)),
         |why| match why {
             NotBooked::Replay(booking) => Ok(created(&booking, true)),
@@ -276,8 +266,24 @@ fn no_booking(id: &str) -> ApiError {
     )
 }
 
+/// What a request that makes a booking carries: no query parameters, a JSON body (`shape`
+/// names its members in the sentence of a missing one), and its `Idempotency-Key` bound to a
+/// hash of that body.
+pub(super) fn booking_body(
+    request: &Request,
+    shape: &str,
+) -> Result<(Value, Option<IdempotencyKey>), ApiError> {
+    Query::of(request, NO_PARAMETERS)?;
+    let key = idempotency_key(request)?;
+    let body = input::json_body(request)?
+        .ok_or_else(|| ApiError::bad_request(format!("The request needs a JSON body {shape}.")))?;
+    // The parsed body in one text (object members sorted): a retry's spelling of it may differ.
+    let request_hash = fnv1a(body.to_string().as_bytes());
+    Ok((body, key.map(|key| IdempotencyKey { key, request_hash })))
+}
+
 /// The `Idempotency-Key` header: 1 to [`MAX_IDEMPOTENCY_KEY_BYTES`] visible ASCII characters.
-pub(super) fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
+fn idempotency_key(request: &Request) -> Result<Option<String>, ApiError> {
     let mut values = request.headers().get_all(IDEMPOTENCY_KEY).iter();
     let Some(value) = values.next() else {
         return Ok(None);

@@ -3,18 +3,18 @@
 //! reads (`Offer::decide`, the function that lists the slots), so no racing invitee, in this
 //! instance or another, can book a host twice or pass `max_per_day`.
 
-use super::bookings::{IDEMPOTENT_REPLAYED, idempotency_key};
+use super::bookings::{IDEMPOTENT_REPLAYED, booking_body};
 use super::public::{offered, offering_host};
 use super::public_writes;
 use crate::api::app::{App, Failure, Handled, answer_of_write};
 use crate::api::call::Call;
 use crate::api::error::{ApiError, FieldError, ProblemKind};
-use crate::api::input::{self, NO_PARAMETERS, Query};
+use crate::api::input;
 use crate::api::response::json_response;
 use crate::api::shown_interval::ShownInterval;
 use crate::domain::booking::{
     Booking, BookingPlan, IdempotencyKey, Invited, Invitee, ManageToken, NotBooked, Refusal,
-    SECRET_BYTES, fnv1a, make_booking,
+    SECRET_BYTES, make_booking,
 };
 use crate::domain::event_type::{EventType, Offer, SlotRefusal};
 use crate::domain::time::Millis;
@@ -44,20 +44,16 @@ impl From<ApiError> for NotMade {
 }
 
 pub(crate) async fn book<S: AvailabilityStore>(app: &App<S>, call: Call<'_, ()>) -> Handled {
-    Query::of(call.request, NO_PARAMETERS)?;
-    let key = idempotency_key(call.request)?;
-    let body = input::json_body(call.request)?.ok_or_else(|| {
-        ApiError::bad_request(
-            "The request needs a JSON body {\"start_time\", \"invitee\": {\"name\", \"email\"}}.",
-        )
-    })?;
+    let (body, idempotency) = booking_body(
+        call.request,
+        "{\"start_time\", \"invitee\": {\"name\", \"email\"}}",
+    )?;
     let asked = parse(&body)?;
     public_writes::admit(app, call.request).await?;
     let (owner, record) = offering_host(app, &call).await?;
     let event_type = offered(&record, &call)?.clone();
     let range = Offer::needs(&event_type, asked.start_time)
         .ok_or_else(|| ApiError::invalid_field("/start_time", "is out of range"))?;
-    let request_hash = fnv1a(body.to_string().as_bytes());
     let secret = public_writes::new_secret()?;
     let now = app.clock().now();
     let owner = owner.to_string();
@@ -70,29 +66,22 @@ pub(crate) async fn book<S: AvailabilityStore>(app: &App<S>, call: Call<'_, ()>)
             .map(String::as_str)
             .filter(|host| *host != owner),
     );
-    let mut made = None;
     let written = app
-        .store()
-        .update_many(&users, Scope::Near(range), |records| {
-            let (next, booking) = book_within(
+        .write_making(&users, Scope::Near(range), |records| {
+            let idempotency = idempotency.clone();
+            book_within(
                 records,
                 &users,
                 &event_type.slug,
                 &asked,
-                key.as_deref().map(|key| IdempotencyKey {
-                    key: key.to_owned(),
-                    request_hash,
-                }),
+                idempotency,
                 &secret,
                 now,
-            )?;
-            made = Some(booking);
-            Ok(next)
+            )
         })
         .await;
     answer_of_write(
         written,
-        made,
         |booking| created(&booking, Some(&secret)),
         |why| match why {
             NotMade::Replay(booking) => created(&booking, None),

@@ -49,10 +49,8 @@ pub(crate) async fn cancel<S: AvailabilityStore>(
     }
     let now = app.clock().now();
     let holders: Vec<&str> = booking.participants.iter().map(String::as_str).collect();
-    let mut cancelled = None;
     let written = app
-        .store()
-        .update_many(&holders, Scope::NoIntervals, |records| {
+        .write_making(&holders, Scope::NoIntervals, |records| {
             let keeper = records.first().ok_or_else(no_booking)?;
             let current = held(keeper, &token).ok_or_else(no_booking)?;
             if cancellation_of(current).is_some() {
@@ -76,11 +74,10 @@ pub(crate) async fn cancel<S: AvailabilityStore>(
                     }
                 })
                 .collect();
-            cancelled = Some(copy);
-            Ok(next)
+            Ok((next, copy))
         })
         .await;
-    answer_of_write(written, cancelled, |booking| shown(&booking), not_made)
+    answer_of_write(written, |booking| shown(&booking), not_made)
 }
 
 /// Moves the booking to `start_time`, keeping its id and hosts and adding one to `sequence`:
@@ -117,16 +114,12 @@ pub(crate) async fn reschedule<S: AvailabilityStore>(
     let scope = Offer::needs(event_type, start)
         .ok_or_else(|| ApiError::invalid_field("/start_time", "is out of range"))?;
     let now = app.clock().now();
-    let mut moved = None;
     let written = app
-        .store()
-        .update_many(&users, Scope::Near(scope), |records| {
-            let (next, booking) = move_within(records, &users, &slug, &token, start, now)?;
-            moved = Some(booking);
-            Ok(next)
+        .write_making(&users, Scope::Near(scope), |records| {
+            move_within(records, &users, &slug, &token, start, now)
         })
         .await;
-    answer_of_write(written, moved, |booking| shown(&booking), not_made)
+    answer_of_write(written, |booking| shown(&booking), not_made)
 }
 
 /// The booking moved to `start` on `records` (of `users`, the owner first), and every record.
