@@ -717,3 +717,53 @@ async fn a_reschedule_across_days_frees_the_old_day_and_takes_the_new() {
         "Tuesday holds its one booking"
     );
 }
+
+#[tokio::test]
+async fn a_host_cancels_an_invitee_s_booking_for_every_host_and_the_link_shows_it_cancelled() {
+    let app = app();
+    for host in ["ana", "ben"] {
+        let free = json!({"availability": [slot("2026-03-02T09:00:00Z", "2026-03-02T12:00:00Z")]});
+        as_host(&app, host, "POST", "/availability", free).await;
+    }
+    let both = json!({"title": "Both", "duration": "PT1H", "hosts": ["ana", "ben"]});
+    as_host(&app, "ana", "PUT", "/event-types/both", both).await;
+    let made = book(
+        &app,
+        "/public/ana/both/bookings",
+        "2026-03-02T09:00:00Z",
+        "i@example.com",
+    )
+    .await;
+    assert_eq!(made.status, 201, "{}", made.raw);
+    let id = made.body["id"].as_str().expect("an id");
+    let token = made.body["manage_token"].as_str().expect("a token");
+    // ben, a host but not the owner, cancels it.
+    let cancelled = as_host(
+        &app,
+        "ben",
+        "DELETE",
+        &format!("/bookings/{id}"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        cancelled.body["message"],
+        "Booking cancelled for every participant"
+    );
+    for host in ["ana", "ben"] {
+        let bookings = as_host(&app, host, "GET", "/bookings", Value::Null).await;
+        assert_eq!(bookings.body["bookings"], json!([]), "{host}");
+    }
+    let read = open(&app, "GET", &format!("/manage/{token}"), Value::Null).await;
+    assert_eq!(
+        (read.status, &read.body["status"]),
+        (200, &json!("cancelled")),
+        "{}",
+        read.raw
+    );
+    assert_eq!(
+        slot_starts(&app, "/public/ana/both").await.len(),
+        3,
+        "free again"
+    );
+}

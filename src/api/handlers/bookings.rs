@@ -15,9 +15,9 @@ use crate::api::shown_interval::ShownInterval;
 use crate::api::window::RequestedWindow;
 use crate::domain::UserId;
 use crate::domain::booking::{
-    Booking, BookingRequest, IdempotencyKey, Invitee, MAX_BOOKING_LENGTH, MAX_BOOKINGS_PER_USER,
-    MAX_IDEMPOTENCY_KEY_BYTES, MAX_IDEMPOTENCY_KEYS, MAX_PARTICIPANTS_PER_BOOKING, MAX_TITLE_CHARS,
-    NotBooked, Refusal, fnv1a, make_booking,
+    Booking, BookingRequest, Cancellation, IdempotencyKey, Invitee, MAX_BOOKING_LENGTH,
+    MAX_BOOKINGS_PER_USER, MAX_IDEMPOTENCY_KEY_BYTES, MAX_IDEMPOTENCY_KEYS,
+    MAX_PARTICIPANTS_PER_BOOKING, MAX_TITLE_CHARS, NotBooked, Refusal, fnv1a, make_booking,
 };
 use crate::domain::time::MINUTE_MS;
 use crate::domain::timestamp::{FormattedTimestamp, Zone, format_timestamp_in};
@@ -221,8 +221,11 @@ pub(crate) async fn cancel<S: AvailabilityStore>(app: &App<S>, call: Call<'_, Us
     // Participants can leave but never join, so the caller's copy names everyone who may still
     // hold one.
     let participants = booking.participants.clone();
-    let by_organizer = booking.organizer == call.caller.as_str();
+    // An invitee's booking of an event type is cancelled for all its hosts by any of them, and
+    // its keeper (the first host) keeps it cancelled for the invitee's manage link.
+    let for_everyone = booking.organizer == call.caller.as_str() || booking.invited.is_some();
     let user_ids: Vec<&str> = participants.iter().map(String::as_str).collect();
+    let now = app.clock().now();
     app.store()
         // Bookings only: no participant's intervals are read or written.
         .update_many(&user_ids, Scope::NoIntervals, |records| {
@@ -236,11 +239,25 @@ pub(crate) async fn cancel<S: AvailabilityStore>(app: &App<S>, call: Call<'_, Us
             Ok(records
                 .iter()
                 .zip(&participants)
-                .map(|(record, user)| {
-                    if by_organizer || user == call.caller.as_str() {
-                        record.without_booking(id)
-                    } else {
-                        record.with_participant_gone(id, call.caller.as_str())
+                .enumerate()
+                .map(|(at, (record, user))| {
+                    let cancelled = record.booking(id).and_then(|copy| {
+                        let mut copy = copy.clone();
+                        let invited = copy.invited.as_mut()?;
+                        invited.cancellation = Some(Cancellation {
+                            at: now,
+                            reason: None,
+                        });
+                        Some(copy)
+                    });
+                    match cancelled {
+                        Some(cancelled) if at == 0 => {
+                            record.without_booking(id).with_cancelled(cancelled, now)
+                        }
+                        _ if for_everyone || user == call.caller.as_str() => {
+                            record.without_booking(id)
+                        }
+                        _ => record.with_participant_gone(id, call.caller.as_str()),
                     }
                 })
                 .collect())
@@ -248,7 +265,7 @@ pub(crate) async fn cancel<S: AvailabilityStore>(app: &App<S>, call: Call<'_, Us
         .await?;
     Ok(message(
         StatusCode::OK,
-        if by_organizer {
+        if for_everyone {
             "Booking cancelled for every participant"
         } else {
             "You left the booking; it stays for the other participants"
