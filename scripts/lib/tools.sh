@@ -131,3 +131,27 @@ need_crate_tool() {
   echo "== installing $crate with cargo install (compiles it: a few minutes, once)" >&2
   cargo install --locked --quiet "$crate"
 }
+
+# The calendar tests' independent readers (tests/e2e/calendar_clients.rs, issue 24): ical.js
+# from npm into target/tools/npm, and Python's icalendar with recurring-ical-events (the busy-time
+# oracle) in their own environment, target/tools/venvs/ical-oracle. Prints what is still missing
+# and returns 1.
+need_calendar_tools() {
+  local venv=$tools_dir/venvs/ical-oracle
+  if [ ! -f "$tools_dir/npm/node_modules/ical.js/package.json" ]; then
+    echo "== installing ical.js into ${tools_dir#"$repo_root"/}/npm (npm)" >&2
+    mkdir -p "$tools_dir/npm"
+    npm install --silent --no-audit --no-fund --prefix "$tools_dir/npm" "ical.js@^2.1" >/dev/null ||
+      echo "   could not install ical.js (is npm installed?)" >&2
+  fi
+  if ! "$venv/bin/python" -c "import icalendar, recurring_ical_events" 2>/dev/null; then
+    echo "== installing icalendar and recurring-ical-events into ${venv#"$repo_root"/}" >&2
+    rm -rf "$venv"
+    { python3 -m venv "$venv" >/dev/null 2>&1 &&
+      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        "icalendar>=6,<8" "recurring-ical-events>=3,<4"; } ||
+      echo "   could not install icalendar (needs python3 with venv)" >&2
+  fi
+  [ -f "$tools_dir/npm/node_modules/ical.js/package.json" ] &&
+    "$venv/bin/python" -c "import icalendar, recurring_ical_events" 2>/dev/null
+}

@@ -7,8 +7,8 @@
 use super::app::App;
 use super::call::{Call, Reply};
 use super::handlers::{
-    availability, bookings, event_types, invitee, manage, overlap, public, schedule, service,
-    sharing,
+    availability, bookings, calendar_export, event_types, invitee, manage, overlap, public,
+    schedule, service, sharing,
 };
 use crate::domain::UserId;
 use crate::domain::booking::ManageToken;
@@ -68,6 +68,9 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::POST,   "/overlap/{user_id_2}",   Caller(handler!(overlap::find))),
         route(M::GET,    "/bookings",              Caller(handler!(bookings::list))),
         route(M::POST,   "/bookings",              Caller(handler!(bookings::create))),
+        // Calendars (issue 24): before the booking's own row, whose DELETE the deployed
+        // harness's one request per route sends first otherwise.
+        route(M::GET,    "/bookings/{booking_id}/calendar.ics", Caller(handler!(calendar_export::booking_file))),
         route(M::GET,    "/bookings/{booking_id}", Caller(handler!(bookings::read))),
         route(M::DELETE, "/bookings/{booking_id}", Caller(handler!(bookings::cancel))),
         route(M::GET,    "/availability/sharing",  Caller(handler!(sharing::get))),
@@ -82,6 +85,12 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::GET,    "/manage/{token}",        Token(handler!(manage::read))),
         route(M::POST,   "/manage/{token}/reschedule", Token(handler!(manage::reschedule))),
         route(M::POST,   "/manage/{token}/cancel", Token(handler!(manage::cancel))),
+        // Calendars: the feed, and one booking's file (issue 24).
+        route(M::POST,   "/calendar/feed",         Caller(handler!(calendar_export::create_feed))),
+        route(M::DELETE, "/calendar/feed",         Caller(handler!(calendar_export::revoke_feed))),
+        // `{feed_file}` is `{feed_token}.ics`: API Gateway's path parameters are whole segments.
+        route(M::GET,    "/calendar/{feed_file}",  Anyone(handler!(calendar_export::feed))),
+        route(M::GET,    "/manage/{token}/calendar.ics", Token(handler!(calendar_export::manage_file))),
     ]
 }
 
@@ -231,6 +240,7 @@ mod tests {
                 .replace("{booking_id}", "0123456789abcdef")
                 .replace("{slug}", "intro-call")
                 .replace("{user_id}", "user123")
+                .replace("{feed_file}", "dXNlcjEyMw.AAAAAAAAAAAAAAAAAAAAAA.ics")
                 .replace(
                     "{token}",
                     "dXNlcjEyMw.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAA",

@@ -52,6 +52,10 @@ pub struct UserRecord {
     /// the rest through this.
     #[serde(skip)]
     pub held_elsewhere: usize,
+    /// The SHA-256 (hex) of the secret of this user's calendar feed (`POST /calendar/feed`),
+    /// when they have one; the secret itself is never stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar_feed: Option<String>,
 }
 
 impl UserRecord {

@@ -2,6 +2,9 @@
 //! description, concurrency, and (with `--features dynamodb`) two instances on one table.
 
 mod bookings;
+#[path = "../shared/calendar_scenario.rs"]
+mod calendar_scenario;
+mod calendars;
 mod concurrency;
 #[cfg(feature = "dynamodb")]
 mod dynamodb;

@@ -2,6 +2,9 @@
 //! (behind stand-ins of the Lambda Runtime API and the HTTP API that enforce their limits);
 //! and the parity of the router, `openapi.yaml` and `template.yaml`.
 
+mod calendar_clients;
+#[path = "../shared/calendar_scenario.rs"]
+mod calendar_scenario;
 mod client_flows;
 mod deployed;
 #[path = "../shared/hostile_cases.rs"]

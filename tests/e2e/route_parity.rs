@@ -15,7 +15,8 @@
 //! - Any other route is open (no JWT authorizer) exactly when the OpenAPI operations at its path
 //!   have `security: []`, and exactly when its row in the router's table is open to anyone
 //!   (`Access::Anyone`): today `/`, `/openapi.json`, the `/public/...` routes and the
-//!   `/manage/{token}...` links (the token is their credential).
+//!   `/manage/{token}...` links (the token is their credential), and the calendar feed
+//!   `/calendar/{feed_file}` (its token likewise).
 
 use crate::deployed::template::{self, Template};
 use availability_api::api::{route_paths, route_table};
@@ -150,9 +151,12 @@ fn open_routes_are_the_same_in_the_template_and_the_description() {
             "/public/{user_id}/{slug}/bookings".to_owned(),
             "/manage/{token}".to_owned(),
             "/manage/{token}/cancel".to_owned(),
-            "/manage/{token}/reschedule".to_owned()
+            "/manage/{token}/reschedule".to_owned(),
+            // Calendars: the feed (its token is the credential) and a manage link's file.
+            "/calendar/{feed_file}".to_owned(),
+            "/manage/{token}/calendar.ics".to_owned(),
         ]),
-        "only the health check, the description, the public routes and the manage links are open"
+        "only the health check, the description, the public routes, the manage links and the calendar feed are open"
     );
 }
 

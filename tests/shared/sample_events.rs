@@ -283,6 +283,11 @@ pub(crate) fn replay_steps() -> Vec<(&'static str, u16, Value)> {
             json!({"error": "There is no booking with this link."}),
         ),
         (
+            "calendar-feed",
+            404,
+            json!({"error": "There is no calendar feed at this address."}),
+        ),
+        (
             "delete-event-type",
             200,
             ok("Event type deleted successfully"),

@@ -29,6 +29,8 @@ fn tomorrow_at(time: &str) -> String {
 struct Made {
     booking_id: String,
     manage_token: String,
+    /// The feed URL of user123's calendar feed.
+    feed_url: String,
 }
 
 /// A request that succeeds on this route, given the requests before it in table order.
@@ -97,6 +99,15 @@ fn valid_request(path: &str, method: &str, made: &Made) -> HttpRequest {
         }
         ("/manage/{token}/cancel", "POST") => HttpRequest::new("POST", &format!("{manage}/cancel"))
             .json(&json!({"reason": "A sample"})),
+        // Calendars (issue 24).
+        ("/calendar/feed", "POST") | ("/calendar/feed", "DELETE") => as_user(method, path),
+        ("/calendar/{feed_file}", "GET") => HttpRequest::new("GET", &made.feed_url),
+        ("/bookings/{booking_id}/calendar.ics", "GET") => {
+            as_user("GET", &format!("/bookings/{booking_id}/calendar.ics"))
+        }
+        ("/manage/{token}/calendar.ics", "GET") => {
+            HttpRequest::new("GET", &format!("{manage}/calendar.ics"))
+        }
         _ => panic!("no sample request for {method} {path}: add one to routes.rs"),
     }
 }
@@ -131,6 +142,14 @@ fn one_request_per_route(deployed: &mut Deployed) {
                     "start_time": tomorrow_at("09:00"), "end_time": tomorrow_at("12:00")}]});
                 let free = as_user("POST", "/availability").json(&tomorrow);
                 assert_eq!(deployed.send(free).status, 200);
+            }
+            if *path == "/calendar/{feed_file}" {
+                // A live feed (its own row's DELETE ran before).
+                let created = deployed.send(valid_request("/calendar/feed", "POST", &made));
+                made.feed_url = created.json()["feed_url"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
             }
             let response = deployed.send(valid_request(path, method, &made));
             if (*path, method) == ("/bookings", "POST") {
@@ -174,6 +193,7 @@ fn one_request_per_route(deployed: &mut Deployed) {
             .replace("{booking_id}", "0000000000000000")
             .replace("{slug}", "intro-call")
             .replace("{user_id}", "user123")
+            .replace("{feed_file}", "dXNlcjEyMw.AAAAAAAAAAAAAAAAAAAAAA.ics")
             .replace(
                 "{token}",
                 "dXNlcjEyMw.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAA",
