@@ -5,12 +5,14 @@
 //! - [`store`]: where availability lives, behind the [`store::AvailabilityStore`] trait.
 //! - [`api`]: routing, identity, and mapping requests and responses to the domain.
 //! - [`config`]: settings read once at start-up.
+//! - [`calendar_sync`]: fetching an imported calendar and keeping its busy time.
 //! - [`outbound`]: requests to user-given URLs (calendars, webhooks), public addresses only.
 //! - [`observability`]: each invocation's log line, metrics document and store-call spans.
 //! - [`meter`]: what a piece of work cost the store, counted by the stores and read by
 //!   [`observability`]; it depends on neither.
 
 pub mod api;
+pub mod calendar_sync;
 pub mod config;
 pub mod domain;
 pub mod meter;

@@ -7,8 +7,8 @@
 use super::app::App;
 use super::call::{Call, Reply};
 use super::handlers::{
-    availability, bookings, calendar_export, event_types, invitee, manage, overlap, public,
-    schedule, service, sharing,
+    availability, bookings, calendar_export, calendar_import, event_types, invitee, manage,
+    overlap, public, schedule, service, sharing,
 };
 use crate::domain::UserId;
 use crate::domain::booking::ManageToken;
@@ -91,6 +91,11 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         // `{feed_file}` is `{feed_token}.ics`: API Gateway's path parameters are whole segments.
         route(M::GET,    "/calendar/{feed_file}",  Anyone(handler!(calendar_export::feed))),
         route(M::GET,    "/manage/{token}/calendar.ics", Token(handler!(calendar_export::manage_file))),
+        route(M::GET,    "/calendars",             Caller(handler!(calendar_import::list))),
+        route(M::PUT,    "/calendars/{source_id}", Caller(handler!(calendar_import::put))),
+        route(M::DELETE, "/calendars/{source_id}", Caller(handler!(calendar_import::delete))),
+        route(M::POST,   "/calendars/{source_id}/sync", Caller(handler!(calendar_import::sync))),
+        route(M::GET,    "/calendars/{source_id}/busy", Caller(handler!(calendar_import::busy))),
     ]
 }
 
@@ -241,6 +246,7 @@ mod tests {
                 .replace("{slug}", "intro-call")
                 .replace("{user_id}", "user123")
                 .replace("{feed_file}", "dXNlcjEyMw.AAAAAAAAAAAAAAAAAAAAAA.ics")
+                .replace("{source_id}", "work")
                 .replace(
                     "{token}",
                     "dXNlcjEyMw.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAA",

@@ -56,6 +56,9 @@ pub struct UserRecord {
     /// when they have one; the secret itself is never stored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub calendar_feed: Option<String>,
+    /// The calendars this user imports busy time from (`/calendars`), in id order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calendars: Vec<crate::domain::calendar::source::CalendarSource>,
 }
 
 impl UserRecord {
@@ -73,15 +76,21 @@ impl UserRecord {
 
     /// What the user made available inside `window`, booked time included: `GET /availability`
     /// with `include_booked=true`.
+    /// Imported busy time (`/calendars`) is never in it: unlike a booking, it is not the user's
+    /// to show as booked.
     pub fn unbooked_availability_within(&self, window: Interval) -> IntervalSet {
         let slots = self.slots.clip(window);
-        match &self.schedule {
+        let available = match &self.schedule {
             None => slots,
             Some(schedule) => schedule
                 .expand(window)
                 .difference(&self.removed.clip(window))
                 .union(&slots),
+        };
+        if self.calendars.is_empty() {
+            return available;
         }
+        available.difference(&self.imported_busy_within(window))
     }
 
     /// True when some instant of `range` is available, for any `range`, however long; booked

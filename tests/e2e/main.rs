@@ -3,6 +3,7 @@
 //! and the parity of the router, `openapi.yaml` and `template.yaml`.
 
 mod calendar_clients;
+mod calendar_oracle;
 #[path = "../shared/calendar_scenario.rs"]
 mod calendar_scenario;
 mod client_flows;

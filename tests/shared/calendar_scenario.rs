@@ -57,8 +57,9 @@ pub(crate) async fn send(
     user: Option<&str>,
     body: Value,
 ) -> Answer {
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let mut event = json!({
-        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": "",
+        "version": "2.0", "routeKey": "$default", "rawPath": path, "rawQueryString": query,
         "headers": {"host": "k7pq2x9d1m.execute-api.eu-west-1.amazonaws.com"},
         "requestContext": {
             "accountId": "123456789012", "apiId": "k7pq2x9d1m",

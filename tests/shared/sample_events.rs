@@ -287,6 +287,7 @@ pub(crate) fn replay_steps() -> Vec<(&'static str, u16, Value)> {
             404,
             json!({"error": "There is no calendar feed at this address."}),
         ),
+        ("list-calendars", 200, json!({"calendars": []})),
         (
             "delete-event-type",
             200,

@@ -108,6 +108,13 @@ fn valid_request(path: &str, method: &str, made: &Made) -> HttpRequest {
         ("/manage/{token}/calendar.ics", "GET") => {
             HttpRequest::new("GET", &format!("{manage}/calendar.ics"))
         }
+        ("/calendars", "GET") => as_user("GET", path),
+        // A name that resolves nowhere: stored, and its first sync says why it failed.
+        ("/calendars/{source_id}", "PUT") => as_user("PUT", "/calendars/work")
+            .json(&json!({"kind": "ics", "url": "https://calendar.invalid/work.ics"})),
+        ("/calendars/{source_id}", "DELETE") => as_user("DELETE", "/calendars/work"),
+        ("/calendars/{source_id}/sync", "POST") => as_user("POST", "/calendars/work/sync"),
+        ("/calendars/{source_id}/busy", "GET") => as_user("GET", "/calendars/work/busy"),
         _ => panic!("no sample request for {method} {path}: add one to routes.rs"),
     }
 }
@@ -142,6 +149,11 @@ fn one_request_per_route(deployed: &mut Deployed) {
                     "start_time": tomorrow_at("09:00"), "end_time": tomorrow_at("12:00")}]});
                 let free = as_user("POST", "/availability").json(&tomorrow);
                 assert_eq!(deployed.send(free).status, 200);
+            }
+            if path.starts_with("/calendars/{source_id}/") {
+                // The calendar (its own row's DELETE ran before).
+                let stored = deployed.send(valid_request("/calendars/{source_id}", "PUT", &made));
+                assert_eq!(stored.status, 200);
             }
             if *path == "/calendar/{feed_file}" {
                 // A live feed (its own row's DELETE ran before).
@@ -194,6 +206,7 @@ fn one_request_per_route(deployed: &mut Deployed) {
             .replace("{slug}", "intro-call")
             .replace("{user_id}", "user123")
             .replace("{feed_file}", "dXNlcjEyMw.AAAAAAAAAAAAAAAAAAAAAA.ics")
+            .replace("{source_id}", "work")
             .replace(
                 "{token}",
                 "dXNlcjEyMw.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAA",

@@ -85,6 +85,7 @@ pub fn busy_of(texts: &[&str], options: &BusyOptions) -> Result<ImportedBusy, Im
     let mut events: Vec<(Zone, IcalEvent)> = Vec::new();
     let mut calendars = 0;
     for text in texts {
+        let text = known_components_only(text);
         for calendar in ical::IcalParser::new(text.as_bytes()) {
             let calendar =
                 calendar.map_err(|error| ImportError::NotACalendar(error.to_string()))?;
@@ -135,17 +136,17 @@ pub fn busy_of(texts: &[&str], options: &BusyOptions) -> Result<ImportedBusy, Im
         if event.recurrence_id.is_some() {
             // An override is an instance of its own, busy by its own properties.
             if event.busy {
-                reader.instance(event, event.start);
+                reader.instance(event, event.start, None);
             }
             continue;
         }
         if !event.busy {
             continue;
         }
-        for start in reader.starts(event) {
+        for (start, period_end) in reader.starts(event) {
             let key = (event.uid.as_str(), start.instant(event.zone));
             if !overridden.contains_key(&key) {
-                reader.instance(event, start);
+                reader.instance(event, start, period_end);
             }
         }
     }
@@ -168,6 +169,58 @@ pub fn busy_of(texts: &[&str], options: &BusyOptions) -> Result<ImportedBusy, Im
     })
 }
 
+/// Components the `ical` crate reads; it refuses a text with any other (`X-…`, `VAVAILABILITY`),
+/// which real calendars hold, so those are dropped first, with everything inside them.
+const KNOWN_COMPONENTS: [&str; 9] = [
+    "VCALENDAR",
+    "VEVENT",
+    "VTODO",
+    "VJOURNAL",
+    "VFREEBUSY",
+    "VTIMEZONE",
+    "STANDARD",
+    "DAYLIGHT",
+    "VALARM",
+];
+
+fn known_components_only(text: &str) -> std::borrow::Cow<'_, str> {
+    let begins_unknown = |line: &str| {
+        line.get(..6)
+            .is_some_and(|b| b.eq_ignore_ascii_case("BEGIN:"))
+            && !KNOWN_COMPONENTS
+                .iter()
+                .any(|known| line[6..].trim().eq_ignore_ascii_case(known))
+    };
+    if !text.lines().any(begins_unknown) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut kept = String::with_capacity(text.len());
+    let mut skipping = 0usize;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_end();
+        if begins_unknown(trimmed)
+            || (skipping > 0
+                && trimmed
+                    .get(..6)
+                    .is_some_and(|b| b.eq_ignore_ascii_case("BEGIN:")))
+        {
+            skipping += 1;
+            continue;
+        }
+        if skipping > 0 {
+            if trimmed
+                .get(..4)
+                .is_some_and(|e| e.eq_ignore_ascii_case("END:"))
+            {
+                skipping -= 1;
+            }
+            continue;
+        }
+        kept.push_str(line);
+    }
+    std::borrow::Cow::Owned(kept)
+}
+
 struct Reader<'a> {
     options: &'a BusyOptions,
     budget: usize,
@@ -177,18 +230,18 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     /// The starts of `event`: its rule's (or its start alone), with `RDATE`s, without `EXDATE`s.
-    fn starts(&mut self, event: &Read) -> Vec<Time> {
+    fn starts(&mut self, event: &Read) -> Vec<(Time, Option<PeriodEnd>)> {
         let end = self.options.window.end();
-        let mut starts: Vec<Time> = match &event.rule {
+        let mut starts: Vec<(Time, Option<PeriodEnd>)> = match &event.rule {
             Some(Ok(rule)) => rrule::expand(rule, &event.start, event.zone, end, &mut self.budget)
                 .into_iter()
-                .map(|local| event.start.with_local(local))
+                .map(|local| (event.start.with_local(local), None))
                 .collect(),
             Some(Err(_)) => {
                 self.skipped += 1;
-                vec![event.start]
+                vec![(event.start, None)]
             }
-            None => vec![event.start],
+            None => vec![(event.start, None)],
         };
         starts.extend(event.rdates.iter().copied());
         let excluded: Vec<Millis> = event
@@ -202,20 +255,22 @@ impl Reader<'_> {
             .filter(|t| t.is_date())
             .map(|t| t.local().date())
             .collect();
-        starts.retain(|start| {
+        starts.retain(|(start, _)| {
             !excluded.contains(&start.instant(event.zone))
                 && (start.is_date() || !excluded_dates.contains(&start.local().date()))
         });
-        starts.sort_by_key(|start| start.instant(event.zone));
-        starts.dedup_by_key(|start| start.instant(event.zone));
+        starts.sort_by_key(|(start, _)| start.instant(event.zone));
+        starts.dedup_by_key(|(start, _)| start.instant(event.zone));
         starts
     }
 
-    fn instance(&mut self, event: &Read, start: Time) {
+    fn instance(&mut self, event: &Read, start: Time, period_end: Option<PeriodEnd>) {
         let from = start.instant(event.zone);
-        let to = match event.length {
-            EventLength::Wall(length) => length.after(&start, event.zone),
-            EventLength::Exact(millis) => from.saturating_add(millis),
+        let to = match (period_end, &event.length) {
+            (Some(PeriodEnd::At(end)), _) => end.instant(event.zone),
+            (Some(PeriodEnd::After(length)), _) => length.after(&start, event.zone),
+            (None, EventLength::Wall(length)) => length.after(&start, event.zone),
+            (None, EventLength::Exact(millis)) => from.saturating_add(*millis),
         };
         if let Some(range) =
             Interval::new(from, to).and_then(|r| r.intersection(&self.options.window))
@@ -240,9 +295,17 @@ struct Read {
     start: Time,
     length: EventLength,
     rule: Option<Result<rrule::Rule, String>>,
-    rdates: Vec<Time>,
+    /// `RDATE`s, each with the end its `PERIOD` gives, if any.
+    rdates: Vec<(Time, Option<PeriodEnd>)>,
     exdates: Vec<Time>,
     busy: bool,
+}
+
+/// The end of an `RDATE` period: a time, or a duration from its start.
+#[derive(Clone, Copy)]
+enum PeriodEnd {
+    At(Time),
+    After(Length),
 }
 
 impl Read {
@@ -304,8 +367,11 @@ impl Read {
             rule: property(properties, "RRULE")
                 .and_then(|p| p.value.as_deref())
                 .map(|rule| rrule::parse_rule(rule, start_zone)),
-            rdates: times_of(properties, "RDATE"),
-            exdates: times_of(properties, "EXDATE"),
+            rdates: periods_of(properties, "RDATE"),
+            exdates: periods_of(properties, "EXDATE")
+                .into_iter()
+                .map(|(start, _)| start)
+                .collect(),
             busy,
         })
     }
@@ -349,8 +415,8 @@ fn is_date(property: &Property) -> bool {
     parameter(property, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE"))
 }
 
-/// Every value of every `name` property (comma-separated lists; a `PERIOD`'s start).
-fn times_of(properties: &[Property], name: &str) -> Vec<Time> {
+/// Every value of every `name` property (comma-separated lists), with a `PERIOD`'s end.
+fn periods_of(properties: &[Property], name: &str) -> Vec<(Time, Option<PeriodEnd>)> {
     properties
         .iter()
         .filter(|p| p.name.eq_ignore_ascii_case(name))
@@ -362,8 +428,16 @@ fn times_of(properties: &[Property], name: &str) -> Vec<Time> {
                 .unwrap_or_default()
                 .split(',')
                 .filter_map(move |value| {
-                    let start = value.split('/').next().unwrap_or_default();
-                    parse_time(start, date, zone)
+                    let (start, end) = match value.split_once('/') {
+                        Some((start, end)) => (start, Some(end)),
+                        None => (value, None),
+                    };
+                    let start = parse_time(start, date, zone)?;
+                    let end = end.and_then(|end| match parse_duration(end) {
+                        Some(length) => Some(PeriodEnd::After(length)),
+                        None => parse_time(end, date, zone).map(PeriodEnd::At),
+                    });
+                    Some((start, end))
                 })
                 .collect::<Vec<_>>()
         })
