@@ -7,8 +7,8 @@
 use super::app::App;
 use super::call::{Call, Reply};
 use super::handlers::{
-    availability, bookings, event_types, invitee, manage, overlap, public, schedule, service,
-    sharing,
+    availability, bookings, event_types, invitee, manage, overlap, page, public, schedule,
+    service, sharing,
 };
 use crate::domain::UserId;
 use crate::domain::booking::ManageToken;
@@ -82,6 +82,14 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::GET,    "/manage/{token}",        Token(handler!(manage::read))),
         route(M::POST,   "/manage/{token}/reschedule", Token(handler!(manage::reschedule))),
         route(M::POST,   "/manage/{token}/cancel", Token(handler!(manage::cancel))),
+        route(M::GET,    "/manage/{token}/slots",  Token(handler!(manage::slots))),
+        // The booking pages (issue 23). The literal paths come before `/book/{user_id}/{slug}`,
+        // which would match them too (as API Gateway ranks literal segments first): a user
+        // named `manage` or `assets` has no booking page.
+        route(M::GET,    "/book/assets/book.js",   Anyone(handler!(page::script))),
+        route(M::GET,    "/book/assets/book.css",  Anyone(handler!(page::style))),
+        route(M::GET,    "/book/manage/{token}",   Anyone(handler!(page::manage))),
+        route(M::GET,    "/book/{user_id}/{slug}", Anyone(handler!(page::booking))),
     ]
 }
 
