@@ -26,7 +26,7 @@
   };
 
   const state = {
-    zone: browserZone(),
+    zone: "UTC", // the browser's, once start() runs
     weekStart: null, // YYYY-MM-DD in state.zone
     event: null, // the event type (booking page)
     booking: null, // the booking (manage page)
@@ -34,9 +34,21 @@
     busy: false,
   };
 
+  // Browsers' ICU still names some zones by their old spellings; people know the new ones.
+  const RENAMED = {
+    "Asia/Calcutta": "Asia/Kolkata", "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Saigon": "Asia/Ho_Chi_Minh", "Asia/Rangoon": "Asia/Yangon",
+    "Europe/Kiev": "Europe/Kyiv", "Atlantic/Faeroe": "Atlantic/Faroe",
+    "America/Godthab": "America/Nuuk", "Pacific/Ponape": "Pacific/Pohnpei",
+    "Pacific/Truk": "Pacific/Chuuk", "Pacific/Enderbury": "Pacific/Kanton",
+  };
+  function modern(zone) {
+    const renamed = RENAMED[zone];
+    return renamed && zoneKnown(renamed) ? renamed : zone;
+  }
   function browserZone() {
     try {
-      return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+      return modern(Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC");
     } catch (_) {
       return "UTC";
     }
@@ -164,7 +176,7 @@
     const select = $("zone");
     let zones = [];
     try {
-      zones = Intl.supportedValuesOf("timeZone");
+      zones = Intl.supportedValuesOf("timeZone").map(modern).sort();
     } catch (_) {
       zones = [];
     }
@@ -498,6 +510,7 @@
   }
 
   function start() {
+    state.zone = browserZone();
     // An alert gets focus after a refusal, so a keyboard user lands on the sentence.
     $("alert").tabIndex = -1;
     (managing ? startManaging() : startBooking()).catch(() => {
