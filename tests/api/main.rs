@@ -20,6 +20,7 @@ mod moto;
 mod observability;
 mod openapi_cors;
 mod overlap;
+mod page;
 mod paging;
 mod public;
 #[path = "../shared/sample_events.rs"]
