@@ -80,9 +80,9 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::GET,    "/public/{user_id}/{slug}/slots", Anyone(handler!(public::slots))),
         route(M::POST,   "/public/{user_id}/{slug}/bookings", Anyone(handler!(invitee::book))),
         route(M::GET,    "/manage/{token}",        Token(handler!(manage::read))),
+        route(M::GET,    "/manage/{token}/slots",  Token(handler!(manage::slots))),
         route(M::POST,   "/manage/{token}/reschedule", Token(handler!(manage::reschedule))),
         route(M::POST,   "/manage/{token}/cancel", Token(handler!(manage::cancel))),
-        route(M::GET,    "/manage/{token}/slots",  Token(handler!(manage::slots))),
         // The booking pages (issue 23). The literal paths come before `/book/{user_id}/{slug}`,
         // which would match them too (as API Gateway ranks literal segments first): a user
         // named `manage` or `assets` has no booking page.
