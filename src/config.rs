@@ -42,9 +42,9 @@ fn page_frame_ancestors(setting: Option<&str>) -> Result<String, ConfigError> {
     let source_ok = |source: &str| {
         matches!(source, "'none'" | "'self'")
             || (!source.starts_with('\'')
-                && source.bytes().all(|byte| {
-                    byte.is_ascii_alphanumeric() || b".-*:/_".contains(&byte)
-                }))
+                && source
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || b".-*:/_".contains(&byte)))
     };
     let sources: Vec<&str> = text.split_ascii_whitespace().collect();
     if sources.len() > 20 || !sources.iter().all(|source| source_ok(source)) {
@@ -146,8 +146,7 @@ impl Config {
                 }
             },
         };
-        let page_frame_ancestors =
-            page_frame_ancestors(lookup("PAGE_FRAME_ANCESTORS").as_deref())?;
+        let page_frame_ancestors = page_frame_ancestors(lookup("PAGE_FRAME_ANCESTORS").as_deref())?;
         Ok(Config {
             auth_mode,
             dev_user_id,

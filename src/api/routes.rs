@@ -7,8 +7,8 @@
 use super::app::App;
 use super::call::{Call, Reply};
 use super::handlers::{
-    availability, bookings, event_types, invitee, manage, overlap, page, public, schedule,
-    service, sharing,
+    availability, bookings, event_types, invitee, manage, overlap, page, public, schedule, service,
+    sharing,
 };
 use crate::domain::UserId;
 use crate::domain::booking::ManageToken;

@@ -68,7 +68,10 @@ async fn both_pages_are_html_with_the_policy_no_referrer_and_no_identity() {
     ] {
         let page = get(&app, path, &[]).await;
         assert_eq!(page.status(), 200, "{path}: {}", page.0);
-        assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+        assert_eq!(
+            page.header("content-type"),
+            Some("text/html; charset=utf-8")
+        );
         assert_eq!(page.header("content-security-policy"), Some(POLICY));
         assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
         assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
@@ -79,7 +82,10 @@ async fn both_pages_are_html_with_the_policy_no_referrer_and_no_identity() {
         assert!(html.contains(r#"<script src="../assets/book.js" defer></script>"#));
         assert!(html.contains(r#"<link rel="stylesheet" href="../assets/book.css">"#));
         assert_eq!(html.matches("<script").count(), 1, "no inline script");
-        assert!(!html.contains("<style") && !html.contains(" style="), "no inline style");
+        assert!(
+            !html.contains("<style") && !html.contains(" style="),
+            "no inline style"
+        );
         assert!(!has_event_attribute(html), "no inline event handler");
     }
 }
@@ -118,7 +124,12 @@ async fn the_script_and_style_are_served_with_etags_and_revalidate_to_304() {
         assert_eq!(again.header("etag"), Some(etag.as_str()));
         let weak = format!("W/{etag}");
         let listed = format!("\"other\", {weak}");
-        assert_eq!(get(&app, path, &[("if-none-match", &listed)]).await.status(), 304);
+        assert_eq!(
+            get(&app, path, &[("if-none-match", &listed)])
+                .await
+                .status(),
+            304
+        );
         let stale = get(&app, path, &[("if-none-match", "\"stale\"")]).await;
         assert_eq!(stale.status(), 200);
         assert_eq!(stale.body(), first.body());

@@ -58,7 +58,9 @@ fn the_booking_pages_work_in_chromium() {
         watch.log.display()
     );
     assert!(
-        stdout.lines().any(|line| line.ends_with(" passed, 0 failed")),
+        stdout
+            .lines()
+            .any(|line| line.ends_with(" passed, 0 failed")),
         "the browser run ended with its count"
     );
 }

@@ -48,7 +48,8 @@ impl Served {
     }
 }
 
-static HTML: LazyLock<Served> = LazyLock::new(|| Served::new(PAGE_HTML, "text/html; charset=utf-8"));
+static HTML: LazyLock<Served> =
+    LazyLock::new(|| Served::new(PAGE_HTML, "text/html; charset=utf-8"));
 static SCRIPT: LazyLock<Served> =
     LazyLock::new(|| Served::new(PAGE_SCRIPT, "text/javascript; charset=utf-8"));
 static STYLE: LazyLock<Served> =

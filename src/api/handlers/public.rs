@@ -100,11 +100,7 @@ impl SlotsQuery {
             )
             .into());
         }
-        Ok(SlotsQuery {
-            window,
-            zone,
-            now,
-        })
+        Ok(SlotsQuery { window, zone, now })
     }
 
     /// The hosts' time to read: the window widened by the event type's buffers.
@@ -122,7 +118,9 @@ impl SlotsQuery {
 
     /// The offer's slots within the window.
     pub(super) fn slots_of(&self, offer: &Offer<'_>) -> Vec<Interval> {
-        offer.slots(self.window.start(), self.window.end()).collect()
+        offer
+            .slots(self.window.start(), self.window.end())
+            .collect()
     }
 
     /// 200 `{"slots", "window"}`.

@@ -227,7 +227,9 @@ fn the_booking_pages_are_open_and_small(deployed: &mut Deployed) {
         );
         let served = response.header("content-type").unwrap_or_default();
         assert!(served.starts_with(content_type), "{target}: {served}");
-        let policy = response.header("content-security-policy").unwrap_or_default();
+        let policy = response
+            .header("content-security-policy")
+            .unwrap_or_default();
         assert!(policy.contains("script-src 'self'"), "{target}: {policy}");
         assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
         assert!(
