@@ -23,6 +23,9 @@ pub struct Config {
     /// `PUBLIC_WRITES_PER_MINUTE`: bookings and manage writes one client address may make on
     /// the open routes per minute, counted in the store (so across instances). Default 20.
     pub public_writes_per_minute: u64,
+    /// `OUTBOUND_ALLOW_LOCAL=true`: outbound requests (webhook deliveries) may use `http` and
+    /// reach loopback and private addresses. For local tests only; off by default.
+    pub outbound_allow_local: bool,
 }
 
 pub const DEFAULT_PUBLIC_WRITES_PER_MINUTE: u64 = 20;
@@ -113,12 +116,22 @@ impl Config {
                 }
             },
         };
+        let outbound_allow_local = match lookup("OUTBOUND_ALLOW_LOCAL").as_deref().map(str::trim) {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "OUTBOUND_ALLOW_LOCAL must be `true` or `false`, not `{other}`"
+                )));
+            }
+        };
         Ok(Config {
             auth_mode,
             dev_user_id,
             cors_origins,
             table_name,
             public_writes_per_minute,
+            outbound_allow_local,
         })
     }
 
@@ -129,6 +142,7 @@ impl Config {
             cors_origins: CorsOrigins::None,
             table_name: None,
             public_writes_per_minute: DEFAULT_PUBLIC_WRITES_PER_MINUTE,
+            outbound_allow_local: false,
         }
     }
 
@@ -139,6 +153,7 @@ impl Config {
             cors_origins: CorsOrigins::None,
             table_name: None,
             public_writes_per_minute: DEFAULT_PUBLIC_WRITES_PER_MINUTE,
+            outbound_allow_local: false,
         }
     }
 }

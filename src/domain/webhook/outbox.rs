@@ -423,6 +423,6 @@ mod tests {
         }
         assert!(record.outbox.is_empty());
         assert!(record.webhooks[0].disabled.is_some());
-        assert!(MAX_WEBHOOKS_PER_USER * MAX_PENDING_PER_WEBHOOK <= 100);
+        const { assert!(MAX_WEBHOOKS_PER_USER * MAX_PENDING_PER_WEBHOOK <= 100) };
     }
 }

@@ -102,19 +102,21 @@ impl crate::domain::UserRecord {
         self.webhooks.iter().find(|webhook| webhook.id == id)
     }
 
-    /// The record with `webhook` in place of any of the same id (in id order); its pending
-    /// deliveries are dropped when its URL or secret changed.
+    /// The record with `webhook` in place of any of the same id (in id order); deliveries it
+    /// is owed stay owed (to its new URL).
     pub fn with_webhook(&self, webhook: Webhook) -> Self {
-        let mut next = self.without_webhook(&webhook.id);
-        let at = next.webhooks.partition_point(|kept| kept.id < webhook.id);
-        if let Some(old) = self.webhook(&webhook.id)
-            && old.url == webhook.url
-            && old.secret == webhook.secret
-        {
-            next.outbox = self.outbox.clone();
+        let mut webhooks: Vec<Webhook> = self
+            .webhooks
+            .iter()
+            .filter(|kept| kept.id != webhook.id)
+            .cloned()
+            .collect();
+        let at = webhooks.partition_point(|kept| kept.id < webhook.id);
+        webhooks.insert(at, webhook);
+        Self {
+            webhooks,
+            ..self.clone()
         }
-        next.webhooks.insert(at, webhook);
-        next
     }
 
     /// The record without webhook `id` and its pending deliveries.
