@@ -23,8 +23,9 @@ pub struct Config {
     /// `PUBLIC_WRITES_PER_MINUTE`: bookings and manage writes one client address may make on
     /// the open routes per minute, counted in the store (so across instances). Default 20.
     pub public_writes_per_minute: u64,
-    /// `OUTBOUND_ALLOW_LOCAL=true`: outbound requests (webhook deliveries) may use `http` and
-    /// reach loopback and private addresses. For local tests only; off by default.
+    /// `OUTBOUND_ALLOW_LOCAL=true`: requests to user-given URLs (calendars, webhooks) may also
+    /// use `http` and reach loopback and private addresses. For local tests only; the deployed
+    /// template never sets it. Default `false`.
     pub outbound_allow_local: bool,
 }
 

@@ -5,6 +5,7 @@
 //! - [`store`]: where availability lives, behind the [`store::AvailabilityStore`] trait.
 //! - [`api`]: routing, identity, and mapping requests and responses to the domain.
 //! - [`config`]: settings read once at start-up.
+//! - [`outbound`]: requests to user-given URLs (calendars, webhooks), public addresses only.
 //! - [`observability`]: each invocation's log line, metrics document and store-call spans.
 //! - [`meter`]: what a piece of work cost the store, counted by the stores and read by
 //!   [`observability`]; it depends on neither.
@@ -14,4 +15,5 @@ pub mod config;
 pub mod domain;
 pub mod meter;
 pub mod observability;
+pub mod outbound;
 pub mod store;

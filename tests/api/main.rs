@@ -19,6 +19,7 @@ mod invitee;
 mod moto;
 mod observability;
 mod openapi_cors;
+mod outbound;
 mod overlap;
 mod paging;
 mod public;

@@ -91,7 +91,7 @@ async fn targets_and_events_are_checked_before_anything_is_stored() {
         "https://169.254.169.254/latest/meta-data/",
         "https://[::1]:8443/",
         "https://10.0.0.8/",
-        "https://localhost/",
+        "https://user:pw@hooks.example.com/",
         "not a url",
     ] {
         let reply = invoke(&app, put("crm", hook(url))).await;

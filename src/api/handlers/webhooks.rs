@@ -14,11 +14,11 @@ use crate::domain::webhook::{
     EventKind, MAX_URL_BYTES, MAX_WEBHOOKS_PER_USER, SECRET_BYTES, Webhook, is_valid_webhook_id,
     secret_text,
 };
+use crate::outbound::Outbound;
 use crate::store::AvailabilityStore;
-use lambda_http::http::{StatusCode, Uri};
+use lambda_http::http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
-use std::net::IpAddr;
 
 /// Creates the webhook `{webhook_id}` (with a new secret, shown in this answer only) or
 /// replaces its URL and events (keeping its secret, and enabling it again if it was disabled).
@@ -34,7 +34,7 @@ pub(crate) async fn put<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserI
     let body = input::json_body(call.request)?.ok_or_else(|| {
         ApiError::bad_request("The request needs a JSON body {\"url\", \"events\": [...]}.")
     })?;
-    let (url, events) = parse(&body, app.config().outbound_allow_local)?;
+    let (url, events) = parse(&body, app.outbound())?;
     let mut secret = [0u8; SECRET_BYTES];
     getrandom::fill(&mut secret)
         .map_err(|error| Failure::Unexpected(format!("no randomness: {error}").into()))?;
@@ -114,17 +114,29 @@ fn no_webhook(id: &str) -> ApiError {
     )
 }
 
-/// The body's URL (checked against the outbound rules) and its distinct events, in order.
-fn parse(body: &Value, allow_local: bool) -> Result<(String, Vec<EventKind>), ApiError> {
+/// The body's URL (checked against the outbound rules by what its text says: scheme, no
+/// credentials, a literal address; deliveries check resolved addresses again) and its distinct
+/// events, in order.
+fn parse(body: &Value, outbound: &Outbound) -> Result<(String, Vec<EventKind>), ApiError> {
     let mut errors = Vec::new();
     let object = input::expect_object(body, "", &["url", "events"], &mut errors)
         .ok_or_else(|| ApiError::invalid_fields(errors.clone()))?;
-    let url = input::string_member(object, "", "url", true, &mut errors);
-    if let Some(url) = url
-        && let Some(why) = target_refusal(url, allow_local)
-    {
-        errors.push(FieldError::new("/url", why));
-    }
+    let url = input::string_member(object, "", "url", true, &mut errors).and_then(|url| {
+        if url.len() > MAX_URL_BYTES {
+            errors.push(FieldError::new(
+                "/url",
+                format!("is longer than {MAX_URL_BYTES} bytes"),
+            ));
+            return None;
+        }
+        match outbound.check_url(url) {
+            Ok(checked) => Some(checked.to_string()),
+            Err(why) => {
+                errors.push(FieldError::new("/url", why.to_string()));
+                None
+            }
+        }
+    });
     let names = EventKind::ALL.map(EventKind::name).join(", ");
     let mut events = Vec::new();
     match object.get("events") {
@@ -153,79 +165,8 @@ fn parse(body: &Value, allow_local: bool) -> Result<(String, Vec<EventKind>), Ap
     }
     events.sort_unstable();
     match url {
-        Some(url) if errors.is_empty() => Ok((url.to_owned(), events)),
+        Some(url) if errors.is_empty() => Ok((url, events)),
         _ => Err(ApiError::invalid_fields(errors)),
-    }
-}
-
-/// Why deliveries could not go to `url`, by what the text alone says: `https` only (`http` too
-/// with `allow_local`), a host, and no literal loopback, private, link-local (the cloud metadata
-/// address among them) or otherwise special address unless `allow_local`. Deliveries check the
-/// resolved addresses again, on every attempt.
-pub(crate) fn target_refusal(url: &str, allow_local: bool) -> Option<String> {
-    if url.len() > MAX_URL_BYTES {
-        return Some(format!("is longer than {MAX_URL_BYTES} bytes"));
-    }
-    let Ok(uri) = url.parse::<Uri>() else {
-        return Some("is not an absolute URL".into());
-    };
-    match uri.scheme_str() {
-        Some("https") => {}
-        Some("http") if allow_local => {}
-        _ => return Some("must be an https:// URL".into()),
-    }
-    let Some(host) = uri.host().filter(|host| !host.is_empty()) else {
-        return Some("has no host".into());
-    };
-    if url.contains('@') && uri.authority().is_some_and(|a| a.as_str().contains('@')) {
-        return Some("must not carry a user name or password".into());
-    }
-    if allow_local {
-        return None;
-    }
-    let literal = host.trim_start_matches('[').trim_end_matches(']');
-    let lowered = literal.to_ascii_lowercase();
-    if lowered == "localhost" || lowered.ends_with(".localhost") || lowered.ends_with(".internal") {
-        return Some("names a local host; webhooks go to public addresses".into());
-    }
-    match literal.parse::<IpAddr>() {
-        Ok(address) if !is_public(address) => {
-            Some(format!("names {address}, not a public address"))
-        }
-        _ => None,
-    }
-}
-
-/// Whether an address is one the public internet routes.
-fn is_public(address: IpAddr) -> bool {
-    match address {
-        IpAddr::V4(v4) => {
-            let [a, b, ..] = v4.octets();
-            !(v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_documentation()
-                || v4.is_multicast()
-                || a == 0
-                || (a == 100 && (64..128).contains(&b))
-                || (a == 198 && (18..20).contains(&b))
-                || a >= 240)
-        }
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return is_public(IpAddr::V4(v4));
-            }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || first == 0x2001 && v6.segments()[1] == 0x0db8
-                || first == 0x0064)
-        }
     }
 }
 
@@ -263,36 +204,5 @@ impl<'a> ShownWebhook<'a> {
                 reason: &disabled.reason,
             }),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::target_refusal;
-
-    #[test]
-    fn targets_are_public_https_unless_local_tests_allow_more() {
-        assert_eq!(target_refusal("https://hooks.example.com/in", false), None);
-        assert_eq!(target_refusal("https://[2606:4700::1]/in", false), None);
-        for refused in [
-            "http://hooks.example.com/in",
-            "ftp://hooks.example.com/",
-            "https://127.0.0.1/",
-            "https://10.1.2.3/",
-            "https://169.254.169.254/latest/meta-data",
-            "https://[::1]/",
-            "https://[::ffff:192.168.0.1]/",
-            "https://[fd00::1]/",
-            "https://localhost:8080/",
-            "https://user:pw@example.com/",
-            "/relative",
-            "https://",
-        ] {
-            assert!(target_refusal(refused, false).is_some(), "{refused}");
-        }
-        assert_eq!(target_refusal("http://127.0.0.1:9999/hook", true), None);
-        assert!(target_refusal("ftp://127.0.0.1/", true).is_some());
-        let long = format!("https://example.com/{}", "a".repeat(2100));
-        assert!(target_refusal(&long, false).is_some());
     }
 }
