@@ -26,3 +26,4 @@ mod public;
 #[path = "../shared/sample_events.rs"]
 mod sample_events;
 mod schedule;
+mod webhooks;

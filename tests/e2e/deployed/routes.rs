@@ -97,6 +97,12 @@ fn valid_request(path: &str, method: &str, made: &Made) -> HttpRequest {
         }
         ("/manage/{token}/cancel", "POST") => HttpRequest::new("POST", &format!("{manage}/cancel"))
             .json(&json!({"reason": "A sample"})),
+        ("/webhooks", "GET") => as_user("GET", path),
+        ("/webhooks/{webhook_id}", "PUT") => as_user("PUT", "/webhooks/crm").json(&json!({
+            "url": "https://hooks.example.com/bookings",
+            "events": ["booking.created"]
+        })),
+        ("/webhooks/{webhook_id}", "DELETE") => as_user("DELETE", "/webhooks/crm"),
         _ => panic!("no sample request for {method} {path}: add one to routes.rs"),
     }
 }
