@@ -26,6 +26,10 @@ pub struct Config {
     /// `PAGE_FRAME_ANCESTORS`: who may show the booking pages in a frame, as the CSP
     /// `frame-ancestors` sources (e.g. `https://www.example.com`). Default `'none'`.
     pub page_frame_ancestors: String,
+    /// `OUTBOUND_ALLOW_LOCAL=true`: requests to user-given URLs (calendars, webhooks) may also
+    /// use `http` and reach loopback and private addresses. For local tests only; the deployed
+    /// template never sets it. Default `false`.
+    pub outbound_allow_local: bool,
 }
 
 pub const DEFAULT_PUBLIC_WRITES_PER_MINUTE: u64 = 20;
@@ -147,6 +151,15 @@ impl Config {
             },
         };
         let page_frame_ancestors = page_frame_ancestors(lookup("PAGE_FRAME_ANCESTORS").as_deref())?;
+        let outbound_allow_local = match lookup("OUTBOUND_ALLOW_LOCAL").as_deref().map(str::trim) {
+            None | Some("") | Some("false") => false,
+            Some("true") => true,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "OUTBOUND_ALLOW_LOCAL must be `true` or `false`, not `{other}`"
+                )));
+            }
+        };
         Ok(Config {
             auth_mode,
             dev_user_id,
@@ -154,6 +167,7 @@ impl Config {
             table_name,
             public_writes_per_minute,
             page_frame_ancestors,
+            outbound_allow_local,
         })
     }
 
@@ -165,6 +179,7 @@ impl Config {
             table_name: None,
             public_writes_per_minute: DEFAULT_PUBLIC_WRITES_PER_MINUTE,
             page_frame_ancestors: DEFAULT_PAGE_FRAME_ANCESTORS.to_owned(),
+            outbound_allow_local: false,
         }
     }
 
@@ -176,6 +191,7 @@ impl Config {
             table_name: None,
             public_writes_per_minute: DEFAULT_PUBLIC_WRITES_PER_MINUTE,
             page_frame_ancestors: DEFAULT_PAGE_FRAME_ANCESTORS.to_owned(),
+            outbound_allow_local: false,
         }
     }
 }

@@ -6,6 +6,7 @@ use super::window::Clock;
 use crate::config::Config;
 use crate::domain::UserRecord;
 use crate::observability::Telemetry;
+use crate::outbound::Outbound;
 use crate::store::{AvailabilityStore, Scope, StoreError, WriteError};
 use lambda_http::{Body, Error, Response};
 use std::io::Write;
@@ -16,6 +17,8 @@ pub struct App<S> {
     store: S,
     config: Config,
     clock: Clock,
+    /// Requests to user-given URLs; its client is built on first use, not here.
+    outbound: Outbound,
     pub(super) telemetry: Telemetry,
 }
 
@@ -119,6 +122,7 @@ impl<S> App<S> {
     /// An app on the system clock.
     pub fn new(store: S, config: Config) -> Self {
         Self {
+            outbound: Outbound::new(config.outbound_allow_local),
             store,
             config,
             clock: Clock::System,
@@ -143,6 +147,12 @@ impl<S> App<S> {
         }
     }
 
+    /// The same app sending its outbound requests through `outbound` (tests loosen the rules
+    /// to reach their local servers).
+    pub fn with_outbound(self, outbound: Outbound) -> Self {
+        Self { outbound, ..self }
+    }
+
     /// The same app reading "now" from `clock` (tests fix it).
     pub fn with_clock(self, clock: Clock) -> Self {
         Self { clock, ..self }
@@ -158,5 +168,9 @@ impl<S> App<S> {
 
     pub fn clock(&self) -> Clock {
         self.clock
+    }
+
+    pub fn outbound(&self) -> &Outbound {
+        &self.outbound
     }
 }

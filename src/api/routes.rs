@@ -8,7 +8,7 @@ use super::app::App;
 use super::call::{Call, Reply};
 use super::handlers::{
     availability, bookings, event_types, invitee, manage, overlap, page, public, schedule, service,
-    sharing,
+    sharing, webhooks,
 };
 use crate::domain::UserId;
 use crate::domain::booking::ManageToken;
@@ -83,6 +83,9 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::GET,    "/manage/{token}/slots",  Token(handler!(manage::slots))),
         route(M::POST,   "/manage/{token}/reschedule", Token(handler!(manage::reschedule))),
         route(M::POST,   "/manage/{token}/cancel", Token(handler!(manage::cancel))),
+        route(M::GET,    "/webhooks",              Caller(handler!(webhooks::list))),
+        route(M::PUT,    "/webhooks/{webhook_id}", Caller(handler!(webhooks::put))),
+        route(M::DELETE, "/webhooks/{webhook_id}", Caller(handler!(webhooks::delete))),
         // The booking pages (issue 23). The literal paths come before `/book/{user_id}/{slug}`,
         // which would match them too (as API Gateway ranks literal segments first): a user
         // named `manage` or `assets` has no booking page.

@@ -19,6 +19,7 @@ mod invitee;
 mod moto;
 mod observability;
 mod openapi_cors;
+mod outbound;
 mod overlap;
 mod page;
 mod paging;
@@ -26,3 +27,4 @@ mod public;
 #[path = "../shared/sample_events.rs"]
 mod sample_events;
 mod schedule;
+mod webhooks;

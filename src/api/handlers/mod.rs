@@ -14,3 +14,4 @@ mod public_writes;
 pub(super) mod schedule;
 pub(super) mod service;
 pub(super) mod sharing;
+pub(super) mod webhooks;

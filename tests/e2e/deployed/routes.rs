@@ -104,6 +104,12 @@ fn valid_request(path: &str, method: &str, made: &Made) -> HttpRequest {
         ("/book/assets/book.js", "GET") | ("/book/assets/book.css", "GET") => {
             HttpRequest::new("GET", path)
         }
+        ("/webhooks", "GET") => as_user("GET", path),
+        ("/webhooks/{webhook_id}", "PUT") => as_user("PUT", "/webhooks/crm").json(&json!({
+            "url": "https://hooks.example.com/bookings",
+            "events": ["booking.created"]
+        })),
+        ("/webhooks/{webhook_id}", "DELETE") => as_user("DELETE", "/webhooks/crm"),
         _ => panic!("no sample request for {method} {path}: add one to routes.rs"),
     }
 }
