@@ -259,7 +259,7 @@ mod tests {
             "https://a.example,https://b.example",
             "'unsafe-inline'",
             "'none' https://a.example",
-            "https://a.example\nx",
+            "https://a.example;x",
         ] {
             assert!(read(bad).is_err(), "{bad}");
         }

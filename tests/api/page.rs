@@ -160,6 +160,16 @@ async fn the_script_puts_no_string_in_the_page_as_html() {
 }
 
 #[tokio::test]
+async fn a_page_ignores_a_query_string_and_its_files_refuse_one() {
+    // A shared link may carry `?utm_source=...`; the files are only ever loaded by the page.
+    let app = jwt_app();
+    let event = http_api("GET", "/book/user123/intro-call").query("utm_source=newsletter");
+    assert_eq!(get_event(&app, event.build()).await.status(), 200);
+    let script = http_api("GET", "/book/assets/book.js").query("v=2").build();
+    assert_eq!(get_event(&app, script).await.status(), 400);
+}
+
+#[tokio::test]
 async fn a_trailing_slash_is_sent_to_the_page_without_one() {
     // The page loads its script relative to its own path, so `/book/a/b/` would miss it.
     let app = jwt_app();
