@@ -7,6 +7,7 @@
 //! - [`config`]: settings read once at start-up.
 //! - [`calendar_sync`]: fetching an imported calendar and keeping its busy time.
 //! - [`outbound`]: requests to user-given URLs (calendars, webhooks), public addresses only.
+//! - [`tls`]: the TLS client configuration (compiled-in roots) every HTTPS client here uses.
 //! - [`observability`]: each invocation's log line, metrics document and store-call spans.
 //! - [`meter`]: what a piece of work cost the store, counted by the stores and read by
 //!   [`observability`]; it depends on neither.
@@ -19,3 +20,4 @@ pub mod meter;
 pub mod observability;
 pub mod outbound;
 pub mod store;
+pub mod tls;

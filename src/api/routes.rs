@@ -8,7 +8,7 @@ use super::app::App;
 use super::call::{Call, Reply};
 use super::handlers::{
     availability, bookings, calendar_export, calendar_import, event_types, invitee, manage,
-    overlap, public, schedule, service, sharing,
+    overlap, page, public, schedule, service, sharing, webhooks,
 };
 use crate::domain::UserId;
 use crate::domain::booking::ManageToken;
@@ -83,6 +83,7 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::GET,    "/public/{user_id}/{slug}/slots", Anyone(handler!(public::slots))),
         route(M::POST,   "/public/{user_id}/{slug}/bookings", Anyone(handler!(invitee::book))),
         route(M::GET,    "/manage/{token}",        Token(handler!(manage::read))),
+        route(M::GET,    "/manage/{token}/slots",  Token(handler!(manage::slots))),
         route(M::POST,   "/manage/{token}/reschedule", Token(handler!(manage::reschedule))),
         route(M::POST,   "/manage/{token}/cancel", Token(handler!(manage::cancel))),
         // Calendars: the feed, and one booking's file (issue 24).
@@ -96,6 +97,16 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::DELETE, "/calendars/{source_id}", Caller(handler!(calendar_import::delete))),
         route(M::POST,   "/calendars/{source_id}/sync", Caller(handler!(calendar_import::sync))),
         route(M::GET,    "/calendars/{source_id}/busy", Caller(handler!(calendar_import::busy))),
+        route(M::GET,    "/webhooks",              Caller(handler!(webhooks::list))),
+        route(M::PUT,    "/webhooks/{webhook_id}", Caller(handler!(webhooks::put))),
+        route(M::DELETE, "/webhooks/{webhook_id}", Caller(handler!(webhooks::delete))),
+        // The booking pages (issue 23). The literal paths come before `/book/{user_id}/{slug}`,
+        // which would match them too (as API Gateway ranks literal segments first): a user
+        // named `manage` or `assets` has no booking page.
+        route(M::GET,    "/book/assets/book.js",   Anyone(handler!(page::script))),
+        route(M::GET,    "/book/assets/book.css",  Anyone(handler!(page::style))),
+        route(M::GET,    "/book/manage/{token}",   Anyone(handler!(page::manage))),
+        route(M::GET,    "/book/{user_id}/{slug}", Anyone(handler!(page::booking))),
     ]
 }
 

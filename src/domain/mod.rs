@@ -16,6 +16,7 @@ pub mod time;
 pub mod timestamp;
 mod tzdb;
 mod user_id;
+pub mod webhook;
 
 pub use field_error::FieldError;
 pub use interval::{Interval, IntervalSet};

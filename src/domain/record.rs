@@ -4,6 +4,7 @@
 use super::booking::{BookableBy, Booking, IdempotencyEntry};
 use super::event_type::EventType;
 use super::schedule::{Schedule, ScheduleSearch};
+use super::webhook::{OutboxEntry, Webhook};
 use super::{Interval, IntervalSet};
 use serde::{Deserialize, Serialize};
 
@@ -47,6 +48,11 @@ pub struct UserRecord {
     /// Bookings of event types this user keeps that were cancelled, readable through their
     /// manage tokens for a while (see `domain::booking::KEEP_CANCELLED`); never busy time.
     pub cancelled: Vec<Booking>,
+    /// Webhook subscriptions (`/webhooks`), in id order.
+    pub webhooks: Vec<Webhook>,
+    /// Deliveries owed to those webhooks: each booking change records its events here, in the
+    /// same write (see `domain::webhook`).
+    pub outbox: Vec<OutboxEntry>,
     /// Stored intervals that are not in `slots` or `removed` here: an update's record holds only
     /// the part of the user's intervals near its change (see `store::Scope`), and limits count
     /// the rest through this.

@@ -27,8 +27,10 @@ mod observability;
 mod openapi_cors;
 mod outbound;
 mod overlap;
+mod page;
 mod paging;
 mod public;
 #[path = "../shared/sample_events.rs"]
 mod sample_events;
 mod schedule;
+mod webhooks;

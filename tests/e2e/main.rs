@@ -1,4 +1,5 @@
-//! End to end: the function under `cargo lambda watch`, and the release binary as deployed
+//! End to end: the function under `cargo lambda watch` (its booking pages in Chromium too), and
+//! the release binary as deployed
 //! (behind stand-ins of the Lambda Runtime API and the HTTP API that enforce their limits);
 //! and the parity of the router, `openapi.yaml` and `template.yaml`.
 
@@ -6,6 +7,7 @@ mod calendar_clients;
 mod calendar_oracle;
 #[path = "../shared/calendar_scenario.rs"]
 mod calendar_scenario;
+mod browser;
 mod client_flows;
 mod deployed;
 #[path = "../shared/hostile_cases.rs"]

@@ -15,8 +15,8 @@
 //! - Any other route is open (no JWT authorizer) exactly when the OpenAPI operations at its path
 //!   have `security: []`, and exactly when its row in the router's table is open to anyone
 //!   (`Access::Anyone`): today `/`, `/openapi.json`, the `/public/...` routes and the
-//!   `/manage/{token}...` links (the token is their credential), and the calendar feed
-//!   `/calendar/{feed_file}` (its token likewise).
+//!   `/manage/{token}...` links (the token is their credential), the calendar feed
+//!   `/calendar/{feed_file}` (its token likewise) and the `/book/...` pages.
 
 use crate::deployed::template::{self, Template};
 use availability_api::api::{route_paths, route_table};
@@ -155,8 +155,14 @@ fn open_routes_are_the_same_in_the_template_and_the_description() {
             // Calendars: the feed (its token is the credential) and a manage link's file.
             "/calendar/{feed_file}".to_owned(),
             "/manage/{token}/calendar.ics".to_owned(),
+            // The booking pages (issue 23) and the times their manage page offers.
+            "/manage/{token}/slots".to_owned(),
+            "/book/{user_id}/{slug}".to_owned(),
+            "/book/manage/{token}".to_owned(),
+            "/book/assets/book.js".to_owned(),
+            "/book/assets/book.css".to_owned(),
         ]),
-        "only the health check, the description, the public routes, the manage links and the calendar feed are open"
+        "only the health check, the description, the public routes, the manage links, the calendar feed and the booking pages are open"
     );
 }
 

@@ -113,6 +113,8 @@ const ANY_TIME: &str = "(the time of the request)";
 
 /// What `instance` shows in expected bodies: the request's id, which a deployed run makes anew.
 const ANY_REQUEST: &str = "(the request's id)";
+/// Stands for a webhook's signing secret (`whsec_…`), new at each creation.
+const ANY_SECRET: &str = "(a new secret)";
 
 /// `body` with every `created_at` member replaced by [`ANY_TIME`] and every `instance` by
 /// [`ANY_REQUEST`], to compare with the table.
@@ -124,6 +126,9 @@ pub(crate) fn comparable(body: &Value) -> Value {
                 .map(|(name, value)| match name.as_str() {
                     "created_at" if value.is_string() => (name.clone(), json!(ANY_TIME)),
                     "instance" if value.is_string() => (name.clone(), json!(ANY_REQUEST)),
+                    "secret" if value.as_str().is_some_and(|s| s.starts_with("whsec_")) => {
+                        (name.clone(), json!(ANY_SECRET))
+                    }
                     _ => (name.clone(), comparable(value)),
                 })
                 .collect(),
@@ -289,6 +294,11 @@ pub(crate) fn replay_steps() -> Vec<(&'static str, u16, Value)> {
         ),
         ("list-calendars", 200, json!({"calendars": []})),
         (
+            "manage-slots",
+            404,
+            json!({"error": "There is no booking with this link."}),
+        ),
+        (
             "delete-event-type",
             200,
             ok("Event type deleted successfully"),
@@ -298,7 +308,23 @@ pub(crate) fn replay_steps() -> Vec<(&'static str, u16, Value)> {
             404,
             json!({"error": "There is no event type `intro-call`."}),
         ),
+        ("put-webhook", 200, {
+            let mut created = crm_webhook();
+            created["secret"] = json!(ANY_SECRET);
+            created
+        }),
+        ("list-webhooks", 200, json!({"webhooks": [crm_webhook()]})),
+        ("delete-webhook", 200, ok("Webhook deleted successfully")),
     ]
+}
+
+/// user123's webhook as `put-webhook.json` stores it (without its secret).
+fn crm_webhook() -> Value {
+    json!({
+        "id": "crm", "url": "https://hooks.example.com/bookings",
+        "events": ["booking.created", "booking.cancelled", "booking.rescheduled"],
+        "created_at": ANY_TIME, "disabled": null
+    })
 }
 
 /// user123's event type as `put-event-type.json` stores it, defaults filled in.

@@ -1,0 +1,118 @@
+//! `/webhooks` through the handler: secrets shown once, limits, and the target rules.
+
+use crate::helpers::{dev_app, http_api, invoke};
+use base64::Engine;
+use serde_json::{Value, json};
+
+fn put(id: &str, body: Value) -> Value {
+    http_api("PUT", &format!("/webhooks/{id}"))
+        .json(body)
+        .build()
+}
+
+fn hook(url: &str) -> Value {
+    json!({"url": url, "events": ["booking.created", "booking.cancelled"]})
+}
+
+#[tokio::test]
+async fn the_secret_is_shown_once_and_kept_through_a_replace() {
+    let app = dev_app();
+    let created = invoke(&app, put("crm", hook("https://hooks.example.com/in"))).await;
+    assert_eq!(created.status, 200, "{}", created.raw);
+    let secret = created.body["secret"]
+        .as_str()
+        .expect("a secret on creation");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(secret.strip_prefix("whsec_").expect("whsec_ prefix"))
+        .expect("base64");
+    assert!(bytes.len() >= 24, "{} bytes", bytes.len());
+    assert_eq!(
+        created.body["events"],
+        json!(["booking.created", "booking.cancelled"])
+    );
+    assert_eq!(created.body["disabled"], Value::Null);
+
+    let replaced = invoke(
+        &app,
+        put(
+            "crm",
+            json!({"url": "https://hooks.example.com/v2", "events": ["booking.rescheduled"]}),
+        ),
+    )
+    .await;
+    assert_eq!(replaced.status, 200);
+    assert!(replaced.body.get("secret").is_none(), "{}", replaced.body);
+    let listed = invoke(&app, http_api("GET", "/webhooks").build()).await;
+    assert_eq!(listed.status, 200);
+    assert_eq!(
+        listed.body["webhooks"][0]["url"],
+        "https://hooks.example.com/v2"
+    );
+    assert!(
+        !listed.raw.to_string().contains(secret),
+        "never shown again"
+    );
+    let store = app.store();
+    use availability_api::store::AvailabilityStore;
+    let record = store.load("user123", None).await.expect("read");
+    assert_eq!(record.webhooks[0].secret, bytes, "the same secret signs on");
+
+    let other = invoke(&app, put("zoom", hook("https://hooks.example.com/z"))).await;
+    assert_ne!(other.body["secret"], created.body["secret"]);
+    let deleted = invoke(&app, http_api("DELETE", "/webhooks/crm").build()).await;
+    assert_eq!(deleted.status, 200);
+    let again = invoke(&app, http_api("DELETE", "/webhooks/crm").build()).await;
+    assert_eq!(again.status, 404);
+}
+
+#[tokio::test]
+async fn a_user_keeps_at_most_five_webhooks() {
+    let app = dev_app();
+    for n in 0..5 {
+        let reply = invoke(
+            &app,
+            put(&format!("h{n}"), hook("https://hooks.example.com/")),
+        )
+        .await;
+        assert_eq!(reply.status, 200);
+    }
+    let sixth = invoke(&app, put("h5", hook("https://hooks.example.com/"))).await;
+    assert_eq!(sixth.status, 413, "{}", sixth.raw);
+    let replace = invoke(&app, put("h4", hook("https://hooks.example.com/x"))).await;
+    assert_eq!(replace.status, 200, "replacing one is no new one");
+}
+
+#[tokio::test]
+async fn targets_and_events_are_checked_before_anything_is_stored() {
+    let app = dev_app();
+    for url in [
+        "http://hooks.example.com/in",
+        "https://127.0.0.1/in",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://[::1]:8443/",
+        "https://10.0.0.8/",
+        "https://user:pw@hooks.example.com/",
+        "not a url",
+    ] {
+        let reply = invoke(&app, put("crm", hook(url))).await;
+        assert_eq!(reply.status, 400, "{url}: {}", reply.raw);
+        assert_eq!(reply.body["errors"][0]["pointer"], "/url", "{url}");
+    }
+    for events in [
+        json!([]),
+        json!(["booking.moved"]),
+        json!(["booking.created", "booking.created"]),
+        json!("booking.created"),
+    ] {
+        let body = json!({"url": "https://hooks.example.com/", "events": events});
+        let reply = invoke(&app, put("crm", body)).await;
+        assert_eq!(reply.status, 400, "{events}: {}", reply.raw);
+    }
+    let bad_id = invoke(&app, put("Not_OK", hook("https://hooks.example.com/"))).await;
+    assert_eq!(bad_id.status, 400);
+    let extra =
+        json!({"url": "https://hooks.example.com/", "events": ["booking.created"], "secret": "x"});
+    assert_eq!(invoke(&app, put("crm", extra)).await.status, 400);
+    let listed = invoke(&app, http_api("GET", "/webhooks").build()).await;
+    assert_eq!(listed.body, json!({"webhooks": []}));
+}
