@@ -8,6 +8,7 @@
 //! run [`sync_source`].
 
 mod caldav;
+pub mod scheduled;
 
 use crate::domain::UserRecord;
 use crate::domain::calendar::import::{BusyOptions, busy_of};
@@ -203,4 +204,39 @@ pub(crate) fn read_texts(
         }
         Err(error) => Fetched::Failed(error.to_string()),
     }
+}
+
+/// The scheduled function's handler: one run ([`scheduled::run_scheduled`]) at `now` per event, whatever
+/// the event holds (an EventBridge `Scheduled Event`), with one log line and metrics document
+/// (`calendar-sync`: users looked at, calendars synced and failed).
+pub async fn handle_scheduled_event<S: AvailabilityStore>(
+    store: &S,
+    outbound: &Outbound,
+    telemetry: &crate::observability::Telemetry,
+    now: Millis,
+    event: lambda_runtime::LambdaEvent<serde_json::Value>,
+) -> Result<serde_json::Value, lambda_runtime::Error> {
+    let record = telemetry.begin(Some(&event.context), None);
+    let run = record
+        .measure(scheduled::run_scheduled(store, outbound, now))
+        .await;
+    let (handled, failed) = match &run {
+        Ok(run) => (run.calendars_synced as u64, run.calendars_failed as u64),
+        Err(_) => (0, 1),
+    };
+    record.finish(
+        telemetry,
+        &crate::observability::Outcome::Work(crate::observability::WorkOutcome {
+            work: "calendar-sync",
+            items_handled: handled,
+            items_failed: failed,
+        }),
+    );
+    let run = run?;
+    Ok(serde_json::json!({
+        "users": run.users,
+        "calendars_synced": run.calendars_synced,
+        "calendars_failed": run.calendars_failed,
+        "users_dropped": run.users_dropped,
+    }))
 }

@@ -65,6 +65,10 @@ pub struct UserRecord {
     /// The calendars this user imports busy time from (`/calendars`), in id order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub calendars: Vec<crate::domain::calendar::source::CalendarSource>,
+    /// Only in the calendar sync's index record (`calendar_sync::scheduled::INDEX_KEY`): the
+    /// users who have calendars.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calendar_users: Vec<String>,
 }
 
 impl UserRecord {

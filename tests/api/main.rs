@@ -7,6 +7,7 @@ mod calendar_import;
 mod calendar_scenario;
 #[path = "../shared/calendar_server.rs"]
 mod calendar_server;
+mod calendar_sync;
 mod calendars;
 mod concurrency;
 #[cfg(feature = "dynamodb")]

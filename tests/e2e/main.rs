@@ -3,11 +3,11 @@
 //! (behind stand-ins of the Lambda Runtime API and the HTTP API that enforce their limits);
 //! and the parity of the router, `openapi.yaml` and `template.yaml`.
 
+mod browser;
 mod calendar_clients;
 mod calendar_oracle;
 #[path = "../shared/calendar_scenario.rs"]
 mod calendar_scenario;
-mod browser;
 mod client_flows;
 mod deployed;
 #[path = "../shared/hostile_cases.rs"]

@@ -106,6 +106,8 @@ pub(crate) async fn put<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserI
         Ok(current.with_calendar_source(stored))
     })
     .await?;
+    // Listed for the scheduled sync (a user whose calendars are all gone is dropped by it).
+    crate::calendar_sync::scheduled::enroll(app.store(), call.caller.as_str()).await?;
     synced(app, &call, id).await
 }
 

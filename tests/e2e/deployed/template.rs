@@ -107,11 +107,23 @@ impl Template {
             std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let root: Value = serde_norway::from_str(&text)
             .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
-        let functions = resources_of_type(&root, "AWS::Serverless::Function");
+        // The API function: the one built from the `availability-api` binary (background
+        // functions of the same crate, `src/bin/*.rs`, are built from theirs).
+        let functions: Vec<_> = resources_of_type(&root, "AWS::Serverless::Function")
+            .into_iter()
+            .filter(|(_, function)| {
+                function
+                    .get("Metadata")
+                    .and_then(|m| m.get("BuildProperties"))
+                    .and_then(|b| b.get("Binary"))
+                    .and_then(string)
+                    .is_none_or(|binary| binary == "availability-api")
+            })
+            .collect();
         assert_eq!(
             functions.len(),
             1,
-            "{} declares exactly one function",
+            "{} declares exactly one API function",
             path.display()
         );
         let (function_logical_id, function) = functions[0].clone();
