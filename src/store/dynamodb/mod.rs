@@ -161,7 +161,18 @@ impl AvailabilityStore for DynamoDbStore {
         let mut scope = scope;
         loop {
             let span = scope_span(scope);
-            let snapshot = self.read(user_id, span).await?;
+            let Some(snapshot) = self.try_read(user_id, span).await? else {
+                // Another write landed between the read's queries: a race lost before
+                // writing, retried on the same budget as one lost while writing.
+                meter::add(Cost::StoreRetry);
+                if !backoff.wait().await {
+                    return Err(StoreError::Unavailable(format!(
+                        "writes to user {user_id} kept colliding"
+                    ))
+                    .into());
+                }
+                continue;
+            };
             if let Some((_, version)) = lost
                 .iter()
                 .find(|(token, _)| snapshot.meta.recent_writes.contains(token))

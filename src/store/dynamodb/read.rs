@@ -97,7 +97,7 @@ impl DynamoDbStore {
     }
 
     /// One read; `None` when a write landed between its queries.
-    async fn try_read(
+    pub(super) async fn try_read(
         &self,
         user_id: &str,
         span: Option<MonthSpan>,
