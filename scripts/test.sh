@@ -30,8 +30,9 @@ need_python_tool cfn-lint
 need_python_tool sam
 need_python_tool schemathesis
 python_for_tool moto moto.moto_server.werkzeug_app >/dev/null
+python_for_tool standardwebhooks standardwebhooks >/dev/null
 if [ "$mode" = --tools ]; then
-  echo "== tools ready: cargo-nextest, cargo-fuzz, cargo-lambda, cfn-lint, sam, schemathesis, moto"
+  echo "== tools ready: cargo-nextest, cargo-fuzz, cargo-lambda, cfn-lint, sam, schemathesis, moto, standardwebhooks"
   exit 0
 fi
 
