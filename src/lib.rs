@@ -6,6 +6,7 @@
 //! - [`api`]: routing, identity, and mapping requests and responses to the domain.
 //! - [`config`]: settings read once at start-up.
 //! - [`outbound`]: requests to user-given URLs (calendars, webhooks), public addresses only.
+//! - [`tls`]: the TLS client configuration (compiled-in roots) every HTTPS client here uses.
 //! - [`observability`]: each invocation's log line, metrics document and store-call spans.
 //! - [`meter`]: what a piece of work cost the store, counted by the stores and read by
 //!   [`observability`]; it depends on neither.
@@ -18,3 +19,4 @@ pub mod meter;
 pub mod observability;
 pub mod outbound;
 pub mod store;
+pub mod tls;

@@ -14,7 +14,6 @@ use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -25,16 +24,7 @@ pub(super) type HttpsClient = Client<HttpsConnector<HttpConnector<CheckedResolve
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub(super) fn build(rules: Rules) -> Result<HttpsClient, String> {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|error| format!("TLS setup failed: {error}"))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
+    let tls = crate::tls::client_config()?;
     let mut tcp = HttpConnector::new_with_resolver(CheckedResolver { rules });
     tcp.enforce_http(false);
     tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));

@@ -1,7 +1,9 @@
-//! End to end: the function under `cargo lambda watch`, and the release binary as deployed
+//! End to end: the function under `cargo lambda watch` (its booking pages in Chromium too), and
+//! the release binary as deployed
 //! (behind stand-ins of the Lambda Runtime API and the HTTP API that enforce their limits);
 //! and the parity of the router, `openapi.yaml` and `template.yaml`.
 
+mod browser;
 mod client_flows;
 mod deployed;
 #[path = "../shared/hostile_cases.rs"]

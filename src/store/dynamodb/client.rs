@@ -10,7 +10,6 @@ use aws_sdk_dynamodb::config::interceptors::{
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::{BoxError, DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::ConsumedCapacity;
-use aws_smithy_http_client::tls;
 use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -47,8 +46,9 @@ impl Intercept for CountAttempts {
 /// The client's configuration from the environment Lambda gives a function: `AWS_REGION`, the
 /// credentials in `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, and
 /// `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_DYNAMODB`), which points tests at a local server.
-/// With this build's HTTPS client (rustls on ring rather than the SDK's default aws-lc, a large
-/// C library) and timeouts.
+/// With the store's own HTTPS client (`https.rs`: rustls on ring rather than the SDK's default
+/// aws-lc, a large C library, and compiled-in roots rather than the machine's trust store) and
+/// timeouts.
 ///
 /// Built without `aws-config`: its provider chains (profile files, SSO, STS web identity and
 /// role assumption, container and instance metadata) are code a Lambda function never runs,
@@ -61,15 +61,12 @@ pub fn client_config() -> aws_sdk_dynamodb::config::Builder {
 
 fn client_config_from(var: impl Fn(&str) -> Option<String>) -> aws_sdk_dynamodb::config::Builder {
     use aws_sdk_dynamodb::config::{BehaviorVersion, Region, timeout::TimeoutConfig};
-    let http_client = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
+    const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+    let http_client = super::https::StoreHttpClient::new(CONNECT_TIMEOUT);
     // Bounded well inside the function's 10 s timeout, so a hung connection becomes a 503 with
     // `Retry-After` (a timeout is `Unavailable`) rather than a Lambda timeout.
     let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_secs(1))
+        .connect_timeout(CONNECT_TIMEOUT)
         .operation_attempt_timeout(Duration::from_millis(1500))
         .operation_timeout(Duration::from_secs(3))
         .build();

@@ -36,6 +36,7 @@
 
 mod client;
 mod counter;
+mod https;
 mod layout;
 mod outbox;
 mod read;
