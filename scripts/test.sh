@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check, on a fresh machine: installs what is missing (cargo-lambda, cfn-lint, aws-sam-cli,
-# schemathesis and moto[server] into target/tools, see scripts/lib/tools.sh; cargo-nextest and
+# schemathesis, moto[server] and playwright into target/tools, axe-core from npm, chromium from
+# apt-get, see scripts/lib/tools.sh; cargo-nextest and
 # cargo-fuzz with cargo install), then formatting, lints (default build and `--features
 # dynamodb`), the SAM template (cfn-lint, `sam validate --lint`), the README's two commands on a
 # stock environment, the OpenAPI conformance run, a bounded fuzzing run, all tests including the
@@ -30,8 +31,12 @@ need_python_tool cfn-lint
 need_python_tool sam
 need_python_tool schemathesis
 python_for_tool moto moto.moto_server.werkzeug_app >/dev/null
+# The webhook tests verify deliveries with the Standard Webhooks library.
+python_for_tool standardwebhooks standardwebhooks >/dev/null
+# The booking pages' browser tests: chromium (apt-get), Playwright for Python, axe-core (npm).
+need_browser_tools
 if [ "$mode" = --tools ]; then
-  echo "== tools ready: cargo-nextest, cargo-fuzz, cargo-lambda, cfn-lint, sam, schemathesis, moto"
+  echo "== tools ready: cargo-nextest, cargo-fuzz, cargo-lambda, cfn-lint, sam, schemathesis, moto, standardwebhooks, chromium, playwright, axe-core"
   exit 0
 fi
 

@@ -23,6 +23,9 @@ pub struct Config {
     /// `PUBLIC_WRITES_PER_MINUTE`: bookings and manage writes one client address may make on
     /// the open routes per minute, counted in the store (so across instances). Default 20.
     pub public_writes_per_minute: u64,
+    /// `PAGE_FRAME_ANCESTORS`: who may show the booking pages in a frame, as the CSP
+    /// `frame-ancestors` sources (e.g. `https://www.example.com`). Default `'none'`.
+    pub page_frame_ancestors: String,
     /// `OUTBOUND_ALLOW_LOCAL=true`: requests to user-given URLs (calendars, webhooks) may also
     /// use `http` and reach loopback and private addresses. For local tests only; the deployed
     /// template never sets it. Default `false`.
@@ -30,6 +33,36 @@ pub struct Config {
 }
 
 pub const DEFAULT_PUBLIC_WRITES_PER_MINUTE: u64 = 20;
+pub const DEFAULT_PAGE_FRAME_ANCESTORS: &str = "'none'";
+
+/// `PAGE_FRAME_ANCESTORS` read: space-separated CSP sources (`'none'`, `'self'`, a scheme such as
+/// `https:`, or an origin with an optional `*.` and port), so no value can end the directive and
+/// add another to the policy.
+fn page_frame_ancestors(setting: Option<&str>) -> Result<String, ConfigError> {
+    let text = setting.map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Ok(DEFAULT_PAGE_FRAME_ANCESTORS.to_owned());
+    }
+    let source_ok = |source: &str| {
+        matches!(source, "'none'" | "'self'")
+            || (!source.starts_with('\'')
+                && source
+                    .bytes()
+                    .all(|byte| byte.is_ascii_alphanumeric() || b".-*:/_".contains(&byte)))
+    };
+    let sources: Vec<&str> = text.split_ascii_whitespace().collect();
+    if sources.len() > 20 || !sources.iter().all(|source| source_ok(source)) {
+        return Err(ConfigError(format!(
+            "PAGE_FRAME_ANCESTORS must be CSP frame-ancestors sources separated by spaces ('none', 'self', https://example.com, ...), not `{text}`"
+        )));
+    }
+    if sources.len() > 1 && sources.contains(&"'none'") {
+        return Err(ConfigError(
+            "PAGE_FRAME_ANCESTORS: 'none' stands alone".into(),
+        ));
+    }
+    Ok(sources.join(" "))
+}
 
 /// Which origins may call the API from a browser, from `CORS_ALLOW_ORIGINS`: a comma-separated
 /// list of origins, `*` for any, or unset/empty for none (no CORS headers at all).
@@ -117,6 +150,7 @@ impl Config {
                 }
             },
         };
+        let page_frame_ancestors = page_frame_ancestors(lookup("PAGE_FRAME_ANCESTORS").as_deref())?;
         let outbound_allow_local = match lookup("OUTBOUND_ALLOW_LOCAL").as_deref().map(str::trim) {
             None | Some("") | Some("false") => false,
             Some("true") => true,
@@ -132,6 +166,7 @@ impl Config {
             cors_origins,
             table_name,
             public_writes_per_minute,
+            page_frame_ancestors,
             outbound_allow_local,
         })
     }
@@ -143,6 +178,7 @@ impl Config {
             cors_origins: CorsOrigins::None,
             table_name: None,
             public_writes_per_minute: DEFAULT_PUBLIC_WRITES_PER_MINUTE,
+            page_frame_ancestors: DEFAULT_PAGE_FRAME_ANCESTORS.to_owned(),
             outbound_allow_local: false,
         }
     }
@@ -154,6 +190,7 @@ impl Config {
             cors_origins: CorsOrigins::None,
             table_name: None,
             public_writes_per_minute: DEFAULT_PUBLIC_WRITES_PER_MINUTE,
+            page_frame_ancestors: DEFAULT_PAGE_FRAME_ANCESTORS.to_owned(),
             outbound_allow_local: false,
         }
     }
@@ -204,5 +241,27 @@ mod tests {
             CorsOrigins::parse(Some("https://a.example/, https://b.example")),
             CorsOrigins::List(vec!["https://a.example".into(), "https://b.example".into()])
         );
+    }
+
+    #[test]
+    fn frame_ancestors_default_to_none_and_take_only_sources() {
+        let read = |value: &str| {
+            Config::from_lookup(|name| (name == "PAGE_FRAME_ANCESTORS").then(|| value.into()))
+                .map(|config| config.page_frame_ancestors)
+        };
+        assert_eq!(read("").expect("default"), "'none'");
+        assert_eq!(
+            read(" 'self'   https://www.example.com https://*.example.org:8443 ").expect("valid"),
+            "'self' https://www.example.com https://*.example.org:8443"
+        );
+        for bad in [
+            "'none'; script-src *",
+            "https://a.example,https://b.example",
+            "'unsafe-inline'",
+            "'none' https://a.example",
+            "https://a.example;x",
+        ] {
+            assert!(read(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod meter;
 pub mod observability;

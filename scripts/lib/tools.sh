@@ -28,6 +28,9 @@ python_tool_spec() {
     schemathesis) echo "schemathesis>=4.32,<5" ;;
     moto) echo "moto[server]>=5.2,<6" ;;
     sam) echo "aws-sam-cli>=1.170,<2" ;;
+    # The webhook tests verify every delivery with the specification's own library.
+    standardwebhooks) echo "standardwebhooks>=1.0,<2" ;;
+    playwright) echo "playwright>=1.49,<2" ;;
     *) echo "unknown tool $1" >&2; return 1 ;;
   esac
 }
@@ -38,6 +41,8 @@ python_tool_commands() {
     schemathesis) echo "st" ;;
     moto) echo "moto_server" ;;
     sam) echo "sam" ;;
+    standardwebhooks) echo "" ;;
+    playwright) echo "playwright" ;;
   esac
 }
 
@@ -130,4 +135,31 @@ need_crate_tool() {
   command -v "$command" >/dev/null 2>&1 && return 0
   echo "== installing $crate with cargo install (compiles it: a few minutes, once)" >&2
   cargo install --locked --quiet "$crate"
+}
+
+# The booking page's browser tests (tests/e2e/browser.rs): Debian's chromium (apt-get, as root;
+# Playwright never downloads a browser of its own), Playwright for Python in its own environment,
+# and axe-core from npm into target/tools/npm. Prints what is still missing and returns 1.
+need_browser_tools() {
+  if [ ! -x /usr/bin/chromium ]; then
+    echo "== installing Debian's chromium (apt-get)" >&2
+    if [ "$(id -u)" = 0 ]; then
+      { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } ||
+        echo "   apt-get could not install chromium" >&2
+    else
+      echo "   not root: run 'sudo apt-get install chromium'" >&2
+    fi
+  fi
+  if [ ! -x "$tools_dir/venvs/playwright/bin/python" ] ||
+    ! "$tools_dir/venvs/playwright/bin/python" -c "import playwright" 2>/dev/null; then
+    install_python_tool playwright || echo "   could not install playwright" >&2
+  fi
+  if [ ! -f "$tools_dir/npm/node_modules/axe-core/axe.min.js" ]; then
+    echo "== installing axe-core into ${tools_dir#"$repo_root"/}/npm (npm)" >&2
+    mkdir -p "$tools_dir/npm"
+    npm install --silent --no-audit --no-fund --prefix "$tools_dir/npm" "axe-core@^4.10" >/dev/null ||
+      echo "   could not install axe-core (is npm installed?)" >&2
+  fi
+  [ -x /usr/bin/chromium ] && [ -x "$tools_dir/venvs/playwright/bin/python" ] &&
+    [ -f "$tools_dir/npm/node_modules/axe-core/axe.min.js" ]
 }

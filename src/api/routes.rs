@@ -7,7 +7,7 @@
 use super::app::App;
 use super::call::{Call, Reply};
 use super::handlers::{
-    availability, bookings, event_types, invitee, manage, overlap, public, schedule, service,
+    availability, bookings, event_types, invitee, manage, overlap, page, public, schedule, service,
     sharing, webhooks,
 };
 use crate::domain::UserId;
@@ -80,11 +80,19 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::GET,    "/public/{user_id}/{slug}/slots", Anyone(handler!(public::slots))),
         route(M::POST,   "/public/{user_id}/{slug}/bookings", Anyone(handler!(invitee::book))),
         route(M::GET,    "/manage/{token}",        Token(handler!(manage::read))),
+        route(M::GET,    "/manage/{token}/slots",  Token(handler!(manage::slots))),
         route(M::POST,   "/manage/{token}/reschedule", Token(handler!(manage::reschedule))),
         route(M::POST,   "/manage/{token}/cancel", Token(handler!(manage::cancel))),
         route(M::GET,    "/webhooks",              Caller(handler!(webhooks::list))),
         route(M::PUT,    "/webhooks/{webhook_id}", Caller(handler!(webhooks::put))),
         route(M::DELETE, "/webhooks/{webhook_id}", Caller(handler!(webhooks::delete))),
+        // The booking pages (issue 23). The literal paths come before `/book/{user_id}/{slug}`,
+        // which would match them too (as API Gateway ranks literal segments first): a user
+        // named `manage` or `assets` has no booking page.
+        route(M::GET,    "/book/assets/book.js",   Anyone(handler!(page::script))),
+        route(M::GET,    "/book/assets/book.css",  Anyone(handler!(page::style))),
+        route(M::GET,    "/book/manage/{token}",   Anyone(handler!(page::manage))),
+        route(M::GET,    "/book/{user_id}/{slug}", Anyone(handler!(page::booking))),
     ]
 }
 

@@ -21,6 +21,7 @@ mod observability;
 mod openapi_cors;
 mod outbound;
 mod overlap;
+mod page;
 mod paging;
 mod public;
 #[path = "../shared/sample_events.rs"]

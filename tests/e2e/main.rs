@@ -1,13 +1,19 @@
-//! End to end: the function under `cargo lambda watch`, and the release binary as deployed
+//! End to end: the function under `cargo lambda watch` (its booking pages in Chromium too), and
+//! the release binary as deployed
 //! (behind stand-ins of the Lambda Runtime API and the HTTP API that enforce their limits);
 //! and the parity of the router, `openapi.yaml` and `template.yaml`.
 
+mod browser;
 mod client_flows;
 mod deployed;
 #[path = "../shared/hostile_cases.rs"]
 mod hostile_cases;
+#[cfg(feature = "dynamodb")]
+#[path = "../shared/moto.rs"]
+mod moto;
 mod requirements;
 mod route_parity;
 #[path = "../shared/sample_events.rs"]
 mod sample_events;
 mod watch;
+mod webhooks;

@@ -14,8 +14,8 @@
 //!   carries no credentials, and the authorizer would refuse it with 401.
 //! - Any other route is open (no JWT authorizer) exactly when the OpenAPI operations at its path
 //!   have `security: []`, and exactly when its row in the router's table is open to anyone
-//!   (`Access::Anyone`): today `/`, `/openapi.json`, the `/public/...` routes and the
-//!   `/manage/{token}...` links (the token is their credential).
+//!   (`Access::Anyone`): today `/`, `/openapi.json`, the `/public/...` routes, the
+//!   `/manage/{token}...` links (the token is their credential) and the `/book/...` pages.
 
 use crate::deployed::template::{self, Template};
 use availability_api::api::{route_paths, route_table};
@@ -150,9 +150,15 @@ fn open_routes_are_the_same_in_the_template_and_the_description() {
             "/public/{user_id}/{slug}/bookings".to_owned(),
             "/manage/{token}".to_owned(),
             "/manage/{token}/cancel".to_owned(),
-            "/manage/{token}/reschedule".to_owned()
+            "/manage/{token}/reschedule".to_owned(),
+            // The booking pages (issue 23) and the times their manage page offers.
+            "/manage/{token}/slots".to_owned(),
+            "/book/{user_id}/{slug}".to_owned(),
+            "/book/manage/{token}".to_owned(),
+            "/book/assets/book.js".to_owned(),
+            "/book/assets/book.css".to_owned(),
         ]),
-        "only the health check, the description, the public routes and the manage links are open"
+        "only the health check, the description, the public routes, the manage links and the booking pages are open"
     );
 }
 

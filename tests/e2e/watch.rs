@@ -12,10 +12,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// Stops the whole process group (watch and the function it runs) however the test ends.
-struct Watch {
+pub(crate) struct Watch {
     child: Child,
-    base: String,
-    log: PathBuf,
+    pub(crate) base: String,
+    pub(crate) log: PathBuf,
 }
 
 impl Drop for Watch {
@@ -33,7 +33,7 @@ fn free_port() -> u16 {
         .expect("a free local port")
 }
 
-fn start_watch() -> Option<Watch> {
+pub(crate) fn start_watch() -> Option<Watch> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let path = path_with_project_tools(&root);
     if !cargo_lambda_available(&path) {
@@ -48,6 +48,9 @@ fn start_watch() -> Option<Watch> {
         .args([
             "lambda",
             "watch",
+            // The API alone at the root path; the crate's other binaries are other functions.
+            "--bin",
+            "availability-api",
             "--ignore-changes",
             "--invoke-address",
             "127.0.0.1",

@@ -288,6 +288,11 @@ pub(crate) fn replay_steps() -> Vec<(&'static str, u16, Value)> {
             json!({"error": "There is no booking with this link."}),
         ),
         (
+            "manage-slots",
+            404,
+            json!({"error": "There is no booking with this link."}),
+        ),
+        (
             "delete-event-type",
             200,
             ok("Event type deleted successfully"),

@@ -4,6 +4,7 @@
 //! hash it does not match is the same 404. Cancel and reschedule are one atomic write each.
 
 use super::invitee::{NotMade, ShownInviteeBooking, host_records, meeting, refused};
+use super::public::{SlotsQuery, hosts_within};
 use super::public_writes;
 use crate::api::app::{App, Failure, Handled, answer_of_write};
 use crate::api::call::Call;
@@ -120,6 +121,45 @@ pub(crate) async fn reschedule<S: AvailabilityStore>(
         })
         .await;
     answer_of_write(written, |booking| shown(&booking), not_made)
+}
+
+/// `GET /manage/{token}/slots?from=&to=&tz=`: the times the booking could move to now, as
+/// `/public/{user_id}/{slug}/slots` lists them but with its own hosts, each of them needed, and
+/// the booking not counting against itself: exactly the starts a reschedule would take.
+pub(crate) async fn slots<S: AvailabilityStore>(
+    app: &App<S>,
+    call: Call<'_, ManageToken>,
+) -> Handled {
+    let asked = SlotsQuery::of(app, &call)?;
+    let token = token_of(&call)?;
+    let record = app.store().load(&token.keeper, None).await?;
+    let booking = held(&record, &token).ok_or_else(no_booking)?.clone();
+    let invited = booking.invited.as_deref().ok_or_else(no_booking)?;
+    if cancellation_of(&booking).is_some() {
+        return Err(cancelled_already().into());
+    }
+    let owner_record = app.store().load(&invited.owner, None).await?;
+    // An event type deleted since offers no time.
+    let Some(event_type) = owner_record.event_type(&invited.event_type) else {
+        return Ok(asked.answer(&[]));
+    };
+    let same_hosts = EventType {
+        hosts: booking.participants.clone(),
+        assignment: Assignment::All,
+        ..event_type.clone()
+    };
+    let read = asked.read_window(&same_hosts);
+    let records = hosts_within(app, &same_hosts, read).await?;
+    let records: Vec<&UserRecord> = records.iter().map(Arc::as_ref).collect();
+    let offer = Offer::new(
+        &invited.owner,
+        &same_hosts,
+        &records,
+        read,
+        asked.now(),
+        Some(&booking.id),
+    );
+    Ok(asked.answer(&asked.slots_of(&offer)))
 }
 
 /// The booking moved to `start` on `records` (of `users`, the owner first), and every record.

@@ -8,6 +8,7 @@ pub(super) mod invitee;
 pub(super) mod manage;
 pub(super) mod overlap;
 mod own_record;
+pub(super) mod page;
 pub(super) mod public;
 mod public_writes;
 pub(super) mod schedule;

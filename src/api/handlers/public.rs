@@ -13,10 +13,11 @@ use crate::api::shown_interval::IntervalList;
 use crate::domain::duration::format_duration;
 use crate::domain::event_type::{EventType, Offer, is_valid_slug};
 use crate::domain::time::{DAY_MS, Millis};
-use crate::domain::timestamp::format_instant;
+use crate::domain::timestamp::{Zone, format_instant};
 use crate::domain::{Interval, UserId, UserRecord};
 use crate::store::{AvailabilityStore, IntervalBudget, LoadError};
 use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
 use serde::Serialize;
 use std::sync::Arc;
 
@@ -60,55 +61,90 @@ pub(crate) async fn describe<S: AvailabilityStore>(app: &App<S>, call: Call<'_, 
 /// Every start a booking would take now within the window: the event type's offer decided on
 /// each start of its grid.
 pub(crate) async fn slots<S: AvailabilityStore>(app: &App<S>, call: Call<'_, ()>) -> Handled {
-    let query = Query::of(call.request, SLOTS_PARAMETERS)?;
-    let zone = query.time_zone("tz")?;
-    let now = app.clock().now();
-    let from = query.timestamp("from")?.unwrap_or(now);
-    let to = match query.timestamp("to")? {
-        Some(to) => to,
-        None => from.saturating_add(DEFAULT_SLOTS_DAYS * DAY_MS),
-    };
-    let window = Interval::new(from, to)
-        .ok_or_else(|| ApiError::invalid_field("?to", "must be later than from"))?;
-    if window.duration() > MAX_SLOTS_DAYS * DAY_MS {
-        return Err(ApiError::invalid_field(
-            "?to",
-            format!("is more than {MAX_SLOTS_DAYS} days after from; ask about at most {MAX_SLOTS_DAYS} days at once"),
-        )
-        .into());
-    }
+    let asked = SlotsQuery::of(app, &call)?;
     let (host, record) = offering_host(app, &call).await?;
     let event_type = offered(&record, &call)?;
-    let read = Interval::new(
-        from.saturating_sub(event_type.buffer_before),
-        to.saturating_add(event_type.buffer_after),
-    )
-    .unwrap_or(window);
+    let read = asked.read_window(event_type);
     let records = hosts_within(app, event_type, read).await?;
     let records: Vec<&UserRecord> = records.iter().map(Arc::as_ref).collect();
-    let offer = Offer::new(host.as_str(), event_type, &records, read, now, None);
-    let slots: Vec<Interval> = offer.slots(from, to).collect();
-    #[derive(Serialize)]
-    struct Slots<'a> {
-        slots: IntervalList<'a>,
-        window: ShownWindow,
+    let offer = Offer::new(host.as_str(), event_type, &records, read, asked.now(), None);
+    Ok(asked.answer(&asked.slots_of(&offer)))
+}
+
+/// A slots request's window (`from`, `to`) and zone (`tz`), read and bounded before any lookup.
+pub(super) struct SlotsQuery {
+    window: Interval,
+    zone: Option<Zone>,
+    now: Millis,
+}
+
+impl SlotsQuery {
+    pub(super) fn of<S: AvailabilityStore, C>(
+        app: &App<S>,
+        call: &Call<'_, C>,
+    ) -> Result<Self, Failure> {
+        let query = Query::of(call.request, SLOTS_PARAMETERS)?;
+        let zone = query.time_zone("tz")?;
+        let now = app.clock().now();
+        let from = query.timestamp("from")?.unwrap_or(now);
+        let to = match query.timestamp("to")? {
+            Some(to) => to,
+            None => from.saturating_add(DEFAULT_SLOTS_DAYS * DAY_MS),
+        };
+        let window = Interval::new(from, to)
+            .ok_or_else(|| ApiError::invalid_field("?to", "must be later than from"))?;
+        if window.duration() > MAX_SLOTS_DAYS * DAY_MS {
+            return Err(ApiError::invalid_field(
+                "?to",
+                format!("is more than {MAX_SLOTS_DAYS} days after from; ask about at most {MAX_SLOTS_DAYS} days at once"),
+            )
+            .into());
+        }
+        Ok(SlotsQuery { window, zone, now })
     }
-    #[derive(Serialize)]
-    struct ShownWindow {
-        from: String,
-        to: String,
+
+    /// The hosts' time to read: the window widened by the event type's buffers.
+    pub(super) fn read_window(&self, event_type: &EventType) -> Interval {
+        Interval::new(
+            self.window.start().saturating_sub(event_type.buffer_before),
+            self.window.end().saturating_add(event_type.buffer_after),
+        )
+        .unwrap_or(self.window)
     }
-    let body = Slots {
-        slots: IntervalList(&slots, zone),
-        window: ShownWindow {
-            from: format_instant(from, zone),
-            to: format_instant(to, zone),
-        },
-    };
-    Ok(with_result_items(
-        json_response(StatusCode::OK, &body),
-        slots.len(),
-    ))
+
+    pub(super) fn now(&self) -> Millis {
+        self.now
+    }
+
+    /// The offer's slots within the window.
+    pub(super) fn slots_of(&self, offer: &Offer<'_>) -> Vec<Interval> {
+        offer
+            .slots(self.window.start(), self.window.end())
+            .collect()
+    }
+
+    /// 200 `{"slots", "window"}`.
+    pub(super) fn answer(&self, slots: &[Interval]) -> Response<Body> {
+        let (from, to) = (self.window.start(), self.window.end());
+        #[derive(Serialize)]
+        struct Slots<'a> {
+            slots: IntervalList<'a>,
+            window: ShownWindow,
+        }
+        #[derive(Serialize)]
+        struct ShownWindow {
+            from: String,
+            to: String,
+        }
+        let body = Slots {
+            slots: IntervalList(slots, self.zone),
+            window: ShownWindow {
+                from: format_instant(from, self.zone),
+                to: format_instant(to, self.zone),
+            },
+        };
+        with_result_items(json_response(StatusCode::OK, &body), slots.len())
+    }
 }
 
 /// The host the path names and their record (without intervals); a 404 for an id or a slug of

@@ -38,6 +38,7 @@ mod client;
 mod counter;
 mod https;
 mod layout;
+mod outbox;
 mod read;
 mod rebuild;
 mod write;
@@ -45,6 +46,7 @@ mod write;
 pub use client::client_config;
 pub use counter::{TTL_ATTRIBUTE, counter_expiry, counter_partition};
 pub use layout::{CHUNK_BYTES, PARTITION_KEY, SORT_KEY};
+pub use outbox::{OUTBOX_DUE, OUTBOX_INDEX, OUTBOX_SHARD};
 
 use self::client::{Backoff, CountAttempts, MeasuredRequests, write_token};
 use self::layout::MonthSpan;
@@ -333,5 +335,15 @@ impl AvailabilityStore for DynamoDbStore {
         window: Millis,
     ) -> Result<u64, StoreError> {
         self.count_in_window(key, now, window).await
+    }
+
+    /// One `Query` of the outbox index (`outbox.rs`).
+    async fn users_owing(&self, now: Millis, limit: usize) -> Result<Vec<String>, StoreError> {
+        DynamoDbStore::users_owing(self, now, limit).await
+    }
+
+    /// The table's stream feeds the notifier function.
+    fn streams_changes(&self) -> bool {
+        true
     }
 }

@@ -97,6 +97,13 @@ fn valid_request(path: &str, method: &str, made: &Made) -> HttpRequest {
         }
         ("/manage/{token}/cancel", "POST") => HttpRequest::new("POST", &format!("{manage}/cancel"))
             .json(&json!({"reason": "A sample"})),
+        ("/manage/{token}/slots", "GET") => HttpRequest::new("GET", &format!("{manage}/slots")),
+        // The booking pages: open, no lookup.
+        ("/book/{user_id}/{slug}", "GET") => HttpRequest::new("GET", "/book/user123/intro-call"),
+        ("/book/manage/{token}", "GET") => HttpRequest::new("GET", &format!("/book{manage}")),
+        ("/book/assets/book.js", "GET") | ("/book/assets/book.css", "GET") => {
+            HttpRequest::new("GET", path)
+        }
         ("/webhooks", "GET") => as_user("GET", path),
         ("/webhooks/{webhook_id}", "PUT") => as_user("PUT", "/webhooks/crm").json(&json!({
             "url": "https://hooks.example.com/bookings",
@@ -205,3 +212,45 @@ fn one_request_per_route(deployed: &mut Deployed) {
 }
 
 on_both_stores!(one_request_per_route);
+
+/// The booking pages through the template's routes, with no token: each is the function's own
+/// answer (API Gateway prefers `/book/manage/{token}` and `/book/assets/...` over
+/// `/book/{user_id}/{slug}`), of its content type, under its policy, and small.
+fn the_booking_pages_are_open_and_small(deployed: &mut Deployed) {
+    let pages = [
+        ("/book/user123/intro-call", "text/html", 16 * 1024),
+        ("/book/manage/not-a-token", "text/html", 16 * 1024),
+        ("/book/assets/book.js", "text/javascript", 48 * 1024),
+        ("/book/assets/book.css", "text/css", 16 * 1024),
+    ];
+    let mut total = 0;
+    for (target, content_type, most) in pages {
+        let response = deployed.send(HttpRequest::new("GET", target));
+        assert_eq!(response.status, 200, "{target}");
+        assert!(
+            deployed.gateway.exchanges.last().is_some_and(|e| e.invoked),
+            "{target} reaches the function"
+        );
+        let served = response.header("content-type").unwrap_or_default();
+        assert!(served.starts_with(content_type), "{target}: {served}");
+        let policy = response
+            .header("content-security-policy")
+            .unwrap_or_default();
+        assert!(policy.contains("script-src 'self'"), "{target}: {policy}");
+        assert_eq!(response.header("referrer-policy"), Some("no-referrer"));
+        assert!(
+            response.body.len() <= most,
+            "{target}: {} bytes, more than {most}",
+            response.body.len()
+        );
+        total += response.body.len();
+        // A stage- and proxy-proof revalidation: the ETag answers 304 with nothing.
+        let etag = response.header("etag").expect("an ETag").to_owned();
+        let again = deployed.send(HttpRequest::new("GET", target).header("if-none-match", &etag));
+        assert_eq!(again.status, 304, "{target}");
+        assert!(again.body.is_empty());
+    }
+    println!("the booking page's files: {total} bytes");
+}
+
+on_both_stores!(the_booking_pages_are_open_and_small);
