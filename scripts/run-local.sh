@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/tools.sh
 need_python_tool cargo-lambda
-exec cargo lambda watch "$@"
+# `--bin`: the crate has more than one function (the webhook notifier, ...); this serves the
+# API at the root path, as one function would be.
+exec cargo lambda watch --bin availability-api "$@"

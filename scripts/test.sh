@@ -31,10 +31,12 @@ need_python_tool cfn-lint
 need_python_tool sam
 need_python_tool schemathesis
 python_for_tool moto moto.moto_server.werkzeug_app >/dev/null
+# The webhook tests verify deliveries with the Standard Webhooks library.
+python_for_tool standardwebhooks standardwebhooks >/dev/null
 # The booking pages' browser tests: chromium (apt-get), Playwright for Python, axe-core (npm).
 need_browser_tools
 if [ "$mode" = --tools ]; then
-  echo "== tools ready: cargo-nextest, cargo-fuzz, cargo-lambda, cfn-lint, sam, schemathesis, moto, chromium, playwright, axe-core"
+  echo "== tools ready: cargo-nextest, cargo-fuzz, cargo-lambda, cfn-lint, sam, schemathesis, moto, standardwebhooks, chromium, playwright, axe-core"
   exit 0
 fi
 

@@ -15,6 +15,7 @@
 pub mod api;
 pub mod calendar_sync;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod meter;
 pub mod observability;

@@ -11,5 +11,10 @@ async fn main() -> Result<(), Error> {
     // The store (and its SDK client) is built once per instance and shared by every invocation.
     let store = store::open(&config).await;
     let app = &App::new(store, config);
-    lambda_runtime::run(service_fn(move |event| api::handle_event(app, event))).await
+    // Beside the runtime's loop: webhook deliveries of a store without a stream (the
+    // in-memory one); with DynamoDB it waits for ever and the notifier function delivers.
+    tokio::select! {
+        served = lambda_runtime::run(service_fn(move |event| api::handle_event(app, event))) => served,
+        () = app.deliver_in_process() => Ok(()),
+    }
 }

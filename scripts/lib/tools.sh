@@ -28,6 +28,8 @@ python_tool_spec() {
     schemathesis) echo "schemathesis>=4.32,<5" ;;
     moto) echo "moto[server]>=5.2,<6" ;;
     sam) echo "aws-sam-cli>=1.170,<2" ;;
+    # The webhook tests verify every delivery with the specification's own library.
+    standardwebhooks) echo "standardwebhooks>=1.0,<2" ;;
     playwright) echo "playwright>=1.49,<2" ;;
     *) echo "unknown tool $1" >&2; return 1 ;;
   esac
@@ -39,6 +41,7 @@ python_tool_commands() {
     schemathesis) echo "st" ;;
     moto) echo "moto_server" ;;
     sam) echo "sam" ;;
+    standardwebhooks) echo "" ;;
     playwright) echo "playwright" ;;
   esac
 }

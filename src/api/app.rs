@@ -2,9 +2,11 @@
 //! the router both build on this file; it imports neither.
 
 use super::error::{ApiError, ProblemKind};
+use super::in_process::PendingDeliveries;
 use super::window::Clock;
 use crate::config::Config;
 use crate::domain::UserRecord;
+use crate::domain::webhook::with_events;
 use crate::observability::Telemetry;
 use crate::outbound::Outbound;
 use crate::store::{AvailabilityStore, Scope, StoreError, WriteError};
@@ -19,6 +21,8 @@ pub struct App<S> {
     clock: Clock,
     /// Requests to user-given URLs; its client is built on first use, not here.
     outbound: Outbound,
+    /// Users owing webhook deliveries, for the in-process delivery of a store without a stream.
+    pub(super) pending: PendingDeliveries,
     pub(super) telemetry: Telemetry,
 }
 
@@ -75,6 +79,10 @@ pub(crate) type Handled = Result<Response<Body>, Failure>;
 impl<S: AvailabilityStore> App<S> {
     /// One atomic write of `users`' records (within `scope`) by `change`, which also makes
     /// something (a booking): what the run that was written made, or why nothing was written.
+    /// Each record's booking changes record their webhook events in its outbox in the same
+    /// write (`domain::webhook::with_events`), so an event exists exactly when its change was
+    /// committed; a refused write records nothing. After the commit, the users owing
+    /// deliveries are handed to the in-process delivery (a store with a stream has its own).
     pub(crate) async fn write_making<T, E, F>(
         &self,
         users: &[&str],
@@ -86,14 +94,35 @@ impl<S: AvailabilityStore> App<S> {
         E: Send,
         F: FnMut(&[Arc<UserRecord>]) -> Result<(Vec<UserRecord>, T), E> + Send,
     {
+        let now = self.clock.now();
         let mut made = None;
+        let mut owing: Vec<usize> = Vec::new();
         self.store
             .update_many(users, scope, |records| {
                 let (next, this) = change(records)?;
+                owing.clear();
+                let next = records
+                    .iter()
+                    .zip(next)
+                    .enumerate()
+                    .map(|(at, (before, after))| {
+                        let owed = after.outbox.len();
+                        let recorded = with_events(before, after, now);
+                        if recorded.outbox.len() != owed {
+                            owing.push(at);
+                        }
+                        recorded
+                    })
+                    .collect();
                 made = Some(this);
                 Ok(next)
             })
             .await?;
+        if !self.store.streams_changes() {
+            for &at in &owing {
+                self.pending.schedule(users[at], now);
+            }
+        }
         made.ok_or_else(|| {
             StoreError::Internal("the store wrote without running the change".into()).into()
         })
@@ -123,6 +152,7 @@ impl<S> App<S> {
     pub fn new(store: S, config: Config) -> Self {
         Self {
             outbound: Outbound::new(config.outbound_allow_local),
+            pending: PendingDeliveries::default(),
             store,
             config,
             clock: Clock::System,

@@ -21,6 +21,7 @@ mod event;
 mod handlers;
 mod identity;
 mod if_match;
+mod in_process;
 mod input;
 mod paging;
 mod response;

@@ -155,6 +155,22 @@ impl AvailabilityStore for MemoryStore {
         .await
     }
 
+    /// A look at every record: the in-memory store holds one process's few users.
+    async fn users_owing(&self, now: Millis, limit: usize) -> Result<Vec<String>, StoreError> {
+        let users = self.users()?;
+        let mut owing: Vec<(Millis, &String)> = users
+            .iter()
+            .filter_map(|(user, record)| Some((record.next_delivery()?, user)))
+            .filter(|(due, _)| *due <= now)
+            .collect();
+        owing.sort();
+        Ok(owing
+            .into_iter()
+            .take(limit)
+            .map(|(_, user)| user.clone())
+            .collect())
+    }
+
     /// Under its own lock, so concurrent calls each count once.
     async fn count_request(
         &self,

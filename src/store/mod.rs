@@ -81,6 +81,10 @@ pub(crate) fn rejoin(changed: UserRecord, left_out: &UserRecord) -> UserRecord {
     }
 }
 
+/// The sort key of the item that holds a user's record (without its month items) on the
+/// DynamoDB table: what the notifier looks for in the table's stream.
+pub const META_SORT_KEY: &str = "meta";
+
 /// The longest key [`AvailabilityStore::count_request`] takes, in bytes: callers build keys from
 /// a route's name and a client's address (`public-writes#203.0.113.7`), far shorter.
 pub const MAX_COUNTER_KEY_BYTES: usize = 200;
@@ -337,6 +341,22 @@ pub trait AvailabilityStore: Send + Sync + 'static {
         now: Millis,
         window: Millis,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Up to `limit` users whose outbox (`UserRecord::outbox`) has a delivery due at `now`, the
+    /// longest due first as far as the store keeps an order. May lag a write by a moment (the
+    /// DynamoDB store reads an index) and may name a user who owes nothing any more: callers
+    /// load the record and look.
+    fn users_owing(
+        &self,
+        now: Millis,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+
+    /// Whether the store's committed changes reach a delivery function of their own (the
+    /// DynamoDB table's stream feeds the notifier); otherwise the API delivers in process.
+    fn streams_changes(&self) -> bool {
+        false
+    }
 }
 
 /// The records an `update_many` should write on top of `current` (`None` where `change` left

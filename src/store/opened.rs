@@ -97,6 +97,22 @@ impl AvailabilityStore for OpenedStore {
             OpenedStore::DynamoDb(store) => store.count_request(key, now, window).await,
         }
     }
+
+    async fn users_owing(&self, now: Millis, limit: usize) -> Result<Vec<String>, StoreError> {
+        match self {
+            OpenedStore::Memory(store) => store.users_owing(now, limit).await,
+            #[cfg(feature = "dynamodb")]
+            OpenedStore::DynamoDb(store) => store.users_owing(now, limit).await,
+        }
+    }
+
+    fn streams_changes(&self) -> bool {
+        match self {
+            OpenedStore::Memory(store) => store.streams_changes(),
+            #[cfg(feature = "dynamodb")]
+            OpenedStore::DynamoDb(store) => store.streams_changes(),
+        }
+    }
 }
 
 #[cfg(test)]

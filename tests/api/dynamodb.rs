@@ -292,6 +292,13 @@ mod invitees {
         crate::invitee::every_reason_of_the_contract_on(&app[0]).await;
     }
 
+    #[tokio::test]
+    async fn the_manage_link_lists_the_times_a_reschedule_would_take_on_dynamodb() {
+        let table = fresh_table().await;
+        let app = instances(&table, 1, roomy()).await;
+        crate::invitee::manage_link_slots_on(&app[0]).await;
+    }
+
     async fn instances(table: &str, count: usize, config: Config) -> Vec<Arc<App<DynamoDbStore>>> {
         let now = parse_timestamp(NOW).expect("valid");
         let mut apps = Vec::new();

@@ -770,16 +770,20 @@ async fn a_host_cancels_an_invitee_s_booking_for_every_host_and_the_link_shows_i
 
 #[tokio::test]
 async fn the_manage_link_lists_the_times_a_reschedule_would_take() {
-    let app = app();
+    manage_link_slots_on(&app()).await;
+}
+
+/// `GET /manage/{token}/slots` on `app`'s store (also run on DynamoDB, `tests/api/dynamodb.rs`).
+pub(crate) async fn manage_link_slots_on(app: &App<impl AvailabilityStore>) {
     offering(
-        &app,
+        app,
         "ana",
         "call",
         json!({"title": "Call", "duration": "PT1H"}),
     )
     .await;
     let made = book(
-        &app,
+        app,
         "/public/ana/call/bookings",
         "2026-03-02T10:00:00Z",
         "ina@example.com",
@@ -789,7 +793,7 @@ async fn the_manage_link_lists_the_times_a_reschedule_would_take() {
     let manage = format!("/manage/{token}");
     // Its own time is listed: the booking does not count against itself.
     assert_eq!(
-        slot_starts(&app, &manage).await,
+        slot_starts(app, &manage).await,
         [
             "2026-03-02T09:00:00Z",
             "2026-03-02T10:00:00Z",
@@ -797,7 +801,7 @@ async fn the_manage_link_lists_the_times_a_reschedule_would_take() {
         ]
     );
     let other = book(
-        &app,
+        app,
         "/public/ana/call/bookings",
         "2026-03-02T11:00:00Z",
         "other@example.com",
@@ -805,23 +809,23 @@ async fn the_manage_link_lists_the_times_a_reschedule_would_take() {
     .await;
     assert_eq!(other.status, 201);
     assert_eq!(
-        slot_starts(&app, &manage).await,
+        slot_starts(app, &manage).await,
         ["2026-03-02T09:00:00Z", "2026-03-02T10:00:00Z"]
     );
     // The window rules of the public slots, checked before any lookup.
     let too_long = http_api("GET", &format!("{manage}/slots"))
         .query("from=2026-03-02T00:00:00Z&to=2026-04-30T00:00:00Z")
         .build();
-    assert_eq!(invoke(&app, too_long).await.status, 400);
+    assert_eq!(invoke(app, too_long).await.status, 400);
     let unknown = http_api(
         "GET",
         "/manage/dXNlcjEyMw.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAA/slots",
     )
     .build();
-    assert_eq!(invoke(&app, unknown).await.status, 404);
-    let cancel = open(&app, "POST", &format!("{manage}/cancel"), json!({})).await;
+    assert_eq!(invoke(app, unknown).await.status, 404);
+    let cancel = open(app, "POST", &format!("{manage}/cancel"), json!({})).await;
     assert_eq!(cancel.status, 200);
     let event = http_api("GET", &format!("{manage}/slots")).build();
-    let after = invoke(&app, event).await;
+    let after = invoke(app, event).await;
     assert_eq!((after.status, reason(&after)), (409, "cancelled"));
 }

@@ -116,3 +116,151 @@ async fn targets_and_events_are_checked_before_anything_is_stored() {
     let listed = invoke(&app, http_api("GET", "/webhooks").build()).await;
     assert_eq!(listed.body, json!({"webhooks": []}));
 }
+
+/// The events of an invitee's booking of an event type with two hosts, its move and its
+/// cancellation through the manage link: each recorded in the outbox of each host that
+/// subscribed, in the write that made the change (the in-process delivery is not running here,
+/// so the outbox keeps what it owes).
+#[tokio::test]
+async fn invitee_bookings_moves_and_cancellations_record_their_events_for_each_host() {
+    use availability_api::api::Clock;
+    use availability_api::config::Config;
+    use availability_api::domain::timestamp::parse_timestamp;
+    use availability_api::store::{AvailabilityStore, MemoryStore};
+    let now = parse_timestamp("2026-03-01T00:00:00Z").expect("valid");
+    let app = availability_api::api::App::new(MemoryStore::new(), Config::dev())
+        .with_clock(Clock::Fixed(now));
+    let as_user = |user: &str, method: &str, path: &str, body: Value| {
+        let event = http_api(method, path).header("x-user-id", user);
+        match body {
+            Value::Null => event.build(),
+            body => event.json(body).build(),
+        }
+    };
+    for host in ["ana", "bo"] {
+        let free = json!({"availability": [{"start_time": "2026-03-02T09:00:00Z", "end_time": "2026-03-02T12:00:00Z"}]});
+        assert_eq!(
+            invoke(&app, as_user(host, "POST", "/availability", free))
+                .await
+                .status,
+            200
+        );
+    }
+    // bo lets ana book them, then both subscribe (bo to cancellations only).
+    let sharing = json!({"bookable_by": ["ana"]});
+    assert_eq!(
+        invoke(&app, as_user("bo", "PUT", "/availability/sharing", sharing))
+            .await
+            .status,
+        200
+    );
+    let all = json!({"url": "https://hooks.example.com/a", "events": ["booking.created", "booking.rescheduled", "booking.cancelled"]});
+    assert_eq!(
+        invoke(&app, as_user("ana", "PUT", "/webhooks/crm", all))
+            .await
+            .status,
+        200
+    );
+    let cancels = json!({"url": "https://hooks.example.com/b", "events": ["booking.cancelled"]});
+    assert_eq!(
+        invoke(&app, as_user("bo", "PUT", "/webhooks/crm", cancels))
+            .await
+            .status,
+        200
+    );
+    let team = json!({"title": "Team intro", "duration": "PT30M", "hosts": ["ana", "bo"]});
+    assert_eq!(
+        invoke(&app, as_user("ana", "PUT", "/event-types/intro", team))
+            .await
+            .status,
+        200
+    );
+
+    let booked = invoke(
+        &app,
+        http_api("POST", "/public/ana/intro/bookings")
+            .json(json!({"start_time": "2026-03-02T09:00:00Z", "invitee": {"name": "Ina", "email": "ina@example.com"}}))
+            .build(),
+    )
+    .await;
+    assert_eq!(booked.status, 201, "{}", booked.raw);
+    let token = booked.body["manage_token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let moved = invoke(
+        &app,
+        http_api("POST", &format!("/manage/{token}/reschedule"))
+            .json(json!({"start_time": "2026-03-02T10:00:00Z"}))
+            .build(),
+    )
+    .await;
+    assert_eq!(moved.status, 200, "{}", moved.raw);
+    // A move onto a time nobody offers is refused: nothing recorded.
+    let refused = invoke(
+        &app,
+        http_api("POST", &format!("/manage/{token}/reschedule"))
+            .json(json!({"start_time": "2026-03-02T15:00:00Z"}))
+            .build(),
+    )
+    .await;
+    assert_eq!(refused.status, 409, "{}", refused.raw);
+    let cancelled = invoke(
+        &app,
+        http_api("POST", &format!("/manage/{token}/cancel"))
+            .json(json!({}))
+            .build(),
+    )
+    .await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.raw);
+
+    let kinds = |record: &availability_api::domain::UserRecord| -> Vec<(String, String)> {
+        record
+            .outbox
+            .iter()
+            .map(|entry| {
+                let body: Value = serde_json::from_str(&entry.body).expect("JSON");
+                (
+                    body["type"].as_str().unwrap_or_default().to_owned(),
+                    body["data"]["start_time"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                )
+            })
+            .collect()
+    };
+    let ana = app.store().load("ana", None).await.expect("read");
+    assert_eq!(
+        kinds(&ana),
+        [
+            (
+                "booking.created".to_owned(),
+                "2026-03-02T09:00:00Z".to_owned()
+            ),
+            (
+                "booking.rescheduled".to_owned(),
+                "2026-03-02T10:00:00Z".to_owned()
+            ),
+            (
+                "booking.cancelled".to_owned(),
+                "2026-03-02T10:00:00Z".to_owned()
+            ),
+        ]
+    );
+    let bo = app.store().load("bo", None).await.expect("read");
+    assert_eq!(
+        kinds(&bo),
+        [(
+            "booking.cancelled".to_owned(),
+            "2026-03-02T10:00:00Z".to_owned()
+        )]
+    );
+    for entry in ana.outbox.iter().chain(&bo.outbox) {
+        assert!(!entry.body.contains("manage"), "{}", entry.body);
+        assert!(!entry.body.contains(&token));
+    }
+    let cancellation: Value = serde_json::from_str(&bo.outbox[0].body).expect("JSON");
+    assert_eq!(cancellation["data"]["invitee"]["email"], "ina@example.com");
+    assert_eq!(cancellation["data"]["sequence"], 1);
+}

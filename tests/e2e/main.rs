@@ -12,8 +12,12 @@ mod client_flows;
 mod deployed;
 #[path = "../shared/hostile_cases.rs"]
 mod hostile_cases;
+#[cfg(feature = "dynamodb")]
+#[path = "../shared/moto.rs"]
+mod moto;
 mod requirements;
 mod route_parity;
 #[path = "../shared/sample_events.rs"]
 mod sample_events;
 mod watch;
+mod webhooks;

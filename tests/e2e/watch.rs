@@ -48,6 +48,9 @@ pub(crate) fn start_watch() -> Option<Watch> {
         .args([
             "lambda",
             "watch",
+            // The API alone at the root path; the crate's other binaries are other functions.
+            "--bin",
+            "availability-api",
             "--ignore-changes",
             "--invoke-address",
             "127.0.0.1",

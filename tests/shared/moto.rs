@@ -3,10 +3,13 @@
 //! Shared by the `api` and `store` test programs, which include it with `#[path]`.
 
 use availability_api::store::DynamoDbStore;
-use availability_api::store::dynamodb::{PARTITION_KEY, SORT_KEY, client_config};
+use availability_api::store::dynamodb::{
+    OUTBOX_DUE, OUTBOX_INDEX, OUTBOX_SHARD, PARTITION_KEY, SORT_KEY, client_config,
+};
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
 };
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -45,13 +48,14 @@ pub(crate) async fn fresh_table() -> String {
         std::process::id(),
         TABLES.fetch_add(1, Ordering::Relaxed)
     );
-    let attribute = |name: &str| {
+    let typed = |name: &str, kind| {
         AttributeDefinition::builder()
             .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
+            .attribute_type(kind)
             .build()
             .expect("attribute definition")
     };
+    let attribute = |name: &str| typed(name, ScalarAttributeType::S);
     let key = |name: &str, key_type| {
         KeySchemaElement::builder()
             .attribute_name(name)
@@ -68,6 +72,22 @@ pub(crate) async fn fresh_table() -> String {
         .attribute_definitions(attribute(SORT_KEY))
         .key_schema(key(PARTITION_KEY, KeyType::Hash))
         .key_schema(key(SORT_KEY, KeyType::Range))
+        // The outbox index, as template.yaml declares it.
+        .attribute_definitions(attribute(OUTBOX_SHARD))
+        .attribute_definitions(typed(OUTBOX_DUE, ScalarAttributeType::N))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(OUTBOX_INDEX)
+                .key_schema(key(OUTBOX_SHARD, KeyType::Hash))
+                .key_schema(key(OUTBOX_DUE, KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .expect("index"),
+        )
         .send()
         .await
         .expect("the local server creates the table");

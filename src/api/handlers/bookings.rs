@@ -226,43 +226,41 @@ pub(crate) async fn cancel<S: AvailabilityStore>(app: &App<S>, call: Call<'_, Us
     let for_everyone = booking.organizer == call.caller.as_str() || booking.invited.is_some();
     let user_ids: Vec<&str> = participants.iter().map(String::as_str).collect();
     let now = app.clock().now();
-    app.store()
-        // Bookings only: no participant's intervals are read or written.
-        .update_many(&user_ids, Scope::NoIntervals, |records| {
-            let caller_holds = records
-                .iter()
-                .zip(&participants)
-                .any(|(record, user)| user == call.caller.as_str() && record.booking(id).is_some());
-            if !caller_holds {
-                return Err(no_booking(id));
-            }
-            Ok(records
-                .iter()
-                .zip(&participants)
-                .enumerate()
-                .map(|(at, (record, user))| {
-                    let cancelled = record.booking(id).and_then(|copy| {
-                        let mut copy = copy.clone();
-                        let invited = copy.invited.as_mut()?;
-                        invited.cancellation = Some(Cancellation {
-                            at: now,
-                            reason: None,
-                        });
-                        Some(copy)
+    // Bookings only: no participant's intervals are read or written.
+    app.write_making(&user_ids, Scope::NoIntervals, |records| {
+        let caller_holds = records
+            .iter()
+            .zip(&participants)
+            .any(|(record, user)| user == call.caller.as_str() && record.booking(id).is_some());
+        if !caller_holds {
+            return Err(no_booking(id));
+        }
+        let next = records
+            .iter()
+            .zip(&participants)
+            .enumerate()
+            .map(|(at, (record, user))| {
+                let cancelled = record.booking(id).and_then(|copy| {
+                    let mut copy = copy.clone();
+                    let invited = copy.invited.as_mut()?;
+                    invited.cancellation = Some(Cancellation {
+                        at: now,
+                        reason: None,
                     });
-                    match cancelled {
-                        Some(cancelled) if at == 0 => {
-                            record.without_booking(id).with_cancelled(cancelled, now)
-                        }
-                        _ if for_everyone || user == call.caller.as_str() => {
-                            record.without_booking(id)
-                        }
-                        _ => record.with_participant_gone(id, call.caller.as_str()),
+                    Some(copy)
+                });
+                match cancelled {
+                    Some(cancelled) if at == 0 => {
+                        record.without_booking(id).with_cancelled(cancelled, now)
                     }
-                })
-                .collect())
-        })
-        .await?;
+                    _ if for_everyone || user == call.caller.as_str() => record.without_booking(id),
+                    _ => record.with_participant_gone(id, call.caller.as_str()),
+                }
+            })
+            .collect();
+        Ok((next, ()))
+    })
+    .await?;
     Ok(message(
         StatusCode::OK,
         if for_everyone {

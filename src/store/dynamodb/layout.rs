@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, HashMap};
 /// Key attribute names; template.yaml declares the same.
 pub const PARTITION_KEY: &str = "pk";
 pub const SORT_KEY: &str = "sk";
-pub(super) const META_SORT_KEY: &str = "meta";
+pub(super) const META_SORT_KEY: &str = crate::store::META_SORT_KEY;
 /// Sorts before `meta`, so one key range reads the meta item and its chunks.
 pub(super) const CHUNK_SORT_KEY_PREFIX: &str = "chunk#";
 const MONTH_SORT_KEY_PREFIX: &str = "month#";
@@ -349,6 +349,17 @@ pub(super) fn meta_items(
         meta.insert(
             RETIRED_EPOCH.to_owned(),
             AttributeValue::S(retired.to_owned()),
+        );
+    }
+    // Only a record owing deliveries is in the outbox index (see `outbox.rs`).
+    if let Some(due) = record.next_delivery() {
+        meta.insert(
+            super::outbox::OUTBOX_SHARD.to_owned(),
+            AttributeValue::S(super::outbox::OUTBOX_SHARD_VALUE.to_owned()),
+        );
+        meta.insert(
+            super::outbox::OUTBOX_DUE.to_owned(),
+            AttributeValue::N(due.to_string()),
         );
     }
     Ok((meta, chunks))

@@ -66,17 +66,17 @@ pub(crate) fn fresh_table(endpoint: &str, template: &Template, label: &str) -> S
         .iter()
         .map(|(name, kind)| json!({"AttributeName": name, "KeyType": kind}))
         .collect();
-    call(
-        endpoint,
-        "CreateTable",
-        &json!({
-            "TableName": name,
-            "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": attributes,
-            "KeySchema": keys
-        }),
-    )
-    .unwrap_or_else(|e| panic!("the local server creates the table: {e}"));
+    let mut request = json!({
+        "TableName": name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": attributes,
+        "KeySchema": keys
+    });
+    if !template.table_indexes.is_null() {
+        request["GlobalSecondaryIndexes"] = template.table_indexes.clone();
+    }
+    call(endpoint, "CreateTable", &request)
+        .unwrap_or_else(|e| panic!("the local server creates the table: {e}"));
     name
 }
 

@@ -46,6 +46,8 @@ pub(crate) struct Template {
     /// The DynamoDB table's attribute definitions (name, type) and key schema (name, key type).
     pub(crate) table_attributes: Vec<(String, String)>,
     pub(crate) table_keys: Vec<(String, String)>,
+    /// The table's `GlobalSecondaryIndexes` as CreateTable takes them (`null` when none).
+    pub(crate) table_indexes: serde_json::Value,
     root: Value,
 }
 
@@ -107,8 +109,8 @@ impl Template {
             std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let root: Value = serde_norway::from_str(&text)
             .unwrap_or_else(|e| panic!("{} is not YAML: {e}", path.display()));
-        // The API function: the one built from the `availability-api` binary (background
-        // functions of the same crate, `src/bin/*.rs`, are built from theirs).
+        // The API's function: the one built from the `availability-api` binary (the crate's
+        // other binaries are background functions with no routes).
         let functions: Vec<_> = resources_of_type(&root, "AWS::Serverless::Function")
             .into_iter()
             .filter(|(_, function)| {
@@ -116,14 +118,14 @@ impl Template {
                     .get("Metadata")
                     .and_then(|m| m.get("BuildProperties"))
                     .and_then(|b| b.get("Binary"))
-                    .and_then(string)
-                    .is_none_or(|binary| binary == "availability-api")
+                    .and_then(Value::as_str)
+                    == Some("availability-api")
             })
             .collect();
         assert_eq!(
             functions.len(),
             1,
-            "{} declares exactly one API function",
+            "{} declares exactly one function of the availability-api binary",
             path.display()
         );
         let (function_logical_id, function) = functions[0].clone();
@@ -189,6 +191,10 @@ impl Template {
             "AttributeName",
             "KeyType",
         );
+        let table_indexes = table
+            .and_then(|t| t.get("GlobalSecondaryIndexes"))
+            .and_then(|indexes| serde_json::to_value(indexes).ok())
+            .unwrap_or_default();
         Template {
             function_logical_id,
             memory_mb,
@@ -199,6 +205,7 @@ impl Template {
             routes,
             table_attributes,
             table_keys,
+            table_indexes,
             root,
         }
     }
