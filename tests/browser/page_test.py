@@ -50,7 +50,7 @@ def request(method, path, body=None, user=None, prefix=""):
     if user:
         req.add_header("x-user-id", user)
     try:
-        with urllib.request.urlopen(req, timeout=30) as response:
+        with urllib.request.urlopen(req, timeout=60) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
@@ -112,6 +112,8 @@ class Browser:
             bypass_csp=bypass_csp,
         )
         page = context.new_page()
+        # Generous: CI runs this beside the other tests on two cores.
+        page.set_default_timeout(60_000)
         page.dialogs = []
         page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
         # Counts CSP violations from the first moment of every document.
@@ -123,7 +125,7 @@ class Browser:
         return page
 
 
-def wait_until(page, expression, timeout=30):
+def wait_until(page, expression, timeout=60):
     """Polls `expression` in the page until it is true: Playwright's wait_for_function compiles
     its predicate with eval, which the page's policy (rightly) refuses."""
     deadline = time.monotonic() + timeout

@@ -54,7 +54,7 @@ impl DynamoDbStore {
     ) -> Result<u64, StoreError> {
         let start = counter_window(key, now, window)?;
         let update = self
-            .client
+            .client()
             .update_item()
             .table_name(&self.table)
             .key(PARTITION_KEY, AttributeValue::S(counter_partition(key)))

@@ -59,7 +59,7 @@ use super::{
 use crate::domain::{Interval, Millis};
 use crate::meter::{self, Cost};
 use aws_sdk_dynamodb::Client;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Attempts of a read-modify-write that keeps losing races before the caller hears 503. A writer
 /// loses only when another one wins, so N writers racing on one user all finish within N
@@ -84,30 +84,46 @@ const BATCHES_IN_FLIGHT: usize = 4;
 // call costs nothing next to the call.
 
 pub struct DynamoDbStore {
-    client: Client,
+    /// Built on the store's first request (see [`DynamoDbStore::from_env`]).
+    client: OnceLock<Client>,
     table: String,
 }
 
 impl DynamoDbStore {
     /// A store on `table` through `client`, whose requests it measures (see [`meter`]).
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        let measured = client
-            .config()
-            .to_builder()
-            .interceptor(CountAttempts)
-            .interceptor(MeasuredRequests)
-            .build();
         Self {
-            client: Client::from_conf(measured),
+            client: OnceLock::from(measured(client.config().to_builder())),
             table: table.into(),
         }
     }
 
-    /// A client configured from the environment (region, credentials, and `AWS_ENDPOINT_URL`,
-    /// which points tests at a local server). Build it once per instance: it pools connections.
+    /// A store on `table` whose client is configured from the environment (region,
+    /// credentials, and `AWS_ENDPOINT_URL`, which points tests at a local server). Build it
+    /// once per instance: its client pools connections. The client itself is built when the
+    /// first request needs it, so a cold start that serves no store request (the pages, the
+    /// OpenAPI description, a refused request) does not pay for the SDK's set-up; its
+    /// configuration cannot fail, so nothing that start-up would have caught is put off.
     pub async fn from_env(table: impl Into<String>) -> Self {
-        Self::new(Client::from_conf(client_config().build()), table)
+        Self {
+            client: OnceLock::new(),
+            table: table.into(),
+        }
     }
+
+    fn client(&self) -> &Client {
+        self.client.get_or_init(|| measured(client_config()))
+    }
+}
+
+/// A client of `config` whose requests the store measures (see [`meter`]).
+fn measured(config: aws_sdk_dynamodb::config::Builder) -> Client {
+    Client::from_conf(
+        config
+            .interceptor(CountAttempts)
+            .interceptor(MeasuredRequests)
+            .build(),
+    )
 }
 
 /// The months a write within `scope` reads.
@@ -163,7 +179,18 @@ impl AvailabilityStore for DynamoDbStore {
         let mut scope = scope;
         loop {
             let span = scope_span(scope);
-            let snapshot = self.read(user_id, span).await?;
+            let Some(snapshot) = self.try_read(user_id, span).await? else {
+                // Another write landed between the read's queries: a race lost before
+                // writing, retried on the same budget as one lost while writing.
+                meter::add(Cost::StoreRetry);
+                if !backoff.wait().await {
+                    return Err(StoreError::Unavailable(format!(
+                        "writes to user {user_id} kept colliding"
+                    ))
+                    .into());
+                }
+                continue;
+            };
             if let Some((_, version)) = lost
                 .iter()
                 .find(|(token, _)| snapshot.meta.recent_writes.contains(token))

@@ -30,7 +30,7 @@ impl DynamoDbStore {
         limit: usize,
     ) -> Result<Vec<String>, StoreError> {
         let query = self
-            .client
+            .client()
             .query()
             .table_name(&self.table)
             .index_name(OUTBOX_INDEX)

@@ -49,7 +49,7 @@ impl DynamoDbStore {
         keys_only: bool,
     ) -> Result<Vec<Item>, StoreError> {
         let mut query = self
-            .client
+            .client()
             .query()
             .table_name(&self.table)
             .key_condition_expression("#pk = :pk AND #sk BETWEEN :low AND :high")
@@ -97,7 +97,7 @@ impl DynamoDbStore {
     }
 
     /// One read; `None` when a write landed between its queries.
-    async fn try_read(
+    pub(super) async fn try_read(
         &self,
         user_id: &str,
         span: Option<MonthSpan>,

@@ -83,7 +83,7 @@ impl DynamoDbStore {
         loop {
             let count = batch.len() as u64;
             let write = self
-                .client
+                .client()
                 .batch_write_item()
                 .request_items(&self.table, batch)
                 .return_consumed_capacity(ReturnConsumedCapacity::Total)

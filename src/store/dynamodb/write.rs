@@ -210,7 +210,7 @@ impl DynamoDbStore {
     ) -> Result<WriteOutcome, StoreError> {
         let (condition, values) = version_condition(read_version);
         let put = self
-            .client
+            .client()
             .put_item()
             .table_name(&self.table)
             .set_item(Some(meta))
@@ -248,7 +248,7 @@ impl DynamoDbStore {
     ) -> Result<WriteOutcome, StoreError> {
         let items = operations.len() as u64;
         let transaction = self
-            .client
+            .client()
             .transact_write_items()
             .set_transact_items(Some(operations))
             .client_request_token(token)
