@@ -47,11 +47,11 @@ fn python() -> Option<PathBuf> {
 }
 
 /// A receiver answering `statuses` in turn (200 after them), stopped when dropped.
-struct Receiver {
+pub(crate) struct Receiver {
     child: Child,
     python: PathBuf,
     log: PathBuf,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Receiver {
@@ -68,7 +68,7 @@ fn script() -> PathBuf {
 }
 
 impl Receiver {
-    fn start(name: &str, statuses: &str) -> Option<Receiver> {
+    pub(crate) fn start(name: &str, statuses: &str) -> Option<Receiver> {
         let python = python()?;
         let dir = root().join("target").join("e2e-webhooks");
         std::fs::create_dir_all(&dir).expect("a folder for the receiver");
@@ -109,7 +109,7 @@ impl Receiver {
     }
 
     /// Every request received so far, each verified with `secret` by the library.
-    fn verified(&self, secret: &str) -> Vec<Value> {
+    pub(crate) fn verified(&self, secret: &str) -> Vec<Value> {
         if !self.log.exists() {
             return Vec::new();
         }
@@ -137,7 +137,7 @@ fn now() -> Millis {
         .map_or(0, |d| d.as_millis() as Millis)
 }
 
-fn local_config() -> Config {
+pub(crate) fn local_config() -> Config {
     Config {
         outbound_allow_local: true,
         ..Config::dev()
@@ -183,11 +183,11 @@ async fn call<S: AvailabilityStore>(
     )
 }
 
-const MEETING: (&str, &str) = ("2030-01-07T10:00:00Z", "2030-01-07T11:00:00Z");
+pub(crate) const MEETING: (&str, &str) = ("2030-01-07T10:00:00Z", "2030-01-07T11:00:00Z");
 
 /// user123 and user456 free on 2030-01-07 from 09:00 to 17:00, and user123's webhook to
 /// `url`; its secret.
-async fn subscribed<S: AvailabilityStore>(app: &App<S>, url: &str) -> String {
+pub(crate) async fn subscribed<S: AvailabilityStore>(app: &App<S>, url: &str) -> String {
     for user in ["user123", "user456"] {
         let free = json!({"availability": [{"start_time": "2030-01-07T09:00:00Z", "end_time": "2030-01-07T17:00:00Z"}]});
         let (status, _) = call(app, "POST", "/availability", user, Some(free)).await;
@@ -199,14 +199,17 @@ async fn subscribed<S: AvailabilityStore>(app: &App<S>, url: &str) -> String {
     body["secret"].as_str().expect("a secret").to_owned()
 }
 
-async fn book<S: AvailabilityStore>(app: &App<S>, (start, end): (&str, &str)) -> (u64, Value) {
+pub(crate) async fn book<S: AvailabilityStore>(
+    app: &App<S>,
+    (start, end): (&str, &str),
+) -> (u64, Value) {
     let body =
         json!({"start_time": start, "end_time": end, "participants": ["user456"], "title": "Sync"});
     call(app, "POST", "/bookings", "user123", Some(body)).await
 }
 
 /// Every delivery verified by the library, with a timestamp within five minutes of now.
-fn assert_all_verified(received: &[Value]) {
+pub(crate) fn assert_all_verified(received: &[Value]) {
     for delivery in received {
         assert_eq!(delivery["ok"], true, "{delivery}");
         let sent: i64 = delivery["timestamp"]

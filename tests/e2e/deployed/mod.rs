@@ -44,6 +44,7 @@ mod invitee_flow;
 mod lambda;
 mod month_ends;
 mod moto;
+mod notifier;
 mod observability;
 mod routes;
 mod runtime_api;
