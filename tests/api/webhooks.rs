@@ -264,3 +264,42 @@ async fn invitee_bookings_moves_and_cancellations_record_their_events_for_each_h
     assert_eq!(cancellation["data"]["invitee"]["email"], "ina@example.com");
     assert_eq!(cancellation["data"]["sequence"], 1);
 }
+
+/// A name that passes the `PUT` (no literal address) but resolves to a private address at
+/// delivery time is refused there, on every attempt: nothing is sent, and the failure is kept
+/// with the entry for its user to see in the retries' schedule.
+#[tokio::test]
+async fn a_target_resolving_to_a_private_address_is_refused_at_delivery() {
+    use availability_api::api::App;
+    use availability_api::config::Config;
+    use availability_api::delivery::deliver_due;
+    use availability_api::outbound::Outbound;
+    use availability_api::store::{AvailabilityStore, MemoryStore};
+    let pinned = [(
+        "internal.example.com",
+        "10.0.0.7".parse().expect("an address"),
+    )];
+    let app = App::new(MemoryStore::new(), Config::dev())
+        .with_outbound(Outbound::loopback_for_tests(&pinned));
+    let free = json!({"availability": [{"start_time": "2030-01-07T09:00:00Z", "end_time": "2030-01-07T17:00:00Z"}]});
+    assert_eq!(
+        invoke(&app, http_api("POST", "/availability").json(free).build())
+            .await
+            .status,
+        200
+    );
+    let hook = json!({"url": "https://internal.example.com/hook", "events": ["booking.created"]});
+    assert_eq!(invoke(&app, put("crm", hook)).await.status, 200);
+    let booking = json!({"start_time": "2030-01-07T10:00:00Z", "end_time": "2030-01-07T11:00:00Z", "participants": []});
+    let booked = invoke(&app, http_api("POST", "/bookings").json(booking).build()).await;
+    assert_eq!(booked.status, 201, "{}", booked.raw);
+    let now = availability_api::delivery::wall_clock();
+    let pass = deliver_due(app.store(), app.outbound(), "user123", now)
+        .await
+        .expect("the store answers");
+    assert_eq!((pass.sent, pass.failed), (1, 1));
+    assert_eq!(pass.next_due, Some(now + 5_000), "retried on the schedule");
+    let record = app.store().load("user123", None).await.expect("read");
+    let why = record.outbox[0].last_error.as_deref().unwrap_or_default();
+    assert!(why.contains("not allowed"), "{why}");
+}
