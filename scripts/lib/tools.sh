@@ -187,3 +187,18 @@ need_browser_tools() {
   [ -x /usr/bin/chromium ] && [ -x "$tools_dir/venvs/playwright/bin/python" ] &&
     [ -f "$tools_dir/npm/node_modules/axe-core/axe.min.js" ]
 }
+
+# A real CalDAV server for the calendar tests (tests/e2e/calendar_caldav.rs): Xandikos from
+# PyPI in its own environment, target/tools/venvs/xandikos; its command linked into
+# target/tools/bin. Returns 1 when it cannot be installed.
+need_caldav_server() {
+  local venv=$tools_dir/venvs/xandikos
+  if [ ! -x "$venv/bin/xandikos" ]; then
+    echo "== installing xandikos into ${venv#"$repo_root"/}" >&2
+    rm -rf "$venv"
+    { python3 -m venv "$venv" >/dev/null 2>&1 &&
+      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "xandikos>=0.4.10,<0.5"; } ||
+      echo "   could not install xandikos (needs python3 with venv)" >&2
+  fi
+  [ -x "$venv/bin/xandikos" ] && ln -sf "$venv/bin/xandikos" "$tools_dir/bin/xandikos"
+}

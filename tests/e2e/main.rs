@@ -4,6 +4,7 @@
 //! and the parity of the router, `openapi.yaml` and `template.yaml`.
 
 mod browser;
+mod calendar_caldav;
 mod calendar_clients;
 mod calendar_oracle;
 #[path = "../shared/calendar_scenario.rs"]
