@@ -75,6 +75,29 @@ pub(crate) async fn the_schedule_syncs_due_calendars<S: AvailabilityStore>(mut a
         listed.json()["calendars"][0]["last_synced"],
         "2026-03-01T00:15:00Z"
     );
+    // The busy time the run stored blocks availability, on this store too.
+    let free = json!({"availability": [{"start_time": "2026-03-03T08:00:00Z", "end_time": "2026-03-03T12:00:00Z"}]});
+    assert_eq!(
+        send(&app, "POST", "/availability", Some("ana"), free)
+            .await
+            .status,
+        200
+    );
+    let available = send(
+        &app,
+        "GET",
+        "/availability?from=2026-03-03T00:00:00Z&to=2026-03-04T00:00:00Z",
+        Some("ana"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        available.json()["availability"],
+        json!([{"start_time": "2026-03-03T08:00:00Z", "end_time": "2026-03-03T09:00:00Z"},
+               {"start_time": "2026-03-03T10:00:00Z", "end_time": "2026-03-03T12:00:00Z"}]),
+        "{}",
+        available.text
+    );
     // A failing calendar is counted as failed and keeps its busy time.
     server.serve("/work.ics", Served::status(503));
     assert_eq!(

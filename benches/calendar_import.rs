@@ -1,0 +1,75 @@
+//! Reading busy time from the largest calendars a sync accepts: a 5 MB feed of single events,
+//! and a feed whose rules reach back years (each expanded from its start). The cost one sync
+//! may take, beside the 10 s its fetch may take.
+
+use availability_api::domain::Interval;
+use availability_api::domain::calendar::import::{BusyOptions, busy_of};
+use availability_api::domain::calendar::source::sync_window;
+use availability_api::domain::timestamp::{Zone, parse_timestamp};
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::fmt::Write;
+use std::hint::black_box;
+
+const NOW: &str = "2026-03-01T00:00:00Z";
+
+/// Single 30-minute events, one every 3 hours from 2025-09-01, up to `bytes` of text.
+fn single_events(bytes: usize) -> String {
+    let mut text = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\n");
+    let start = parse_timestamp("2025-09-01T00:00:00Z").expect("valid") / 1000;
+    let mut n = 0i64;
+    while text.len() < bytes - 200 {
+        let at = chrono::DateTime::from_timestamp(start + n * 3 * 3600, 0).expect("a time");
+        let end = at + chrono::Duration::minutes(30);
+        let _ = write!(
+            text,
+            "BEGIN:VEVENT\r\nUID:e{n}@bench\r\nDTSTAMP:20250101T000000Z\r\nDTSTART:{}\r\nDTEND:{}\r\nSUMMARY:Event number {n} with a summary of ordinary length\r\nEND:VEVENT\r\n",
+            at.format("%Y%m%dT%H%M%SZ"),
+            end.format("%Y%m%dT%H%M%SZ")
+        );
+        n += 1;
+    }
+    text.push_str("END:VCALENDAR\r\n");
+    text
+}
+
+/// `count` daily rules in Berlin time, each starting in 2016 (ten years of periods to walk).
+fn old_rules(count: usize) -> String {
+    let mut text = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\n");
+    for n in 0..count {
+        let _ = write!(
+            text,
+            "BEGIN:VEVENT\r\nUID:r{n}@bench\r\nDTSTAMP:20160101T000000Z\r\nDTSTART;TZID=Europe/Berlin:20160104T{:02}{:02}00\r\nDURATION:PT15M\r\nRRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR\r\nEND:VEVENT\r\n",
+            8 + n % 10,
+            (n / 10) % 4 * 15
+        );
+    }
+    text.push_str("END:VCALENDAR\r\n");
+    text
+}
+
+fn options() -> BusyOptions {
+    let window: Interval = sync_window(parse_timestamp(NOW).expect("valid"));
+    BusyOptions {
+        window,
+        zone: Zone::UTC,
+        owner_addresses: Vec::new(),
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let options = options();
+    let big = single_events(5 * 1024 * 1024);
+    let rules = old_rules(40);
+    let mut group = c.benchmark_group("calendar_import");
+    group.sample_size(10);
+    group.bench_function("5MB_single_events", |b| {
+        b.iter(|| busy_of(black_box(&[big.as_str()]), &options).expect("a calendar"))
+    });
+    group.bench_function("40_daily_rules_from_2016", |b| {
+        b.iter(|| busy_of(black_box(&[rules.as_str()]), &options).expect("a calendar"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
