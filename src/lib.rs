@@ -5,6 +5,7 @@
 //! - [`store`]: where availability lives, behind the [`store::AvailabilityStore`] trait.
 //! - [`api`]: routing, identity, and mapping requests and responses to the domain.
 //! - [`config`]: settings read once at start-up.
+//! - [`calendar_sync`]: fetching an imported calendar and keeping its busy time.
 //! - [`outbound`]: requests to user-given URLs (calendars, webhooks), public addresses only.
 //! - [`tls`]: the TLS client configuration (compiled-in roots) every HTTPS client here uses.
 //! - [`observability`]: each invocation's log line, metrics document and store-call spans.
@@ -12,6 +13,7 @@
 //!   [`observability`]; it depends on neither.
 
 pub mod api;
+pub mod calendar_sync;
 pub mod config;
 pub mod delivery;
 pub mod domain;

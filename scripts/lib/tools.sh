@@ -137,6 +137,30 @@ need_crate_tool() {
   cargo install --locked --quiet "$crate"
 }
 
+# The calendar tests' independent readers (tests/e2e/calendar_clients.rs, issue 24): ical.js
+# from npm into target/tools/npm, and Python's icalendar with recurring-ical-events (the busy-time
+# oracle) in their own environment, target/tools/venvs/ical-oracle. Prints what is still missing
+# and returns 1.
+need_calendar_tools() {
+  local venv=$tools_dir/venvs/ical-oracle
+  if [ ! -f "$tools_dir/npm/node_modules/ical.js/package.json" ]; then
+    echo "== installing ical.js into ${tools_dir#"$repo_root"/}/npm (npm)" >&2
+    mkdir -p "$tools_dir/npm"
+    npm install --silent --no-audit --no-fund --prefix "$tools_dir/npm" "ical.js@^2.1" >/dev/null ||
+      echo "   could not install ical.js (is npm installed?)" >&2
+  fi
+  if ! "$venv/bin/python" -c "import icalendar, recurring_ical_events" 2>/dev/null; then
+    echo "== installing icalendar and recurring-ical-events into ${venv#"$repo_root"/}" >&2
+    rm -rf "$venv"
+    { python3 -m venv "$venv" >/dev/null 2>&1 &&
+      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        "icalendar>=6,<8" "recurring-ical-events>=3,<4"; } ||
+      echo "   could not install icalendar (needs python3 with venv)" >&2
+  fi
+  [ -f "$tools_dir/npm/node_modules/ical.js/package.json" ] &&
+    "$venv/bin/python" -c "import icalendar, recurring_ical_events" 2>/dev/null
+}
+
 # The booking page's browser tests (tests/e2e/browser.rs): Debian's chromium (apt-get, as root;
 # Playwright never downloads a browser of its own), Playwright for Python in its own environment,
 # and axe-core from npm into target/tools/npm. Prints what is still missing and returns 1.
@@ -162,4 +186,19 @@ need_browser_tools() {
   fi
   [ -x /usr/bin/chromium ] && [ -x "$tools_dir/venvs/playwright/bin/python" ] &&
     [ -f "$tools_dir/npm/node_modules/axe-core/axe.min.js" ]
+}
+
+# A real CalDAV server for the calendar tests (tests/e2e/calendar_caldav.rs): Xandikos from
+# PyPI in its own environment, target/tools/venvs/xandikos; its command linked into
+# target/tools/bin. Returns 1 when it cannot be installed.
+need_caldav_server() {
+  local venv=$tools_dir/venvs/xandikos
+  if [ ! -x "$venv/bin/xandikos" ]; then
+    echo "== installing xandikos into ${venv#"$repo_root"/}" >&2
+    rm -rf "$venv"
+    { python3 -m venv "$venv" >/dev/null 2>&1 &&
+      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "xandikos>=0.4.10,<0.5"; } ||
+      echo "   could not install xandikos (needs python3 with venv)" >&2
+  fi
+  [ -x "$venv/bin/xandikos" ] && ln -sf "$venv/bin/xandikos" "$tools_dir/bin/xandikos"
 }

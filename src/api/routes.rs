@@ -7,8 +7,8 @@
 use super::app::App;
 use super::call::{Call, Reply};
 use super::handlers::{
-    availability, bookings, event_types, invitee, manage, overlap, page, public, schedule, service,
-    sharing, webhooks,
+    availability, bookings, calendar_export, calendar_import, event_types, invitee, manage,
+    overlap, page, public, schedule, service, sharing, webhooks,
 };
 use crate::domain::UserId;
 use crate::domain::booking::ManageToken;
@@ -68,6 +68,9 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::POST,   "/overlap/{user_id_2}",   Caller(handler!(overlap::find))),
         route(M::GET,    "/bookings",              Caller(handler!(bookings::list))),
         route(M::POST,   "/bookings",              Caller(handler!(bookings::create))),
+        // Calendars (issue 24): before the booking's own row, whose DELETE the deployed
+        // harness's one request per route sends first otherwise.
+        route(M::GET,    "/bookings/{booking_id}/calendar.ics", Caller(handler!(calendar_export::booking_file))),
         route(M::GET,    "/bookings/{booking_id}", Caller(handler!(bookings::read))),
         route(M::DELETE, "/bookings/{booking_id}", Caller(handler!(bookings::cancel))),
         route(M::GET,    "/availability/sharing",  Caller(handler!(sharing::get))),
@@ -83,6 +86,17 @@ pub(super) fn table<S: AvailabilityStore>() -> Vec<Route<S>> {
         route(M::GET,    "/manage/{token}/slots",  Token(handler!(manage::slots))),
         route(M::POST,   "/manage/{token}/reschedule", Token(handler!(manage::reschedule))),
         route(M::POST,   "/manage/{token}/cancel", Token(handler!(manage::cancel))),
+        // Calendars: the feed, and one booking's file (issue 24).
+        route(M::POST,   "/calendar/feed",         Caller(handler!(calendar_export::create_feed))),
+        route(M::DELETE, "/calendar/feed",         Caller(handler!(calendar_export::revoke_feed))),
+        // `{feed_file}` is `{feed_token}.ics`: API Gateway's path parameters are whole segments.
+        route(M::GET,    "/calendar/{feed_file}",  Anyone(handler!(calendar_export::feed))),
+        route(M::GET,    "/manage/{token}/calendar.ics", Token(handler!(calendar_export::manage_file))),
+        route(M::GET,    "/calendars",             Caller(handler!(calendar_import::list))),
+        route(M::PUT,    "/calendars/{source_id}", Caller(handler!(calendar_import::put))),
+        route(M::DELETE, "/calendars/{source_id}", Caller(handler!(calendar_import::delete))),
+        route(M::POST,   "/calendars/{source_id}/sync", Caller(handler!(calendar_import::sync))),
+        route(M::GET,    "/calendars/{source_id}/busy", Caller(handler!(calendar_import::busy))),
         route(M::GET,    "/webhooks",              Caller(handler!(webhooks::list))),
         route(M::PUT,    "/webhooks/{webhook_id}", Caller(handler!(webhooks::put))),
         route(M::DELETE, "/webhooks/{webhook_id}", Caller(handler!(webhooks::delete))),
@@ -242,6 +256,8 @@ mod tests {
                 .replace("{booking_id}", "0123456789abcdef")
                 .replace("{slug}", "intro-call")
                 .replace("{user_id}", "user123")
+                .replace("{feed_file}", "dXNlcjEyMw.AAAAAAAAAAAAAAAAAAAAAA.ics")
+                .replace("{source_id}", "work")
                 .replace(
                     "{token}",
                     "dXNlcjEyMw.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAA",

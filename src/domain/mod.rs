@@ -1,6 +1,7 @@
 //! The scheduling logic: pure functions and types, no Lambda or HTTP types.
 
 pub mod booking;
+pub mod calendar;
 pub(crate) mod duration;
 pub mod event_type;
 pub(crate) mod field_error;

@@ -58,6 +58,17 @@ pub struct UserRecord {
     /// the rest through this.
     #[serde(skip)]
     pub held_elsewhere: usize,
+    /// The SHA-256 (hex) of the secret of this user's calendar feed (`POST /calendar/feed`),
+    /// when they have one; the secret itself is never stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar_feed: Option<String>,
+    /// The calendars this user imports busy time from (`/calendars`), in id order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calendars: Vec<crate::domain::calendar::source::CalendarSource>,
+    /// Only in the calendar sync's index record (`calendar_sync::scheduled::INDEX_KEY`): the
+    /// users who have calendars.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calendar_users: Vec<String>,
 }
 
 impl UserRecord {
@@ -75,15 +86,21 @@ impl UserRecord {
 
     /// What the user made available inside `window`, booked time included: `GET /availability`
     /// with `include_booked=true`.
+    /// Imported busy time (`/calendars`) is never in it: unlike a booking, it is not the user's
+    /// to show as booked.
     pub fn unbooked_availability_within(&self, window: Interval) -> IntervalSet {
         let slots = self.slots.clip(window);
-        match &self.schedule {
+        let available = match &self.schedule {
             None => slots,
             Some(schedule) => schedule
                 .expand(window)
                 .difference(&self.removed.clip(window))
                 .union(&slots),
+        };
+        if self.calendars.is_empty() {
+            return available;
         }
+        available.difference(&self.imported_busy_within(window))
     }
 
     /// True when some instant of `range` is available, for any `range`, however long; booked

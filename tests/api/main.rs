@@ -2,6 +2,13 @@
 //! description, concurrency, and (with `--features dynamodb`) two instances on one table.
 
 mod bookings;
+mod calendar_import;
+#[path = "../shared/calendar_scenario.rs"]
+mod calendar_scenario;
+#[path = "../shared/calendar_server.rs"]
+mod calendar_server;
+mod calendar_sync;
+mod calendars;
 mod concurrency;
 #[cfg(feature = "dynamodb")]
 mod dynamodb;

@@ -4,6 +4,11 @@
 //! and the parity of the router, `openapi.yaml` and `template.yaml`.
 
 mod browser;
+mod calendar_caldav;
+mod calendar_clients;
+mod calendar_oracle;
+#[path = "../shared/calendar_scenario.rs"]
+mod calendar_scenario;
 mod client_flows;
 mod deployed;
 #[path = "../shared/hostile_cases.rs"]

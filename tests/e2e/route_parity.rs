@@ -14,8 +14,9 @@
 //!   carries no credentials, and the authorizer would refuse it with 401.
 //! - Any other route is open (no JWT authorizer) exactly when the OpenAPI operations at its path
 //!   have `security: []`, and exactly when its row in the router's table is open to anyone
-//!   (`Access::Anyone`): today `/`, `/openapi.json`, the `/public/...` routes, the
-//!   `/manage/{token}...` links (the token is their credential) and the `/book/...` pages.
+//!   (`Access::Anyone`): today `/`, `/openapi.json`, the `/public/...` routes and the
+//!   `/manage/{token}...` links (the token is their credential), the calendar feed
+//!   `/calendar/{feed_file}` (its token likewise) and the `/book/...` pages.
 
 use crate::deployed::template::{self, Template};
 use availability_api::api::{route_paths, route_table};
@@ -151,6 +152,9 @@ fn open_routes_are_the_same_in_the_template_and_the_description() {
             "/manage/{token}".to_owned(),
             "/manage/{token}/cancel".to_owned(),
             "/manage/{token}/reschedule".to_owned(),
+            // Calendars: the feed (its token is the credential) and a manage link's file.
+            "/calendar/{feed_file}".to_owned(),
+            "/manage/{token}/calendar.ics".to_owned(),
             // The booking pages (issue 23) and the times their manage page offers.
             "/manage/{token}/slots".to_owned(),
             "/book/{user_id}/{slug}".to_owned(),
@@ -158,7 +162,7 @@ fn open_routes_are_the_same_in_the_template_and_the_description() {
             "/book/assets/book.js".to_owned(),
             "/book/assets/book.css".to_owned(),
         ]),
-        "only the health check, the description, the public routes, the manage links and the booking pages are open"
+        "only the health check, the description, the public routes, the manage links, the calendar feed and the booking pages are open"
     );
 }
 

@@ -288,6 +288,12 @@ pub(crate) fn replay_steps() -> Vec<(&'static str, u16, Value)> {
             json!({"error": "There is no booking with this link."}),
         ),
         (
+            "calendar-feed",
+            404,
+            json!({"error": "There is no calendar feed at this address."}),
+        ),
+        ("list-calendars", 200, json!({"calendars": []})),
+        (
             "manage-slots",
             404,
             json!({"error": "There is no booking with this link."}),

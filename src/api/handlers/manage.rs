@@ -220,7 +220,7 @@ fn move_within(
 }
 
 /// The call's token, when its keeper is a user id: a 404 otherwise, with no lookup.
-fn token_of(call: &Call<'_, ManageToken>) -> Result<ManageToken, ApiError> {
+pub(super) fn token_of(call: &Call<'_, ManageToken>) -> Result<ManageToken, ApiError> {
     Some(call.caller.clone())
         .filter(|token| UserId::parse(&token.keeper).is_ok())
         .ok_or_else(no_booking)
@@ -228,7 +228,7 @@ fn token_of(call: &Call<'_, ManageToken>) -> Result<ManageToken, ApiError> {
 
 /// The booking `token` names in its keeper's `record`, live or cancelled, when the token's
 /// secret is the one stored for it.
-fn held<'r>(record: &'r UserRecord, token: &ManageToken) -> Option<&'r Booking> {
+pub(super) fn held<'r>(record: &'r UserRecord, token: &ManageToken) -> Option<&'r Booking> {
     record.kept_booking(&token.booking_id).filter(|booking| {
         booking
             .invited

@@ -3,6 +3,8 @@
 
 pub(super) mod availability;
 pub(super) mod bookings;
+pub(super) mod calendar_export;
+pub(super) mod calendar_import;
 pub(super) mod event_types;
 pub(super) mod invitee;
 pub(super) mod manage;

@@ -29,6 +29,8 @@ fn tomorrow_at(time: &str) -> String {
 struct Made {
     booking_id: String,
     manage_token: String,
+    /// The feed URL of user123's calendar feed.
+    feed_url: String,
 }
 
 /// A request that succeeds on this route, given the requests before it in table order.
@@ -97,6 +99,22 @@ fn valid_request(path: &str, method: &str, made: &Made) -> HttpRequest {
         }
         ("/manage/{token}/cancel", "POST") => HttpRequest::new("POST", &format!("{manage}/cancel"))
             .json(&json!({"reason": "A sample"})),
+        // Calendars (issue 24).
+        ("/calendar/feed", "POST") | ("/calendar/feed", "DELETE") => as_user(method, path),
+        ("/calendar/{feed_file}", "GET") => HttpRequest::new("GET", &made.feed_url),
+        ("/bookings/{booking_id}/calendar.ics", "GET") => {
+            as_user("GET", &format!("/bookings/{booking_id}/calendar.ics"))
+        }
+        ("/manage/{token}/calendar.ics", "GET") => {
+            HttpRequest::new("GET", &format!("{manage}/calendar.ics"))
+        }
+        ("/calendars", "GET") => as_user("GET", path),
+        // A name that resolves nowhere: stored, and its first sync says why it failed.
+        ("/calendars/{source_id}", "PUT") => as_user("PUT", "/calendars/work")
+            .json(&json!({"kind": "ics", "url": "https://calendar.invalid/work.ics"})),
+        ("/calendars/{source_id}", "DELETE") => as_user("DELETE", "/calendars/work"),
+        ("/calendars/{source_id}/sync", "POST") => as_user("POST", "/calendars/work/sync"),
+        ("/calendars/{source_id}/busy", "GET") => as_user("GET", "/calendars/work/busy"),
         ("/manage/{token}/slots", "GET") => HttpRequest::new("GET", &format!("{manage}/slots")),
         // The booking pages: open, no lookup.
         ("/book/{user_id}/{slug}", "GET") => HttpRequest::new("GET", "/book/user123/intro-call"),
@@ -145,6 +163,19 @@ fn one_request_per_route(deployed: &mut Deployed) {
                 let free = as_user("POST", "/availability").json(&tomorrow);
                 assert_eq!(deployed.send(free).status, 200);
             }
+            if path.starts_with("/calendars/{source_id}/") {
+                // The calendar (its own row's DELETE ran before).
+                let stored = deployed.send(valid_request("/calendars/{source_id}", "PUT", &made));
+                assert_eq!(stored.status, 200);
+            }
+            if *path == "/calendar/{feed_file}" {
+                // A live feed (its own row's DELETE ran before).
+                let created = deployed.send(valid_request("/calendar/feed", "POST", &made));
+                made.feed_url = created.json()["feed_url"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+            }
             let response = deployed.send(valid_request(path, method, &made));
             if (*path, method) == ("/bookings", "POST") {
                 made.booking_id = response.json()["id"]
@@ -187,6 +218,8 @@ fn one_request_per_route(deployed: &mut Deployed) {
             .replace("{booking_id}", "0000000000000000")
             .replace("{slug}", "intro-call")
             .replace("{user_id}", "user123")
+            .replace("{feed_file}", "dXNlcjEyMw.AAAAAAAAAAAAAAAAAAAAAA.ics")
+            .replace("{source_id}", "work")
             .replace(
                 "{token}",
                 "dXNlcjEyMw.0123456789abcdef.AAAAAAAAAAAAAAAAAAAAAA",
