@@ -3,7 +3,22 @@
 //! (`webpki-roots`). Nothing is read or parsed from the machine's trust store, so building it
 //! costs microseconds, not the milliseconds of loading `/etc/ssl` at every cold start.
 
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::connect::HttpConnector;
 use std::sync::Arc;
+
+/// `tcp` (its resolver and timeouts the caller's) speaking TLS with [`client_config`] to
+/// `https` URLs and HTTP/1.1.
+pub fn https_connector<R>(
+    mut tcp: HttpConnector<R>,
+) -> Result<HttpsConnector<HttpConnector<R>>, String> {
+    tcp.enforce_http(false);
+    Ok(hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(client_config()?)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(tcp))
+}
 
 /// A fresh client configuration, or why rustls refused it (it does not, with ring's defaults).
 pub fn client_config() -> Result<rustls::ClientConfig, String> {

@@ -24,18 +24,11 @@ pub(super) type HttpsClient = Client<HttpsConnector<HttpConnector<CheckedResolve
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub(super) fn build(rules: Rules) -> Result<HttpsClient, String> {
-    let tls = crate::tls::client_config()?;
     let mut tcp = HttpConnector::new_with_resolver(CheckedResolver { rules });
-    tcp.enforce_http(false);
     tcp.set_connect_timeout(Some(CONNECT_TIMEOUT));
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_tls_config(tls)
-        .https_or_http()
-        .enable_http1()
-        .wrap_connector(tcp);
     Ok(Client::builder(TokioExecutor::new())
         .pool_idle_timeout(Duration::from_secs(30))
-        .build(connector))
+        .build(crate::tls::https_connector(tcp)?))
 }
 
 /// Resolves names like the system does, then keeps only the addresses the policy allows, so

@@ -73,9 +73,14 @@ impl ManageToken {
 
     /// Whether this token's secret is the one `stored` is the hash of, in constant time.
     pub fn matches(&self, stored: &str) -> bool {
-        let mine = self.stored_hash();
-        mine.len() == stored.len() && bool::from(mine.as_bytes().ct_eq(stored.as_bytes()))
+        hash_matches(&self.secret, stored)
     }
+}
+
+/// Whether `stored` is the hash of `secret` ([`secret_hash`]), compared in constant time.
+pub fn hash_matches(secret: &[u8], stored: &str) -> bool {
+    let mine = secret_hash(secret);
+    mine.len() == stored.len() && bool::from(mine.as_bytes().ct_eq(stored.as_bytes()))
 }
 
 /// The SHA-256 of `secret`, hex.

@@ -30,7 +30,7 @@ pub use idempotency::{
 };
 pub use invited::{Cancellation, Invited, Invitee, KEEP_CANCELLED, MAX_CANCELLED};
 pub use make::{BookingPlan, make_booking};
-pub use manage_token::{MAX_TOKEN_CHARS, ManageToken, SECRET_BYTES, secret_hash};
+pub use manage_token::{MAX_TOKEN_CHARS, ManageToken, SECRET_BYTES, hash_matches, secret_hash};
 pub use refusal::{NotBooked, Refusal};
 pub use request::{
     BookingRequest, MAX_BOOKING_LENGTH, MAX_PARTICIPANTS_PER_BOOKING, MAX_TITLE_CHARS,

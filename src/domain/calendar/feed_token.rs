@@ -4,10 +4,9 @@
 //! compared in constant time.
 
 use crate::domain::UserId;
-use crate::domain::booking::secret_hash;
+use crate::domain::booking::{hash_matches, secret_hash};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as BASE64URL;
-use subtle::ConstantTimeEq;
 
 /// Random bytes in a feed token's secret.
 pub const FEED_SECRET_BYTES: usize = 16;
@@ -58,8 +57,7 @@ impl FeedToken {
 
     /// Whether this token's secret is the one `stored` is the hash of, in constant time.
     pub fn matches(&self, stored: &str) -> bool {
-        let mine = self.stored_hash();
-        mine.len() == stored.len() && bool::from(mine.as_bytes().ct_eq(stored.as_bytes()))
+        hash_matches(&self.secret, stored)
     }
 }
 

@@ -38,19 +38,12 @@ impl StoreHttpClient {
     fn client(&self) -> Result<&Hyper, ConnectorError> {
         self.client
             .get_or_init(|| {
-                let tls = crate::tls::client_config()?;
                 let mut tcp = TcpConnector::new();
-                tcp.enforce_http(false);
                 tcp.set_connect_timeout(Some(self.connect_timeout));
                 tcp.set_nodelay(true);
-                let connector = hyper_rustls::HttpsConnectorBuilder::new()
-                    .with_tls_config(tls)
-                    .https_or_http()
-                    .enable_http1()
-                    .wrap_connector(tcp);
                 Ok(Client::builder(TokioExecutor::new())
                     .pool_idle_timeout(Duration::from_secs(60))
-                    .build(connector))
+                    .build(crate::tls::https_connector(tcp)?))
             })
             .as_ref()
             .map_err(|why| ConnectorError::other(why.clone().into(), None))
