@@ -9,6 +9,11 @@ mod calendar_clients;
 mod calendar_oracle;
 #[path = "../shared/calendar_scenario.rs"]
 mod calendar_scenario;
+// Shared with the handler tests, which use all of it; the deployed calendar sync uses a part.
+#[cfg(feature = "dynamodb")]
+#[allow(dead_code)]
+#[path = "../shared/calendar_server.rs"]
+mod calendar_server;
 mod client_flows;
 mod deployed;
 #[path = "../shared/hostile_cases.rs"]

@@ -32,7 +32,9 @@ macro_rules! on_both_stores {
     };
 }
 
+mod background;
 mod bounded_requests;
+mod calendar_sync;
 mod client_flow;
 mod events_replay;
 mod fixture;
