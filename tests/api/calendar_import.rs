@@ -417,3 +417,36 @@ async fn every_refused_url_gets_its_documented_answer() {
     // Nothing reached the private address through the redirect: the server saw only the first hop.
     assert_eq!(server.seen().len(), 1);
 }
+
+#[tokio::test]
+async fn a_caldav_calendar_is_asked_with_a_time_range_report_and_basic_auth() {
+    let server = CalendarServer::start();
+    server.serve("/cal/", Served::calendar(WORK, "\"v1\""));
+    let app = app_at(NOW, true);
+    let put = send(&app, "PUT", "/calendars/team", Some("ana"),
+        json!({"kind": "caldav", "url": server.url("/cal/"), "username": "ana", "password": "s3cret-pass"})).await;
+    assert_eq!(put.status, 200, "{}", put.text);
+    let seen = server.seen();
+    let report = seen
+        .iter()
+        .find(|request| request.method == "REPORT")
+        .unwrap_or_else(|| panic!("a REPORT among {seen:?}"));
+    // base64("ana:s3cret-pass")
+    assert_eq!(
+        report.headers.get("authorization").map(String::as_str),
+        Some("Basic YW5hOnMzY3JldC1wYXNz")
+    );
+    assert!(report.body.contains("time-range"), "{}", report.body);
+    // Without credentials, none are sent.
+    let put = send(
+        &app,
+        "PUT",
+        "/calendars/open",
+        Some("ana"),
+        json!({"kind": "caldav", "url": server.url("/cal/")}),
+    )
+    .await;
+    assert_eq!(put.status, 200, "{}", put.text);
+    let last = server.seen().pop().expect("a request");
+    assert_eq!(last.headers.get("authorization"), None);
+}
