@@ -7,7 +7,8 @@
 # stock environment, the OpenAPI conformance run, a bounded fuzzing run, all tests including the
 # end-to-end ones, and the DynamoDB store's tests against a local moto server.
 #
-#   scripts/test.sh           # everything (about 10 minutes on 2 cores, plus 3 for the stock check)
+#   scripts/test.sh           # everything (24 minutes on 2 cores shared with other builds, see
+#                             # docs/testing.md for each step's time and why they run in this order)
 #   scripts/test.sh --quick   # unit and handler tests only (under a minute once built)
 #   scripts/test.sh --tools   # install what the checks use, then stop
 set -euo pipefail
@@ -36,9 +37,9 @@ start_in_background() {
   background_pid[$name]=$!
 }
 finish() {
-  local name=$1 status=0
+  local name=$1 status=0 since=$SECONDS
   wait "${background_pid[$name]}" || status=$?
-  step "$name: finished (exit $status); its output:"
+  step "$name: finished (exit $status; waited $((SECONDS - since)) s for it); its output:"
   cat "target/$name.log"
   unset "background_pid[$name]"
   return "$status"
@@ -95,18 +96,20 @@ step "the README's two commands on a stock environment: run-local.sh answers (sc
 scripts/stock-env-check.sh --serve
 step "schemathesis against the service under cargo lambda watch (scripts/conformance.sh)"
 scripts/conformance.sh 25
-# Fuzzing builds in its own target folder (fuzz/target) and fuzzes on one core: beside the
-# builds below it fills the core that their single-threaded stretches (LTO) leave idle.
+# Fuzzing (its own target folder, fuzz/target, and flags) and the release build go in the
+# background while the tests build: the three fill the cores that each one's single-threaded
+# stretches (LTO, linking, the fuzzer itself) leave idle. Release and debug builds lock
+# separate folders (target/release, target/debug), so neither waits for the other.
 start_in_background fuzz scripts/fuzz.sh 60
 # The one release build: the deployed variant, which the end-to-end tests run as Lambda would.
-step "release build as deployed (cargo build --release --features dynamodb)"
-cargo build --release --locked --features dynamodb
+start_in_background release-build cargo build --release --locked --features dynamodb
 # Both test runs are built now (the same arguments as below, so nothing builds twice) and run
 # after the fuzzer has stopped: no test shares the CPUs with it.
-step "building the tests (cargo nextest run --no-run)"
+step "building the tests (cargo nextest run --no-run, both runs)"
 cargo nextest run --locked --no-run
 dynamodb_tests=(--features dynamodb --lib --test api --test store --test e2e)
 cargo nextest run --locked --no-run "${dynamodb_tests[@]}"
+finish release-build
 # The fuzzer's output comes before the tests so that the test runner's summary closes the output.
 finish fuzz
 step "tests (unit, property, handler, events/, end-to-end through cargo lambda watch and as deployed)"
