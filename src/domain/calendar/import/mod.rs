@@ -82,6 +82,26 @@ impl std::fmt::Display for ImportError {
 /// The busy time `texts` (one or more iCalendar texts, as a feed or a CalDAV server sends them)
 /// hold inside `options.window`.
 pub fn busy_of(texts: &[&str], options: &BusyOptions) -> Result<ImportedBusy, ImportError> {
+    read_busy(texts, options, Expansion::FromWindow)
+}
+
+/// Where rules without `COUNT` begin their expansion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expansion {
+    /// At the first period that can reach the window: the cost follows the window, not the
+    /// calendar's age.
+    FromWindow,
+    /// At the rule's start, walking every period: the plain reading the tests hold
+    /// [`Expansion::FromWindow`] to.
+    #[cfg_attr(not(test), allow(dead_code))]
+    FromStart,
+}
+
+fn read_busy(
+    texts: &[&str],
+    options: &BusyOptions,
+    expansion: Expansion,
+) -> Result<ImportedBusy, ImportError> {
     let mut events: Vec<(Zone, IcalEvent)> = Vec::new();
     let mut calendars = 0;
     for text in texts {
@@ -105,6 +125,7 @@ pub fn busy_of(texts: &[&str], options: &BusyOptions) -> Result<ImportedBusy, Im
     }
     let mut reader = Reader {
         options,
+        expansion,
         budget: PERIOD_BUDGET,
         skipped: 0,
         intervals: Vec::new(),
@@ -223,6 +244,7 @@ fn known_components_only(text: &str) -> std::borrow::Cow<'_, str> {
 
 struct Reader<'a> {
     options: &'a BusyOptions,
+    expansion: Expansion,
     budget: usize,
     skipped: usize,
     intervals: Vec<Interval>,
@@ -232,11 +254,22 @@ impl Reader<'_> {
     /// The starts of `event`: its rule's (or its start alone), with `RDATE`s, without `EXDATE`s.
     fn starts(&mut self, event: &Read) -> Vec<(Time, Option<PeriodEnd>)> {
         let end = self.options.window.end();
+        let reach_from = match self.expansion {
+            Expansion::FromWindow => event.earliest_start_reaching(self.options.window.start()),
+            Expansion::FromStart => None,
+        };
         let mut starts: Vec<(Time, Option<PeriodEnd>)> = match &event.rule {
-            Some(Ok(rule)) => rrule::expand(rule, &event.start, event.zone, end, &mut self.budget)
-                .into_iter()
-                .map(|local| (event.start.with_local(local), None))
-                .collect(),
+            Some(Ok(rule)) => rrule::expand(
+                rule,
+                &event.start,
+                event.zone,
+                reach_from,
+                end,
+                &mut self.budget,
+            )
+            .into_iter()
+            .map(|local| (event.start.with_local(local), None))
+            .collect(),
             Some(Err(_)) => {
                 self.skipped += 1;
                 vec![(event.start, None)]
@@ -376,6 +409,28 @@ impl Read {
         })
     }
 }
+
+impl Read {
+    /// The earliest wall-clock start from which an instance can still end after
+    /// `window_start`. A wall-clock reading lies within a day of its UTC reading (offsets stay
+    /// below a day), and a length on the wall clock differs from the exact one by at most an
+    /// offset change, so two days of slack cover both.
+    fn earliest_start_reaching(&self, window_start: Millis) -> Option<chrono::NaiveDateTime> {
+        let longest = match &self.length {
+            EventLength::Wall(length) => length
+                .days
+                .saturating_mul(DAY_MS)
+                .saturating_add(length.exact.num_milliseconds()),
+            EventLength::Exact(millis) => *millis,
+        };
+        let earliest = window_start
+            .saturating_sub(longest.max(0))
+            .saturating_sub(2 * DAY_MS);
+        chrono::DateTime::from_timestamp_millis(earliest).map(|at| at.naive_utc())
+    }
+}
+
+const DAY_MS: Millis = 86_400_000;
 
 fn same_place(start: &Time, end: &Time) -> bool {
     match (start, end) {
