@@ -5,7 +5,7 @@
 //! refused ([`parse_rule`]), and its event is read as its first instance. A rule without
 //! `COUNT` begins at the first period that can reach the window ([`expand`]), not at its start.
 
-use super::values::{Time, parse_time};
+use super::values::{Place, Time, parse_time};
 use crate::domain::time::Millis;
 use crate::domain::tzdb::Zone;
 use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, Weekday};
@@ -19,11 +19,11 @@ pub enum Frequency {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rule {
+pub struct Rule<'z> {
     pub frequency: Frequency,
     pub interval: u32,
     pub count: Option<u32>,
-    pub until: Option<Time>,
+    pub until: Option<Time<'z>>,
     pub by_day: Vec<(Option<i32>, Weekday)>,
     pub by_month_day: Vec<i32>,
     pub by_month: Vec<u32>,
@@ -33,7 +33,7 @@ pub struct Rule {
 
 /// `text` (the RRULE's value) as a rule, `until_zone` the zone its start is read in (a local
 /// `UNTIL` is read there); `Err` names the part it cannot follow.
-pub fn parse_rule(text: &str, until_zone: Option<Zone>) -> Result<Rule, String> {
+pub fn parse_rule<'z>(text: &str, until_zone: Option<Place<'z>>) -> Result<Rule<'z>, String> {
     let mut rule = Rule {
         frequency: Frequency::Daily,
         interval: 1,
@@ -411,8 +411,8 @@ mod tests {
 
     fn starts(rule: &str, dtstart: &str, zone: &str, end: &str) -> Vec<String> {
         let zone = Zone::named(zone).expect("a zone");
-        let start = parse_time(dtstart, false, Some(zone)).expect("a start");
-        let rule = parse_rule(rule, Some(zone)).expect("a rule");
+        let start = parse_time(dtstart, false, Some(Place::Zone(zone))).expect("a start");
+        let rule = parse_rule(rule, Some(Place::Zone(zone))).expect("a rule");
         let end = parse_time(end, false, None)
             .expect("an end")
             .instant(Zone::UTC);

@@ -173,6 +173,102 @@ fn what_is_not_a_calendar_is_an_error() {
     assert!(busy_of(&["BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n"], &options).is_err());
 }
 
+/// A zone only a VTIMEZONE defines: United States dates with Central European offsets.
+const CUSTOMIZED_ZONE: &str = "BEGIN:VTIMEZONE
+TZID:Customized Time Zone
+BEGIN:STANDARD
+DTSTART:16011104T030000
+RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:16010311T020000
+RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+END:VTIMEZONE
+";
+
+#[test]
+fn a_zone_defined_only_by_its_vtimezone_is_read_by_its_rules() {
+    let text = calendar(&format!(
+        "{CUSTOMIZED_ZONE}BEGIN:VTIMEZONE
+TZID:Europe/Paris
+BEGIN:STANDARD
+DTSTART:19700101T000000
+TZOFFSETFROM:+0900
+TZOFFSETTO:+0900
+END:STANDARD
+END:VTIMEZONE
+BEGIN:VEVENT
+UID:weekly
+DTSTART;TZID=\"Customized Time Zone\":20260305T090000
+DTEND;TZID=\"Customized Time Zone\":20260305T100000
+RRULE:FREQ=WEEKLY;COUNT=2
+EXDATE;TZID=Customized Time Zone:20260312T090000
+RDATE;TZID=Customized Time Zone:20260313T090000
+END:VEVENT
+BEGIN:VEVENT
+UID:paris
+DTSTART;TZID=Europe/Paris:20260316T090000
+DURATION:PT1H
+END:VEVENT
+BEGIN:VEVENT
+UID:unknown
+DTSTART;TZID=Nowhere defined:20260317T090000
+DURATION:PT1H
+END:VEVENT
+"
+    ));
+    assert_eq!(
+        busy(
+            &text,
+            &options("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z", "UTC")
+        ),
+        pairs(&[
+            // +01:00 before the zone's own change on 2026-03-08, +02:00 after.
+            ("2026-03-05T08:00:00Z", "2026-03-05T09:00:00Z"),
+            ("2026-03-13T07:00:00Z", "2026-03-13T08:00:00Z"),
+            // An IANA name is read from the tz database, whatever its VTIMEZONE says.
+            ("2026-03-16T08:00:00Z", "2026-03-16T09:00:00Z"),
+            // A TZID nothing defines floats, in the calendar's zone.
+            ("2026-03-17T09:00:00Z", "2026-03-17T10:00:00Z"),
+        ])
+    );
+}
+
+#[test]
+fn texts_that_repeat_one_vtimezone_define_it_once() {
+    // A CalDAV answer: one calendar per event, each with the same VTIMEZONE from 1601. Were
+    // each read anew, those past the 100 zones a text may define would float, at other times.
+    let texts: Vec<String> = (0..2_000)
+        .map(|n| {
+            calendar(&format!(
+                "{CUSTOMIZED_ZONE}BEGIN:VEVENT
+UID:e{n}
+DTSTART;TZID=Customized Time Zone:20260309T{:02}0000
+DURATION:PT30M
+END:VEVENT
+",
+                n % 24
+            ))
+        })
+        .collect();
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let options = options("2026-03-01T00:00:00Z", "2026-04-01T00:00:00Z", "UTC");
+    let read = busy_of(&texts, &options).expect("calendars");
+    assert!(!read.truncated);
+    assert_eq!(read.events, 2_000);
+    // 24 half hours of 2026-03-09 at +02:00, from 22:00Z the day before.
+    assert_eq!(
+        read.busy.as_slice().first().map(|i| i.start()),
+        Some(at("2026-03-08T22:00:00Z"))
+    );
+    assert_eq!(read.busy.len(), 24);
+}
+
 /// Rules without `COUNT` begin at the window (a sync's cost follows the window); these hold
 /// that reading to walking every rule from its start, over random rules, starts and windows.
 mod jumping_to_the_window {
@@ -350,7 +446,9 @@ mod jumping_to_the_window {
         ) {
             let zone = Zone::named(ZONES[zone]).expect("a zone");
             let (params, value) = case.dtstart.rsplit_once(':').expect("a DTSTART line");
-            let start_zone = params.split_once("TZID=").map(|(_, name)| Zone::named(name).expect("a zone"));
+            let start_zone = params
+                .split_once("TZID=")
+                .map(|(_, name)| values::Place::Zone(Zone::named(name).expect("a zone")));
             let start = parse_time(value, case.is_date, start_zone).expect("a start");
             let rule = rrule::parse_rule(&case.rule, start_zone);
             prop_assert!(rule.is_ok(), "{} is refused", case.rule);
