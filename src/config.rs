@@ -30,6 +30,9 @@ pub struct Config {
     /// use `http` and reach loopback and private addresses. For local tests only; the deployed
     /// template never sets it. Default `false`.
     pub outbound_allow_local: bool,
+    /// The KMS key (id, ARN or alias) that seals secrets such as CalDAV passwords
+    /// (`SECRETS_KEY_ID`; see `crate::secrets`).
+    pub secrets_key_id: Option<String>,
 }
 
 pub const DEFAULT_PUBLIC_WRITES_PER_MINUTE: u64 = 20;
@@ -160,6 +163,16 @@ impl Config {
                 )));
             }
         };
+        let secrets_key_id = match lookup("SECRETS_KEY_ID") {
+            None => None,
+            Some(key) if key.trim().is_empty() => None,
+            Some(_) if !cfg!(feature = "dynamodb") => {
+                return Err(ConfigError(
+                    "SECRETS_KEY_ID is set, but this build has no KMS client (build it with `--features dynamodb`)".into(),
+                ));
+            }
+            Some(key) => Some(key.trim().to_owned()),
+        };
         Ok(Config {
             auth_mode,
             dev_user_id,
@@ -168,6 +181,7 @@ impl Config {
             public_writes_per_minute,
             page_frame_ancestors,
             outbound_allow_local,
+            secrets_key_id,
         })
     }
 
@@ -180,6 +194,7 @@ impl Config {
             public_writes_per_minute: DEFAULT_PUBLIC_WRITES_PER_MINUTE,
             page_frame_ancestors: DEFAULT_PAGE_FRAME_ANCESTORS.to_owned(),
             outbound_allow_local: false,
+            secrets_key_id: None,
         }
     }
 
@@ -192,6 +207,7 @@ impl Config {
             public_writes_per_minute: DEFAULT_PUBLIC_WRITES_PER_MINUTE,
             page_frame_ancestors: DEFAULT_PAGE_FRAME_ANCESTORS.to_owned(),
             outbound_allow_local: false,
+            secrets_key_id: None,
         }
     }
 }

@@ -9,6 +9,7 @@ use crate::domain::UserRecord;
 use crate::domain::webhook::with_events;
 use crate::observability::Telemetry;
 use crate::outbound::Outbound;
+use crate::secrets::Secrets;
 use crate::store::{AvailabilityStore, Scope, StoreError, WriteError};
 use lambda_http::{Body, Error, Response};
 use std::io::Write;
@@ -21,6 +22,8 @@ pub struct App<S> {
     clock: Clock,
     /// Requests to user-given URLs; its client is built on first use, not here.
     outbound: Outbound,
+    /// Seals the secrets users give (CalDAV passwords) and opens them for a sync.
+    secrets: Secrets,
     /// Users owing webhook deliveries, for the in-process delivery of a store without a stream.
     pub(super) pending: PendingDeliveries,
     pub(super) telemetry: Telemetry,
@@ -152,6 +155,7 @@ impl<S> App<S> {
     pub fn new(store: S, config: Config) -> Self {
         Self {
             outbound: Outbound::new(config.outbound_allow_local),
+            secrets: Secrets::from_config(&config),
             pending: PendingDeliveries::default(),
             store,
             config,
@@ -183,6 +187,11 @@ impl<S> App<S> {
         Self { outbound, ..self }
     }
 
+    /// The same app sealing secrets with `secrets` (tests pick the key).
+    pub fn with_secrets(self, secrets: Secrets) -> Self {
+        Self { secrets, ..self }
+    }
+
     /// The same app reading "now" from `clock` (tests fix it).
     pub fn with_clock(self, clock: Clock) -> Self {
         Self { clock, ..self }
@@ -202,5 +211,9 @@ impl<S> App<S> {
 
     pub fn outbound(&self) -> &Outbound {
         &self.outbound
+    }
+
+    pub fn secrets(&self) -> &Secrets {
+        &self.secrets
     }
 }

@@ -18,6 +18,7 @@ const CALDAV: &str = "urn:ietf:params:xml:ns:caldav";
 pub(super) async fn fetch(
     outbound: &Outbound,
     source: &CalendarSource,
+    password: Option<&str>,
     zone: Zone,
     now: Millis,
 ) -> Fetched {
@@ -45,7 +46,7 @@ pub(super) async fn fetch(
         HeaderValue::from_static("application/xml; charset=utf-8"),
     );
     if let Some(username) = &source.username {
-        let password = source.password.as_deref().unwrap_or_default();
+        let password = password.unwrap_or_default();
         let credentials = BASE64.encode(format!("{username}:{password}"));
         if let Ok(value) = HeaderValue::from_str(&format!("Basic {credentials}")) {
             headers.insert(header::AUTHORIZATION, value);

@@ -13,9 +13,11 @@ pub mod scheduled;
 use crate::domain::UserRecord;
 use crate::domain::calendar::import::{BusyOptions, busy_of};
 use crate::domain::calendar::source::{CalendarSource, SourceKind, SourceStatus, sync_window};
+use crate::domain::sealed_secret::SecretPlace;
 use crate::domain::time::Millis;
 use crate::domain::timestamp::Zone;
 use crate::outbound::{Outbound, OutboundRequest};
+use crate::secrets::{Secrets, SecretsError};
 use crate::store::{AvailabilityStore, Scope, StoreError, WriteError};
 use http::{StatusCode, header};
 
@@ -36,6 +38,7 @@ pub(crate) enum Fetched {
 pub async fn sync_source<S: AvailabilityStore>(
     store: &S,
     outbound: &Outbound,
+    secrets: &Secrets,
     user: &str,
     source_id: &str,
     now: Millis,
@@ -48,13 +51,29 @@ pub async fn sync_source<S: AvailabilityStore>(
         .schedule
         .as_ref()
         .map_or(Zone::UTC, |schedule| schedule.timezone());
-    let fetched = fetch(outbound, &source, zone, now).await;
+    let place = SecretPlace::calendar_password(user, source_id);
+    let fetched = match password_of(secrets, &source, &place).await {
+        Ok(password) => fetch(outbound, &source, password.as_deref(), zone, now).await,
+        Err(why) => Fetched::Failed(format!("The calendar's password could not be read: {why}.")),
+    };
+    // A password stored as given (before passwords were sealed) is sealed now, if it can be.
+    let resealed = match &source.unsealed_password {
+        Some(password) if source.sealed_password.is_none() => {
+            secrets.seal(password, &place).await.ok()
+        }
+        _ => None,
+    };
     let written = store
         .update(user, None, Scope::NoIntervals, |current: &UserRecord| {
             Ok::<_, ()>(match current.calendar_source(source_id) {
                 // Replaced or deleted meanwhile: this fetch is not its.
                 Some(kept) if kept.url == source.url && kept.kind == source.kind => {
-                    current.with_calendar_source(applied(kept, &fetched, now))
+                    let mut next = applied(kept, &fetched, now);
+                    if resealed.is_some() && kept.unsealed_password == source.unsealed_password {
+                        next.sealed_password.clone_from(&resealed);
+                        next.unsealed_password = None;
+                    }
+                    current.with_calendar_source(next)
                 }
                 _ => current.clone(),
             })
@@ -120,9 +139,27 @@ fn applied(source: &CalendarSource, fetched: &Fetched, now: Millis) -> CalendarS
     next
 }
 
-async fn fetch(outbound: &Outbound, source: &CalendarSource, zone: Zone, now: Millis) -> Fetched {
+/// The source's password, opened (`None` when it has none).
+async fn password_of(
+    secrets: &Secrets,
+    source: &CalendarSource,
+    place: &SecretPlace,
+) -> Result<Option<String>, SecretsError> {
+    match (&source.sealed_password, &source.unsealed_password) {
+        (Some(sealed), _) => secrets.open(sealed, place).await.map(Some),
+        (None, unsealed) => Ok(unsealed.clone()),
+    }
+}
+
+async fn fetch(
+    outbound: &Outbound,
+    source: &CalendarSource,
+    password: Option<&str>,
+    zone: Zone,
+    now: Millis,
+) -> Fetched {
     if source.kind == SourceKind::Caldav {
-        return caldav::fetch(outbound, source, zone, now).await;
+        return caldav::fetch(outbound, source, password, zone, now).await;
     }
     let mut request =
         OutboundRequest::get(&source.url).header(header::ACCEPT, "text/calendar, */*;q=0.5");
@@ -212,13 +249,14 @@ pub(crate) fn read_texts(
 pub async fn handle_scheduled_event<S: AvailabilityStore>(
     store: &S,
     outbound: &Outbound,
+    secrets: &Secrets,
     telemetry: &crate::observability::Telemetry,
     now: Millis,
     event: lambda_runtime::LambdaEvent<serde_json::Value>,
 ) -> Result<serde_json::Value, lambda_runtime::Error> {
     let record = telemetry.begin(Some(&event.context), None);
     let run = record
-        .measure(scheduled::run_scheduled(store, outbound, now))
+        .measure(scheduled::run_scheduled(store, outbound, secrets, now))
         .await;
     let (handled, failed) = match &run {
         Ok(run) => (run.calendars_synced as u64, run.calendars_failed as u64),

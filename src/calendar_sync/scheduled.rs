@@ -8,6 +8,7 @@ use crate::domain::UserRecord;
 use crate::domain::calendar::source::{SYNC_EVERY, SourceStatus};
 use crate::domain::time::Millis;
 use crate::outbound::Outbound;
+use crate::secrets::Secrets;
 use crate::store::{AvailabilityStore, Scope, StoreError, WriteError};
 use futures_util::{StreamExt, stream};
 
@@ -72,6 +73,7 @@ async fn write_index<S: AvailabilityStore>(
 pub async fn run_scheduled<S: AvailabilityStore>(
     store: &S,
     outbound: &Outbound,
+    secrets: &Secrets,
     now: Millis,
 ) -> Result<ScheduledRun, StoreError> {
     let users = store.load(INDEX_KEY, None).await?.calendar_users.clone();
@@ -89,7 +91,7 @@ pub async fn run_scheduled<S: AvailabilityStore>(
         .collect();
     // Answers come in any order: each carries its user.
     let results: Vec<(&String, Result<UserSynced, StoreError>)> = stream::iter(slice.iter())
-        .map(|user| async move { (*user, sync_user(store, outbound, user, now).await) })
+        .map(|user| async move { (*user, sync_user(store, outbound, secrets, user, now).await) })
         .buffer_unordered(CONCURRENT_USERS)
         .collect()
         .await;
@@ -120,6 +122,7 @@ type UserSynced = (bool, usize, usize);
 async fn sync_user<S: AvailabilityStore>(
     store: &S,
     outbound: &Outbound,
+    secrets: &Secrets,
     user: &str,
     now: Millis,
 ) -> Result<UserSynced, StoreError> {
@@ -132,7 +135,7 @@ async fn sync_user<S: AvailabilityStore>(
         .collect();
     let (mut synced, mut failed) = (0, 0);
     for id in due {
-        match sync_source(store, outbound, user, &id, now).await? {
+        match sync_source(store, outbound, secrets, user, &id, now).await? {
             Some(source) if source.status == SourceStatus::Error => failed += 1,
             Some(_) => synced += 1,
             None => {}

@@ -10,6 +10,7 @@ pub mod overlap;
 mod record;
 pub(crate) mod recurrence;
 pub mod schedule;
+pub mod sealed_secret;
 #[cfg(test)]
 pub(crate) mod test_support;
 pub mod time;

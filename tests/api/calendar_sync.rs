@@ -30,6 +30,7 @@ async fn scheduled<S: AvailabilityStore>(app: &App<S>, now: &str) -> Value {
     handle_scheduled_event(
         app.store(),
         app.outbound(),
+        app.secrets(),
         &telemetry,
         at(now),
         LambdaEvent::new(event, Context::default()),

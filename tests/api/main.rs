@@ -3,6 +3,7 @@
 
 mod bookings;
 mod calendar_import;
+mod calendar_passwords;
 #[path = "../shared/calendar_scenario.rs"]
 mod calendar_scenario;
 #[path = "../shared/calendar_server.rs"]

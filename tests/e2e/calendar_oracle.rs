@@ -19,11 +19,19 @@ const DAY_MS: i64 = 86_400_000;
 const CALENDAR_ZONE: &str = "Europe/Berlin";
 const OWNER: &str = "me@example.com";
 
-/// The window a sync at the file's first event would keep: 7 days before it to 90 after.
+/// The window a sync at the file's first event would keep: 7 days before it to 90 after. The
+/// DTSTARTs of VTIMEZONE observances (1970, 1601) are not events.
 fn window_of(text: &str) -> Interval {
+    let mut in_zone = false;
     let first = text
         .lines()
-        .filter(|line| line.to_ascii_uppercase().starts_with("DTSTART"))
+        .filter(|line| {
+            let line = line.trim_end().to_ascii_uppercase();
+            if line == "BEGIN:VTIMEZONE" || line == "END:VTIMEZONE" {
+                in_zone = line.starts_with("BEGIN");
+            }
+            !in_zone && line.starts_with("DTSTART")
+        })
         .filter_map(|line| line.rsplit(':').next())
         .filter_map(|value| {
             let digits: String = value.chars().take(8).collect();

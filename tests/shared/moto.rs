@@ -93,3 +93,51 @@ pub(crate) async fn fresh_table() -> String {
         .expect("the local server creates the table");
     name
 }
+
+/// A new symmetric KMS key on the local server (template.yaml's `SecretsKey`): its id.
+#[allow(dead_code)] // Only the `api` test program seals secrets.
+pub(crate) async fn fresh_key() -> String {
+    local_endpoint();
+    let kms = aws_sdk_kms::Client::from_conf(
+        aws_sdk_kms::config::Builder::from(&availability_api::aws::sdk_config("KMS")).build(),
+    );
+    let created = kms
+        .create_key()
+        .description("availability-api test secrets")
+        .send()
+        .await
+        .expect("the local server creates the key");
+    created
+        .key_metadata()
+        .map(|metadata| metadata.key_id().to_owned())
+        .expect("a key id")
+}
+
+/// Whether any attribute of any item of `table` holds `needle` (strings and binary values,
+/// as stored: a record's pieces are binary).
+#[allow(dead_code)]
+pub(crate) async fn table_holds(table: &str, needle: &[u8]) -> bool {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    fn holds(value: &AttributeValue, needle: &[u8]) -> bool {
+        let found = |bytes: &[u8]| bytes.windows(needle.len()).any(|window| window == needle);
+        match value {
+            AttributeValue::S(text) => found(text.as_bytes()),
+            AttributeValue::B(blob) => found(blob.as_ref()),
+            AttributeValue::L(list) => list.iter().any(|item| holds(item, needle)),
+            AttributeValue::M(map) => map.values().any(|item| holds(item, needle)),
+            _ => false,
+        }
+    }
+    let scanned = client()
+        .await
+        .scan()
+        .table_name(table)
+        .send()
+        .await
+        .expect("the local server scans the table");
+    scanned
+        .items()
+        .iter()
+        .flat_map(|item| item.values())
+        .any(|value| holds(value, needle))
+}

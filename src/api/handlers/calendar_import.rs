@@ -5,7 +5,7 @@
 //! the merged busy intervals held. The fetching and reading are `calendar_sync`'s.
 
 use super::own_record;
-use crate::api::app::{App, Handled};
+use crate::api::app::{App, Failure, Handled};
 use crate::api::call::Call;
 use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, NO_PARAMETERS, Query};
@@ -15,8 +15,10 @@ use crate::calendar_sync::sync_source;
 use crate::domain::calendar::source::{
     CalendarSource, MAX_OWNER_ADDRESSES, MAX_SOURCES, MIN_FETCH_GAP, SourceKind, is_valid_source_id,
 };
+use crate::domain::sealed_secret::SecretPlace;
 use crate::domain::timestamp::format_timestamp;
 use crate::domain::{Interval, UserId};
+use crate::secrets::SecretsError;
 use crate::store::AvailabilityStore;
 use lambda_http::http::StatusCode;
 use serde::Serialize;
@@ -79,10 +81,23 @@ pub(crate) async fn put<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserI
             "The request needs a JSON body {\"kind\": \"ics\", \"url\"} or {\"kind\": \"caldav\", \"url\", \"username\"?, \"password\"?}.",
         )
     })?;
-    let asked = parse(&body, id)?;
+    let (asked, password) = parse(&body, id)?;
     app.outbound().check_url(&asked.url).map_err(|refused| {
         ApiError::invalid_field("/url", refused.to_string().trim_end_matches('.'))
     })?;
+    // Sealed before the write: the record never holds it as given.
+    let sealed_password = match password {
+        None => None,
+        Some(password) => {
+            let place = SecretPlace::calendar_password(call.caller.as_str(), id);
+            Some(
+                app.secrets()
+                    .seal(&password, &place)
+                    .await
+                    .map_err(not_sealed)?,
+            )
+        }
+    };
     own_record::update(app, &call, |current, _| {
         let existing = current.calendar_source(id).is_some();
         if !existing && current.calendars.len() >= MAX_SOURCES {
@@ -97,11 +112,15 @@ pub(crate) async fn put<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserI
         let stored = match current.calendar_source(id) {
             Some(kept) if kept.kind == asked.kind && kept.url == asked.url => CalendarSource {
                 username: asked.username.clone(),
-                password: asked.password.clone(),
+                sealed_password: sealed_password.clone(),
+                unsealed_password: None,
                 owner_addresses: asked.owner_addresses.clone(),
                 ..kept.clone()
             },
-            _ => asked.clone(),
+            _ => CalendarSource {
+                sealed_password: sealed_password.clone(),
+                ..asked.clone()
+            },
         };
         Ok(current.with_calendar_source(stored))
     })
@@ -165,9 +184,16 @@ pub(crate) async fn busy<S: AvailabilityStore>(app: &App<S>, call: Call<'_, User
 /// Syncs the caller's source `id` now and answers its entry.
 async fn synced<S: AvailabilityStore>(app: &App<S>, call: &Call<'_, UserId>, id: &str) -> Handled {
     let now = app.clock().now();
-    let source = sync_source(app.store(), app.outbound(), call.caller.as_str(), id, now)
-        .await?
-        .ok_or_else(|| no_source(id))?;
+    let source = sync_source(
+        app.store(),
+        app.outbound(),
+        app.secrets(),
+        call.caller.as_str(),
+        id,
+        now,
+    )
+    .await?
+    .ok_or_else(|| no_source(id))?;
     Ok(json_response(StatusCode::OK, &ShownSource::of(&source)))
 }
 
@@ -192,8 +218,22 @@ fn no_source(id: &str) -> ApiError {
     )
 }
 
-/// A `PUT`'s body as the source it stores (not synced yet).
-fn parse(body: &Value, id: &str) -> Result<CalendarSource, ApiError> {
+/// Why a password was not sealed, as the caller hears it.
+fn not_sealed(error: SecretsError) -> Failure {
+    match error {
+        SecretsError::NoKey => ApiError::new(
+            ProblemKind::Unavailable,
+            "This deployment keeps no CalDAV passwords: it has no key to seal them with (SECRETS_KEY_ID). Add the calendar without a password, or ask the operator to set the key.",
+        )
+        .into(),
+        SecretsError::Unavailable(why) => Failure::Unavailable(why),
+        // The key refused to seal (disabled, no permission): the deployment's fault.
+        refused @ SecretsError::Refused(_) => Failure::Unexpected(Box::new(refused)),
+    }
+}
+
+/// A `PUT`'s body as the source it stores (not synced yet), and the password it gives.
+fn parse(body: &Value, id: &str) -> Result<(CalendarSource, Option<String>), ApiError> {
     let mut errors = Vec::new();
     let object: &Map<String, Value> = input::expect_object(
         body,
@@ -271,7 +311,6 @@ fn parse(body: &Value, id: &str) -> Result<CalendarSource, ApiError> {
     };
     let mut source = CalendarSource::new(id, kind, url);
     source.username = username.map(str::to_owned);
-    source.password = password.map(str::to_owned);
     source.owner_addresses = owner_emails;
-    Ok(source)
+    Ok((source, password.map(str::to_owned)))
 }

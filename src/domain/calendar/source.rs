@@ -1,6 +1,7 @@
 //! The calendars a user imports busy time from, as their record keeps them: where to fetch,
 //! how the last sync went, and the merged busy intervals it found inside the sync window.
 
+use crate::domain::sealed_secret::SealedSecret;
 use crate::domain::time::{DAY_MS, Millis};
 use crate::domain::{Interval, IntervalSet, UserRecord};
 use serde::{Deserialize, Serialize};
@@ -44,9 +45,13 @@ pub struct CalendarSource {
     pub url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    /// The CalDAV password as the deployment protects it (see docs/calendars.md).
+    /// The CalDAV password, sealed (`crate::secrets`; docs/calendars.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub password: Option<String>,
+    pub sealed_password: Option<SealedSecret>,
+    /// A password stored as given, before passwords were sealed: still used, and sealed by the
+    /// next sync that can (then this is gone).
+    #[serde(default, rename = "password", skip_serializing_if = "Option::is_none")]
+    pub unsealed_password: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owner_addresses: Vec<String>,
     pub status: SourceStatus,
@@ -76,7 +81,8 @@ impl CalendarSource {
             kind,
             url: url.to_owned(),
             username: None,
-            password: None,
+            sealed_password: None,
+            unsealed_password: None,
             owner_addresses: Vec::new(),
             status: SourceStatus::Pending,
             last_synced: None,

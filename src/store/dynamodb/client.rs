@@ -43,57 +43,11 @@ impl Intercept for CountAttempts {
     }
 }
 
-/// The client's configuration from the environment Lambda gives a function: `AWS_REGION`, the
-/// credentials in `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, and
-/// `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_DYNAMODB`), which points tests at a local server.
-/// With the store's own HTTPS client (`https.rs`: rustls on ring rather than the SDK's default
-/// aws-lc, a large C library, and compiled-in roots rather than the machine's trust store) and
-/// timeouts.
-///
-/// Built without `aws-config`: its provider chains (profile files, SSO, STS web identity and
-/// role assumption, container and instance metadata) are code a Lambda function never runs,
-/// and a large part of the deployed binary (docs/benchmarks.md). Lambda's credentials are
-/// those variables, fixed for the life of an instance. Without them the client still builds,
-/// and each request then fails with an error the store reports.
+/// The client's configuration from the environment Lambda gives a function (`crate::aws`:
+/// region, credentials, timeouts, the crate's own HTTPS client), with `AWS_ENDPOINT_URL` (or
+/// `AWS_ENDPOINT_URL_DYNAMODB`) pointing tests at a local server.
 pub fn client_config() -> aws_sdk_dynamodb::config::Builder {
-    client_config_from(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
-}
-
-fn client_config_from(var: impl Fn(&str) -> Option<String>) -> aws_sdk_dynamodb::config::Builder {
-    use aws_sdk_dynamodb::config::{BehaviorVersion, Region, timeout::TimeoutConfig};
-    const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-    let http_client = super::https::StoreHttpClient::new(CONNECT_TIMEOUT);
-    // Bounded well inside the function's 10 s timeout, so a hung connection becomes a 503 with
-    // `Retry-After` (a timeout is `Unavailable`) rather than a Lambda timeout.
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .operation_attempt_timeout(Duration::from_millis(1500))
-        .operation_timeout(Duration::from_secs(3))
-        .build();
-    let mut config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .http_client(http_client)
-        .timeout_config(timeouts);
-    if let Some(region) = var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")) {
-        config = config.region(Region::new(region));
-    }
-    if let Some(credentials) = credentials_from(&var) {
-        config = config.credentials_provider(credentials);
-    }
-    if let Some(endpoint) = var("AWS_ENDPOINT_URL_DYNAMODB").or_else(|| var("AWS_ENDPOINT_URL")) {
-        config = config.endpoint_url(endpoint);
-    }
-    config
-}
-
-fn credentials_from(
-    var: impl Fn(&str) -> Option<String>,
-) -> Option<aws_sdk_dynamodb::config::Credentials> {
-    let (key, secret) = (var("AWS_ACCESS_KEY_ID")?, var("AWS_SECRET_ACCESS_KEY")?);
-    let token = var("AWS_SESSION_TOKEN");
-    Some(aws_sdk_dynamodb::config::Credentials::new(
-        key, secret, token, None, "env",
-    ))
+    aws_sdk_dynamodb::config::Builder::from(&crate::aws::sdk_config("DYNAMODB"))
 }
 
 /// Counts every request this store's client sends, retries included, and the bytes of its
@@ -221,36 +175,6 @@ impl Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_client_is_configured_from_lambda_s_variables() {
-        let lambda = |name: &str| {
-            let value = match name {
-                "AWS_REGION" => "eu-west-1",
-                "AWS_ACCESS_KEY_ID" => "AKIDEXAMPLE",
-                "AWS_SECRET_ACCESS_KEY" => "secret",
-                "AWS_SESSION_TOKEN" => "token",
-                _ => return None,
-            };
-            Some(value.to_owned())
-        };
-        let config = client_config_from(lambda).build();
-        assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-west-1"));
-        let credentials = credentials_from(lambda).expect("credentials");
-        assert_eq!(credentials.access_key_id(), "AKIDEXAMPLE");
-        assert_eq!(credentials.secret_access_key(), "secret");
-        assert_eq!(credentials.session_token(), Some("token"));
-        let timeouts = config.timeout_config().expect("timeouts are set");
-        assert_eq!(timeouts.operation_timeout(), Some(Duration::from_secs(3)));
-
-        let local = |name: &str| match name {
-            "AWS_ENDPOINT_URL" => Some("http://127.0.0.1:8000".to_owned()),
-            _ => None,
-        };
-        let config = client_config_from(local).build();
-        assert_eq!(config.region(), None);
-        assert!(credentials_from(local).is_none());
-    }
 
     #[test]
     fn write_tokens_differ_and_fit_a_client_request_token() {

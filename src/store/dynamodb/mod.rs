@@ -36,7 +36,6 @@
 
 mod client;
 mod counter;
-mod https;
 mod layout;
 mod outbox;
 mod read;

@@ -91,3 +91,77 @@ fn the_release_calendar_sync_finds_the_apis_calendars_on_dynamodb() {
     );
     assert_eq!(server.seen().len(), 1, "only the API's own read");
 }
+
+/// The API seals a CalDAV password with a KMS key (on the local server); an hour later the
+/// release calendar-sync, given the same key as the template gives it, opens it for the
+/// REPORT's Basic authentication.
+#[cfg(feature = "dynamodb")]
+#[test]
+fn the_release_calendar_sync_opens_a_kms_sealed_password_on_dynamodb() {
+    use crate::calendar_scenario::send;
+    use crate::calendar_server::{CalendarServer, Served};
+    use availability_api::api::{App, Clock};
+    use availability_api::config::Config;
+    use availability_api::store::DynamoDbStore;
+    use base64::Engine;
+    let Some(endpoint) = super::moto::local_endpoint() else {
+        println!("SKIPPED: the DynamoDB variant needs AWS_ENDPOINT_URL (scripts/with-moto.sh)");
+        return;
+    };
+    let template = super::template::Template::load();
+    let table = super::moto::fresh_table(&endpoint, &template, "calendar-sync-kms");
+    let key = super::moto::fresh_key(&endpoint);
+    let server = CalendarServer::start();
+    server.serve(
+        "/dav/ana/",
+        Served {
+            status: 207,
+            headers: vec![("content-type".into(), "application/xml".into())],
+            body: "<?xml version=\"1.0\"?><d:multistatus xmlns:d=\"DAV:\"/>".into(),
+        },
+    );
+    let an_hour_ago = chrono::Utc::now().timestamp_millis() - 3_600_000;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let config = Config {
+            outbound_allow_local: true,
+            secrets_key_id: Some(key.clone()),
+            ..Config::jwt()
+        };
+        let app = App::new(DynamoDbStore::from_env(&table).await, config)
+            .with_clock(Clock::Fixed(an_hour_ago));
+        let put = send(&app, "PUT", "/calendars/team", Some("ana"),
+            json!({"kind": "caldav", "url": server.url("/dav/ana/"), "username": "ana", "password": "pa55 word"})).await;
+        assert_eq!(put.json()["status"], "ok", "{}", put.text);
+    });
+    assert!(!super::moto::table_holds(&endpoint, &table, b"pa55 word"));
+    let Some(mut function) = background_function(
+        "CalendarSyncFunction",
+        "calendar-sync",
+        "calendar-sync-kms",
+        &[
+            ("TABLE_NAME", &table),
+            ("SECRETS_KEY_ID", &key),
+            ("AWS_ENDPOINT_URL", &endpoint),
+        ],
+    ) else {
+        return;
+    };
+    assert_eq!(
+        invoke(&mut function, &scheduled_event()),
+        json!({"users": 1, "calendars_synced": 1, "calendars_failed": 0, "users_dropped": 0})
+    );
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2, "the API's read and the schedule's: {seen:?}");
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode("ana:pa55 word")
+    );
+    for request in &seen {
+        assert_eq!(request.method, "REPORT");
+        assert_eq!(request.headers.get("authorization"), Some(&expected));
+    }
+}

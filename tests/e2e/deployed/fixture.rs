@@ -273,8 +273,9 @@ impl Drop for Deployed {
 }
 
 /// What Lambda puts in the function's environment, plus the template's variables with their
-/// references resolved: a parameter's default, the test's table for the table resource. The
-/// in-memory variant leaves out the table's variable (the binary picks its store by it).
+/// references resolved: a parameter's default, the test's table for the table resource, a
+/// fresh key on the same server for the key. The in-memory variant leaves out the table's and
+/// the key's variables (the binary picks its store, and how it seals, by them).
 fn lambda_environment(
     template: &Template,
     table: Option<&(String, String)>,
@@ -335,6 +336,11 @@ fn lambda_environment(
             EnvValue::Literal(text) => Some(text.clone()),
             EnvValue::Ref(target) => match template.resource_type(target).as_deref() {
                 Some("AWS::DynamoDB::Table") => table.map(|(_, name)| name.clone()),
+                // A key on the local server beside the table; in memory, none (the function
+                // then seals with a key of its own).
+                Some("AWS::KMS::Key") => {
+                    table.map(|(endpoint, _)| super::moto::fresh_key(endpoint))
+                }
                 Some(other) => panic!("{variable}: no stand-in for a reference to a {other}"),
                 None => template.parameter_default(target),
             },

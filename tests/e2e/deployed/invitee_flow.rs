@@ -7,9 +7,10 @@
 
 use super::fixture::Deployed;
 use super::gateway::HttpRequest;
+use super::moto::{contains, renderings};
 use availability_api::domain::booking::secret_hash;
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 fn as_host(deployed: &mut Deployed, method: &str, target: &str, body: Option<Value>) -> Value {
@@ -190,41 +191,4 @@ fn assert_the_table_keeps_no_token(deployed: &Deployed, token: &str, id: &str) -
     );
     assert!(hash_seen, "the secret's hash is in the table");
     items.len()
-}
-
-/// An item as the JSON protocol renders it, and the bytes of each binary value in it.
-fn renderings(item: &Value) -> Vec<Vec<u8>> {
-    let mut all = vec![item.to_string().into_bytes()];
-    let mut pending: Vec<&Value> = item
-        .as_object()
-        .into_iter()
-        .flat_map(|map| map.values())
-        .collect();
-    while let Some(value) = pending.pop() {
-        let Some(map) = value.as_object() else {
-            continue;
-        };
-        for (kind, inner) in map {
-            match (kind.as_str(), inner) {
-                ("B", Value::String(text)) => all.push(STANDARD.decode(text).expect("base64")),
-                ("BS", Value::Array(values)) => all.extend(
-                    values
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(|text| STANDARD.decode(text).expect("base64")),
-                ),
-                ("M", Value::Object(members)) => pending.extend(members.values()),
-                ("L", Value::Array(values)) => pending.extend(values),
-                _ => {}
-            }
-        }
-    }
-    all
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty()
-        && haystack
-            .windows(needle.len())
-            .any(|window| window == needle)
 }

@@ -50,5 +50,6 @@ mod notifier;
 mod observability;
 mod routes;
 mod runtime_api;
+mod secrets;
 pub(crate) mod template;
 mod worst_case;

@@ -3,6 +3,8 @@
 //! JSON protocol, so this test program needs neither the SDK nor the `dynamodb` feature.
 
 use super::template::Template;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -18,16 +20,49 @@ pub(crate) fn local_endpoint() -> Option<String> {
 }
 
 fn call(endpoint: &str, action: &str, body: &Value) -> Result<Value, String> {
+    call_service(endpoint, Service::DYNAMODB, action, body)
+}
+
+/// How the JSON protocol names a service: its credential scope, target prefix and version.
+struct Service {
+    scope: &'static str,
+    target: &'static str,
+    json_version: &'static str,
+}
+
+impl Service {
+    const DYNAMODB: Service = Service {
+        scope: "dynamodb",
+        target: "DynamoDB_20120810",
+        json_version: "1.0",
+    };
+    const KMS: Service = Service {
+        scope: "kms",
+        target: "TrentService",
+        json_version: "1.1",
+    };
+}
+
+fn call_service(
+    endpoint: &str,
+    service: Service,
+    action: &str,
+    body: &Value,
+) -> Result<Value, String> {
     let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".into());
     let key = std::env::var("AWS_ACCESS_KEY_ID").unwrap_or_else(|_| "testing".into());
     // The server routes by the credential scope; it does not check the signature.
     let authorization = format!(
-        "AWS4-HMAC-SHA256 Credential={key}/20240101/{region}/dynamodb/aws4_request, \
-         SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=00"
+        "AWS4-HMAC-SHA256 Credential={key}/20240101/{region}/{}/aws4_request, \
+         SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=00",
+        service.scope
     );
     let response = ureq::post(endpoint)
-        .set("content-type", "application/x-amz-json-1.0")
-        .set("x-amz-target", &format!("DynamoDB_20120810.{action}"))
+        .set(
+            "content-type",
+            &format!("application/x-amz-json-{}", service.json_version),
+        )
+        .set("x-amz-target", &format!("{}.{action}", service.target))
         .set("x-amz-date", "20240101T000000Z")
         .set("authorization", &authorization)
         .send_string(&body.to_string());
@@ -80,6 +115,21 @@ pub(crate) fn fresh_table(endpoint: &str, template: &Template, label: &str) -> S
     name
 }
 
+/// A new symmetric key (template.yaml's `SecretsKey`): its id.
+pub(crate) fn fresh_key(endpoint: &str) -> String {
+    let answer = call_service(
+        endpoint,
+        Service::KMS,
+        "CreateKey",
+        &json!({"Description": "availability-api deployed test secrets"}),
+    )
+    .unwrap_or_else(|e| panic!("the local server creates the key: {e}"));
+    answer["KeyMetadata"]["KeyId"]
+        .as_str()
+        .expect("a key id")
+        .to_owned()
+}
+
 /// How many items the table holds (to see that writes went to it).
 pub(crate) fn item_count(endpoint: &str, table: &str) -> usize {
     let answer = call(
@@ -109,4 +159,49 @@ pub(crate) fn scan_items(endpoint: &str, table: &str) -> Vec<Value> {
             _ => return items,
         }
     }
+}
+
+/// An item as the JSON protocol renders it, and the bytes of each binary value in it.
+pub(crate) fn renderings(item: &Value) -> Vec<Vec<u8>> {
+    let mut all = vec![item.to_string().into_bytes()];
+    let mut pending: Vec<&Value> = item
+        .as_object()
+        .into_iter()
+        .flat_map(|map| map.values())
+        .collect();
+    while let Some(value) = pending.pop() {
+        let Some(map) = value.as_object() else {
+            continue;
+        };
+        for (kind, inner) in map {
+            match (kind.as_str(), inner) {
+                ("B", Value::String(text)) => all.push(BASE64.decode(text).expect("base64")),
+                ("BS", Value::Array(values)) => all.extend(
+                    values
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(|text| BASE64.decode(text).expect("base64")),
+                ),
+                ("M", Value::Object(members)) => pending.extend(members.values()),
+                ("L", Value::Array(values)) => pending.extend(values),
+                _ => {}
+            }
+        }
+    }
+    all
+}
+
+pub(crate) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty()
+        && haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
+}
+
+/// Whether any item of the table, as text or as a binary value's bytes, holds `needle`.
+pub(crate) fn table_holds(endpoint: &str, table: &str, needle: &[u8]) -> bool {
+    scan_items(endpoint, table)
+        .iter()
+        .flat_map(renderings)
+        .any(|rendering| contains(&rendering, needle))
 }

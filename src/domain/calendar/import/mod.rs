@@ -13,13 +13,15 @@
 //! - All-day events (`VALUE=DATE`) and floating times are read in the calendar's zone:
 //!   `X-WR-TIMEZONE` when it names one, else the zone the caller gives (the user's).
 //! - `TZID`s: IANA names, prefixed names and Windows names ([`values::zone_of_tzid`]); one that
-//!   names none is read as floating.
+//!   names none is read by the calendar's own VTIMEZONE of that `TZID` ([`vtimezone`]), else
+//!   as floating.
 //! - A rule this reader does not follow (`FREQ=HOURLY`, `BYHOUR`, ...) keeps its first
 //!   instance and is counted in [`ImportedBusy::skipped`]; so is an event without a readable
 //!   start.
 
 pub mod rrule;
 pub mod values;
+pub mod vtimezone;
 
 use crate::domain::time::Millis;
 use crate::domain::tzdb::Zone;
@@ -28,14 +30,19 @@ use chrono::Duration;
 use ical::parser::ical::component::IcalEvent;
 use ical::property::Property;
 use std::collections::HashMap;
-use values::{Length, Time, parse_duration, parse_time, zone_of_tzid};
+use values::{Length, Place, Time, parse_duration, parse_time, zone_of_tzid};
+use vtimezone::DefinedZone;
 
 /// Busy intervals held per source at most (the earliest kept): 16 bytes each in the record.
 pub const MAX_BUSY_INTERVALS: usize = 1_000;
 /// Events read from one text at most; more is refused.
 pub const MAX_EVENTS: usize = 50_000;
-/// Recurrence periods looked at per text (every event's together): the work one sync may do.
+/// Recurrence periods looked at per text (every event's and zone's together): the work one
+/// sync may do.
 pub const PERIOD_BUDGET: usize = 1_000_000;
+/// Zones defined by VTIMEZONEs read per text at most (alike definitions count once); the
+/// `TZID`s of any more are read as floating.
+pub const MAX_DEFINED_ZONES: usize = 100;
 
 /// What a calendar's text is read with.
 #[derive(Clone, Debug)]
@@ -82,14 +89,39 @@ impl std::fmt::Display for ImportError {
 /// The busy time `texts` (one or more iCalendar texts, as a feed or a CalDAV server sends them)
 /// hold inside `options.window`.
 pub fn busy_of(texts: &[&str], options: &BusyOptions) -> Result<ImportedBusy, ImportError> {
-    let mut events: Vec<(Zone, IcalEvent)> = Vec::new();
-    let mut calendars = 0;
+    read_busy(texts, options, Expansion::FromWindow)
+}
+
+/// Where rules without `COUNT` begin their expansion.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expansion {
+    /// At the first period that can reach the window: the cost follows the window, not the
+    /// calendar's age.
+    FromWindow,
+    /// At the rule's start, walking every period: the plain reading the tests hold
+    /// [`Expansion::FromWindow`] to.
+    #[cfg_attr(not(test), allow(dead_code))]
+    FromStart,
+}
+
+fn read_busy(
+    texts: &[&str],
+    options: &BusyOptions,
+    expansion: Expansion,
+) -> Result<ImportedBusy, ImportError> {
+    // Each event with the index of its calendar; each calendar with its zone and the zones
+    // its VTIMEZONEs define (indexes into `defined`, shared by calendars that define a zone
+    // alike, as every calendar of a CalDAV answer does).
+    let mut events: Vec<(usize, IcalEvent)> = Vec::new();
+    let mut calendars: Vec<(Zone, Vec<usize>)> = Vec::new();
+    let mut defined: Vec<DefinedZone> = Vec::new();
+    let mut definitions: HashMap<String, Option<usize>> = HashMap::new();
+    let mut budget = PERIOD_BUDGET;
     for text in texts {
         let text = known_components_only(text);
         for calendar in ical::IcalParser::new(text.as_bytes()) {
             let calendar =
                 calendar.map_err(|error| ImportError::NotACalendar(error.to_string()))?;
-            calendars += 1;
             let zone = property(&calendar.properties, "X-WR-TIMEZONE")
                 .and_then(|p| p.value.as_deref())
                 .and_then(zone_of_tzid)
@@ -97,22 +129,60 @@ pub fn busy_of(texts: &[&str], options: &BusyOptions) -> Result<ImportedBusy, Im
             if events.len() + calendar.events.len() > MAX_EVENTS {
                 return Err(ImportError::TooManyEvents);
             }
-            events.extend(calendar.events.into_iter().map(|event| (zone, event)));
+            let mut own_zones = Vec::new();
+            for component in &calendar.timezones {
+                let named = property(&component.properties, "TZID")
+                    .and_then(|p| p.value.as_deref())
+                    .is_some_and(|tzid| zone_of_tzid(tzid).is_some());
+                if named {
+                    continue;
+                }
+                let definition = definition_of(component);
+                let index = match definitions.get(&definition) {
+                    Some(index) => *index,
+                    None if definitions.len() >= MAX_DEFINED_ZONES => None,
+                    None => {
+                        let zone = DefinedZone::of(component, options.window, &mut budget);
+                        let index = zone.map(|zone| {
+                            defined.push(zone);
+                            defined.len() - 1
+                        });
+                        definitions.insert(definition, index);
+                        index
+                    }
+                };
+                own_zones.extend(index);
+            }
+            events.extend(
+                calendar
+                    .events
+                    .into_iter()
+                    .map(|event| (calendars.len(), event)),
+            );
+            calendars.push((zone, own_zones));
         }
     }
-    if calendars == 0 && texts.iter().any(|text| !text.trim().is_empty()) {
+    if calendars.is_empty() && texts.iter().any(|text| !text.trim().is_empty()) {
         return Err(ImportError::NotACalendar("no VCALENDAR".into()));
     }
+    let calendars: Vec<CalendarZones> = calendars
+        .into_iter()
+        .map(|(zone, own)| CalendarZones {
+            calendar: zone,
+            defined: own.into_iter().map(|index| &defined[index]).collect(),
+        })
+        .collect();
     let mut reader = Reader {
         options,
-        budget: PERIOD_BUDGET,
+        expansion,
+        budget,
         skipped: 0,
         intervals: Vec::new(),
     };
     let read: Vec<Read> = events
         .iter()
-        .filter_map(|(zone, event)| {
-            let read = Read::of(event, *zone, &options.owner_addresses);
+        .filter_map(|(calendar, event)| {
+            let read = Read::of(event, &calendars[*calendar], &options.owner_addresses);
             if read.is_none() {
                 reader.skipped += 1;
             }
@@ -223,6 +293,7 @@ fn known_components_only(text: &str) -> std::borrow::Cow<'_, str> {
 
 struct Reader<'a> {
     options: &'a BusyOptions,
+    expansion: Expansion,
     budget: usize,
     skipped: usize,
     intervals: Vec<Interval>,
@@ -230,13 +301,24 @@ struct Reader<'a> {
 
 impl Reader<'_> {
     /// The starts of `event`: its rule's (or its start alone), with `RDATE`s, without `EXDATE`s.
-    fn starts(&mut self, event: &Read) -> Vec<(Time, Option<PeriodEnd>)> {
+    fn starts<'z>(&mut self, event: &Read<'z>) -> Vec<(Time<'z>, Option<PeriodEnd<'z>>)> {
         let end = self.options.window.end();
-        let mut starts: Vec<(Time, Option<PeriodEnd>)> = match &event.rule {
-            Some(Ok(rule)) => rrule::expand(rule, &event.start, event.zone, end, &mut self.budget)
-                .into_iter()
-                .map(|local| (event.start.with_local(local), None))
-                .collect(),
+        let reach_from = match self.expansion {
+            Expansion::FromWindow => event.earliest_start_reaching(self.options.window.start()),
+            Expansion::FromStart => None,
+        };
+        let mut starts: Vec<(Time<'z>, Option<PeriodEnd<'z>>)> = match &event.rule {
+            Some(Ok(rule)) => rrule::expand(
+                rule,
+                &event.start,
+                event.zone,
+                reach_from,
+                end,
+                &mut self.budget,
+            )
+            .into_iter()
+            .map(|local| (event.start.with_local(local), None))
+            .collect(),
             Some(Err(_)) => {
                 self.skipped += 1;
                 vec![(event.start, None)]
@@ -288,29 +370,58 @@ enum EventLength {
 }
 
 /// One VEVENT as busy time needs it.
-struct Read {
+struct Read<'z> {
     uid: String,
+    /// The calendar's zone: dates and floating times.
     zone: Zone,
     recurrence_id: Option<Millis>,
-    start: Time,
+    start: Time<'z>,
     length: EventLength,
-    rule: Option<Result<rrule::Rule, String>>,
+    rule: Option<Result<rrule::Rule<'z>, String>>,
     /// `RDATE`s, each with the end its `PERIOD` gives, if any.
-    rdates: Vec<(Time, Option<PeriodEnd>)>,
-    exdates: Vec<Time>,
+    rdates: Vec<(Time<'z>, Option<PeriodEnd<'z>>)>,
+    exdates: Vec<Time<'z>>,
     busy: bool,
 }
 
 /// The end of an `RDATE` period: a time, or a duration from its start.
 #[derive(Clone, Copy)]
-enum PeriodEnd {
-    At(Time),
+enum PeriodEnd<'z> {
+    At(Time<'z>),
     After(Length),
 }
 
-impl Read {
-    fn of(event: &IcalEvent, zone: Zone, owner_addresses: &[String]) -> Option<Read> {
+/// Where one calendar's times are read: its own zone (dates, floating times), and the zones
+/// its VTIMEZONEs define for `TZID`s the tz database does not know.
+struct CalendarZones<'z> {
+    calendar: Zone,
+    defined: Vec<&'z DefinedZone>,
+}
+
+impl<'z> CalendarZones<'z> {
+    /// Where a `TZID` places local times: the database's zone by that name first (IANA,
+    /// prefixed, Windows), else the calendar's own definition; `None`: floating.
+    fn place_of(&self, tzid: &str) -> Option<Place<'z>> {
+        if let Some(zone) = zone_of_tzid(tzid) {
+            return Some(Place::Zone(zone));
+        }
+        let tzid = tzid.trim().trim_matches('"');
+        self.defined
+            .iter()
+            .find(|zone| zone.tzid() == tzid)
+            .map(|zone| Place::Defined(zone))
+    }
+}
+
+impl<'z> Read<'z> {
+    fn of(
+        event: &IcalEvent,
+        zones: &CalendarZones<'z>,
+        owner_addresses: &[String],
+    ) -> Option<Read<'z>> {
+        let zone = zones.calendar;
         let properties = &event.properties;
+        let time_of = |property: &Property| time_of(property, zones);
         let start = time_of(property(properties, "DTSTART")?)?;
         let end = property(properties, "DTEND").and_then(time_of);
         let duration = property(properties, "DURATION")
@@ -330,7 +441,7 @@ impl Read {
             (None, None) => EventLength::Exact(0),
         };
         let start_zone = match start {
-            Time::At(_, values::Place::Zone(zone)) => Some(zone),
+            Time::At(_, place @ (Place::Zone(_) | Place::Defined(_))) => Some(place),
             _ => None,
         };
         let text = |name: &str| {
@@ -367,14 +478,55 @@ impl Read {
             rule: property(properties, "RRULE")
                 .and_then(|p| p.value.as_deref())
                 .map(|rule| rrule::parse_rule(rule, start_zone)),
-            rdates: periods_of(properties, "RDATE"),
-            exdates: periods_of(properties, "EXDATE")
+            rdates: periods_of(properties, "RDATE", zones),
+            exdates: periods_of(properties, "EXDATE", zones)
                 .into_iter()
                 .map(|(start, _)| start)
                 .collect(),
             busy,
         })
     }
+}
+
+impl Read<'_> {
+    /// The earliest wall-clock start from which an instance can still end after
+    /// `window_start`. A wall-clock reading lies within a day of its UTC reading (offsets stay
+    /// below a day), and a length on the wall clock differs from the exact one by at most an
+    /// offset change, so two days of slack cover both.
+    fn earliest_start_reaching(&self, window_start: Millis) -> Option<chrono::NaiveDateTime> {
+        let longest = match &self.length {
+            EventLength::Wall(length) => length
+                .days
+                .saturating_mul(DAY_MS)
+                .saturating_add(length.exact.num_milliseconds()),
+            EventLength::Exact(millis) => *millis,
+        };
+        let earliest = window_start
+            .saturating_sub(longest.max(0))
+            .saturating_sub(2 * DAY_MS);
+        chrono::DateTime::from_timestamp_millis(earliest).map(|at| at.naive_utc())
+    }
+}
+
+const DAY_MS: Millis = 86_400_000;
+
+/// What tells two VTIMEZONEs apart: their text (every calendar of a CalDAV answer repeats
+/// the same one).
+fn definition_of(component: &ical::parser::ical::component::IcalTimeZone) -> String {
+    let mut definition = String::new();
+    let mut add = |properties: &[Property]| {
+        for p in properties {
+            definition.push_str(&p.name);
+            definition.push(':');
+            definition.push_str(p.value.as_deref().unwrap_or_default());
+            definition.push('\n');
+        }
+    };
+    add(&component.properties);
+    for observance in &component.transitions {
+        add(&observance.properties);
+    }
+    definition
 }
 
 fn same_place(start: &Time, end: &Time) -> bool {
@@ -402,12 +554,12 @@ fn parameter<'p>(property: &'p Property, name: &str) -> Option<&'p str> {
 }
 
 /// A DTSTART-like property's value, with its `VALUE=DATE` and `TZID`.
-fn time_of(property: &Property) -> Option<Time> {
+fn time_of<'z>(property: &Property, zones: &CalendarZones<'z>) -> Option<Time<'z>> {
     let value = property.value.as_deref()?;
     parse_time(
         value,
         is_date(property),
-        parameter(property, "TZID").and_then(zone_of_tzid),
+        parameter(property, "TZID").and_then(|tzid| zones.place_of(tzid)),
     )
 }
 
@@ -416,12 +568,16 @@ fn is_date(property: &Property) -> bool {
 }
 
 /// Every value of every `name` property (comma-separated lists), with a `PERIOD`'s end.
-fn periods_of(properties: &[Property], name: &str) -> Vec<(Time, Option<PeriodEnd>)> {
+fn periods_of<'z>(
+    properties: &[Property],
+    name: &str,
+    zones: &CalendarZones<'z>,
+) -> Vec<(Time<'z>, Option<PeriodEnd<'z>>)> {
     properties
         .iter()
         .filter(|p| p.name.eq_ignore_ascii_case(name))
         .flat_map(|p| {
-            let zone = parameter(p, "TZID").and_then(zone_of_tzid);
+            let zone = parameter(p, "TZID").and_then(|tzid| zones.place_of(tzid));
             let date = is_date(p);
             p.value
                 .as_deref()

@@ -2,9 +2,10 @@
 //! that a weekly 09:00 stays at 09:00 across a DST change. The parts calendars use: `FREQ`
 //! `DAILY`, `WEEKLY`, `MONTHLY`, `YEARLY`; `INTERVAL`, `COUNT`, `UNTIL`, `BYDAY` (with
 //! ordinals), `BYMONTHDAY`, `BYMONTH`, `BYSETPOS`, `WKST`. A rule with any other part is
-//! refused ([`parse_rule`]), and its event is read as its first instance.
+//! refused ([`parse_rule`]), and its event is read as its first instance. A rule without
+//! `COUNT` begins at the first period that can reach the window ([`expand`]), not at its start.
 
-use super::values::{Time, parse_time};
+use super::values::{Place, Time, parse_time};
 use crate::domain::time::Millis;
 use crate::domain::tzdb::Zone;
 use chrono::{Datelike, Duration, Months, NaiveDate, NaiveDateTime, Weekday};
@@ -18,11 +19,11 @@ pub enum Frequency {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rule {
+pub struct Rule<'z> {
     pub frequency: Frequency,
     pub interval: u32,
     pub count: Option<u32>,
-    pub until: Option<Time>,
+    pub until: Option<Time<'z>>,
     pub by_day: Vec<(Option<i32>, Weekday)>,
     pub by_month_day: Vec<i32>,
     pub by_month: Vec<u32>,
@@ -32,7 +33,7 @@ pub struct Rule {
 
 /// `text` (the RRULE's value) as a rule, `until_zone` the zone its start is read in (a local
 /// `UNTIL` is read there); `Err` names the part it cannot follow.
-pub fn parse_rule(text: &str, until_zone: Option<Zone>) -> Result<Rule, String> {
+pub fn parse_rule<'z>(text: &str, until_zone: Option<Place<'z>>) -> Result<Rule<'z>, String> {
     let mut rule = Rule {
         frequency: Frequency::Daily,
         interval: 1,
@@ -138,12 +139,18 @@ fn weekday(name: &str) -> Option<Weekday> {
 }
 
 /// The wall-clock starts of `rule` from `start` (itself the first), up to the first one at or
-/// after `until_instant` (the window's end), each read in `calendar_zone` where floating.
-/// Every period looked at spends one of `budget`; none left, the expansion stops.
+/// after `window_end`, each read in `calendar_zone` where floating. Every period looked at
+/// spends one of `budget`; none left, the expansion stops.
+///
+/// `reach_from`: the earliest wall-clock start that can still matter to the caller. A rule
+/// without `COUNT` then begins at the period holding it instead of walking there from `start`
+/// (a rule with `COUNT` must count from its start); the starts between are left out, so the
+/// result is `start` followed by a suffix of what walking from `start` gives.
 pub fn expand(
     rule: &Rule,
     start: &Time,
     calendar_zone: Zone,
+    reach_from: Option<NaiveDateTime>,
     window_end: Millis,
     budget: &mut usize,
 ) -> Vec<NaiveDateTime> {
@@ -154,7 +161,11 @@ pub fn expand(
     if rule.count.is_some_and(|count| count <= 1) || start.instant(calendar_zone) >= window_end {
         return starts;
     }
-    for period in 0u32.. {
+    let first_period = match (rule.count, reach_from) {
+        (None, Some(reach_from)) => first_period_reaching(rule, first_date, reach_from.date()),
+        _ => 0,
+    };
+    for period in first_period.. {
         if *budget == 0 {
             break;
         }
@@ -171,6 +182,17 @@ pub fn expand(
             .instant(calendar_zone)
             > window_end.saturating_add(Duration::days(1).num_milliseconds())
         {
+            break;
+        }
+        // Past `UNTIL` (its local reading lies within a day of any zone's), no period can
+        // hold an instance: stop here rather than at the window, which may be years later.
+        if rule.until.as_ref().is_some_and(|until| {
+            until
+                .local()
+                .date()
+                .checked_add_signed(Duration::days(2))
+                .is_some_and(|last| period_start > last)
+        }) {
             break;
         }
         dates.sort_unstable();
@@ -220,6 +242,33 @@ pub fn expand(
     starts
 }
 
+/// The first period whose dates can fall on or after `from`. Period `p` holds dates of one unit
+/// only (its day, week from `WKST`, month or year), the unit `p × INTERVAL` after the one
+/// holding `first`; every period before `⌊units to from / INTERVAL⌋` lies in an earlier unit,
+/// so its dates are all before `from`, whatever `BY…` and `BYSETPOS` choose inside it.
+fn first_period_reaching(rule: &Rule, first: NaiveDate, from: NaiveDate) -> u32 {
+    let units = match rule.frequency {
+        Frequency::Daily => (from - first).num_days(),
+        Frequency::Weekly => match week_holding(first, rule.week_start) {
+            Some(week) => (from - week).num_days().div_euclid(7),
+            None => 0,
+        },
+        Frequency::Monthly => {
+            i64::from(from.year() - first.year()) * 12 + i64::from(from.month())
+                - i64::from(first.month())
+        }
+        Frequency::Yearly => i64::from(from.year() - first.year()),
+    };
+    // Before the start, or too far to count in periods: walk from the start.
+    u32::try_from(units.div_euclid(i64::from(rule.interval))).unwrap_or(0)
+}
+
+/// The first day of the week (as `WKST` begins weeks) that holds `date`.
+fn week_holding(date: NaiveDate, week_start: Weekday) -> Option<NaiveDate> {
+    let back = (7 + date.weekday().num_days_from_monday() - week_start.num_days_from_monday()) % 7;
+    date.checked_sub_signed(Duration::days(i64::from(back)))
+}
+
 /// The first day of the period `step` periods after the one holding `first`, and the dates of
 /// that period the rule's `BY…` parts keep.
 fn candidates(rule: &Rule, first: NaiveDate, step: u32) -> Option<(NaiveDate, Vec<NaiveDate>)> {
@@ -234,11 +283,7 @@ fn candidates(rule: &Rule, first: NaiveDate, step: u32) -> Option<(NaiveDate, Ve
             Some((date, if keep { vec![date] } else { Vec::new() }))
         }
         Frequency::Weekly => {
-            let back = (7 + first.weekday().num_days_from_monday()
-                - rule.week_start.num_days_from_monday())
-                % 7;
-            let week = first
-                .checked_sub_signed(Duration::days(i64::from(back)))?
+            let week = week_holding(first, rule.week_start)?
                 .checked_add_signed(Duration::weeks(i64::from(step)))?;
             let days: Vec<Weekday> = if rule.by_day.is_empty() {
                 vec![first.weekday()]
@@ -366,13 +411,13 @@ mod tests {
 
     fn starts(rule: &str, dtstart: &str, zone: &str, end: &str) -> Vec<String> {
         let zone = Zone::named(zone).expect("a zone");
-        let start = parse_time(dtstart, false, Some(zone)).expect("a start");
-        let rule = parse_rule(rule, Some(zone)).expect("a rule");
+        let start = parse_time(dtstart, false, Some(Place::Zone(zone))).expect("a start");
+        let rule = parse_rule(rule, Some(Place::Zone(zone))).expect("a rule");
         let end = parse_time(end, false, None)
             .expect("an end")
             .instant(Zone::UTC);
         let mut budget = 10_000;
-        expand(&rule, &start, zone, end, &mut budget)
+        expand(&rule, &start, zone, None, end, &mut budget)
             .into_iter()
             .map(|local| local.format("%Y-%m-%d %H:%M").to_string())
             .collect()

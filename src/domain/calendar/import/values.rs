@@ -1,28 +1,34 @@
 //! iCalendar values as busy time needs them: DATE and DATE-TIME (UTC, with a `TZID`, or
 //! floating), DURATION, and the zone a `TZID` names, IANA or Windows.
 
+use super::vtimezone::DefinedZone;
 use crate::domain::time::Millis;
 use crate::domain::tzdb::{Resolved, Zone};
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 
-/// Where a wall-clock time is read.
+/// Where a wall-clock time is read. `'z`: the zones the calendar defines live that long.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Place {
+pub enum Place<'z> {
     Utc,
     Zone(Zone),
+    /// A zone defined only by the calendar's VTIMEZONE.
+    Defined(&'z DefinedZone),
+    /// A fixed offset east of UTC, in seconds: a VTIMEZONE's own onsets, read in the offset in
+    /// force before them.
+    Offset(i32),
     /// No zone given: the calendar's own zone (RFC 5545 §3.3.5 form #1).
     Floating,
 }
 
 /// A DTSTART-like value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Time {
+pub enum Time<'z> {
     /// An all-day date, read in the calendar's zone.
     Date(NaiveDate),
-    At(NaiveDateTime, Place),
+    At(NaiveDateTime, Place<'z>),
 }
 
-impl Time {
+impl<'z> Time<'z> {
     pub fn is_date(&self) -> bool {
         matches!(self, Time::Date(_))
     }
@@ -36,7 +42,7 @@ impl Time {
     }
 
     /// The same kind of value at another wall-clock reading.
-    pub fn with_local(&self, local: NaiveDateTime) -> Time {
+    pub fn with_local(&self, local: NaiveDateTime) -> Time<'z> {
         match self {
             Time::Date(_) => Time::Date(local.date()),
             Time::At(_, place) => Time::At(local, *place),
@@ -49,6 +55,10 @@ impl Time {
             Time::Date(date) => instant_in(calendar_zone, date.and_time(NaiveTime::MIN)),
             Time::At(local, Place::Utc) => local.and_utc().timestamp_millis(),
             Time::At(local, Place::Zone(zone)) => instant_in(*zone, *local),
+            Time::At(local, Place::Defined(zone)) => zone.instant_of(*local),
+            Time::At(local, Place::Offset(east)) => {
+                local.and_utc().timestamp_millis() - i64::from(*east) * 1000
+            }
             Time::At(local, Place::Floating) => instant_in(calendar_zone, *local),
         }
     }
@@ -66,9 +76,13 @@ pub fn instant_in(zone: Zone, local: NaiveDateTime) -> Millis {
     local.and_utc().timestamp_millis() - i64::from(offset.utc_offset()) * 1000
 }
 
-/// A DATE (`20260302`) or DATE-TIME (`20260302T090000`, `…Z`) value; `tzid` is the property's
-/// `TZID` parameter, already resolved (`None`: unknown or absent, read as floating).
-pub fn parse_time(value: &str, value_is_date: bool, zone: Option<Zone>) -> Option<Time> {
+/// A DATE (`20260302`) or DATE-TIME (`20260302T090000`, `…Z`) value; `zone` is where the
+/// property's `TZID` parameter places a local time (`None`: unknown or absent, floating).
+pub fn parse_time<'z>(
+    value: &str,
+    value_is_date: bool,
+    zone: Option<Place<'z>>,
+) -> Option<Time<'z>> {
     let value = value.trim();
     if value_is_date || (value.len() == 8 && !value.contains('T')) {
         return NaiveDate::parse_from_str(value.get(..8)?, "%Y%m%d")
@@ -82,7 +96,7 @@ pub fn parse_time(value: &str, value_is_date: bool, zone: Option<Zone>) -> Optio
     let local = NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%S").ok()?;
     let place = match (utc, zone) {
         (true, _) => Place::Utc,
-        (false, Some(zone)) => Place::Zone(zone),
+        (false, Some(place)) => place,
         (false, None) => Place::Floating,
     };
     Some(Time::At(local, place))
@@ -307,7 +321,7 @@ mod tests {
     #[test]
     fn times_and_durations() {
         let berlin = Zone::named("Europe/Berlin").expect("a zone");
-        let at = |text: &str| parse_time(text, false, Some(berlin)).expect("a time");
+        let at = |text: &str| parse_time(text, false, Some(Place::Zone(berlin))).expect("a time");
         assert_eq!(at("20260302T090000Z").instant(Zone::UTC), 1_772_442_000_000);
         assert_eq!(at("20260302T100000").instant(Zone::UTC), 1_772_442_000_000);
         assert_eq!(

@@ -1,8 +1,8 @@
-//! The store's HTTP client, handed to the SDK: hyper's client over the crate's TLS
-//! configuration (`crate::tls`: compiled-in roots). The SDK's own client loads the machine's
-//! trust store when the store is built, at every cold start (docs/benchmarks.md measured it
-//! as most of the deployed function's extra init); this one builds its connector on the first
-//! request, and even then parses no certificate.
+//! The HTTP client handed to the SDK's clients (the store's, the key's): hyper's client over
+//! the crate's TLS configuration (`crate::tls`: compiled-in roots). The SDK's own client loads
+//! the machine's trust store when it is built, at every cold start (docs/benchmarks.md
+//! measured it as most of the deployed function's extra init); this one builds its connector
+//! on the first request, and even then parses no certificate.
 
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
@@ -20,16 +20,16 @@ use std::time::Duration;
 
 type Hyper = Client<HttpsConnector<TcpConnector>, SdkBody>;
 
-/// One pool of connections for every request of the store (HTTP/1.1, kept alive).
+/// One pool of connections for every request of one SDK client (HTTP/1.1, kept alive).
 #[derive(Clone, Debug)]
-pub(super) struct StoreHttpClient {
+pub(crate) struct SdkHttpClient {
     connect_timeout: Duration,
     client: Arc<OnceLock<Result<Hyper, String>>>,
 }
 
-impl StoreHttpClient {
-    pub(super) fn new(connect_timeout: Duration) -> Self {
-        StoreHttpClient {
+impl SdkHttpClient {
+    pub(crate) fn new(connect_timeout: Duration) -> Self {
+        SdkHttpClient {
             connect_timeout,
             client: Arc::new(OnceLock::new()),
         }
@@ -50,7 +50,7 @@ impl StoreHttpClient {
     }
 }
 
-impl HttpClient for StoreHttpClient {
+impl HttpClient for SdkHttpClient {
     fn http_connector(
         &self,
         _settings: &HttpConnectorSettings,
@@ -60,7 +60,7 @@ impl HttpClient for StoreHttpClient {
     }
 }
 
-impl HttpConnector for StoreHttpClient {
+impl HttpConnector for SdkHttpClient {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
         let this = self.clone();
         HttpConnectorFuture::new(async move {
