@@ -33,14 +33,23 @@ fn single_events(bytes: usize) -> String {
     text
 }
 
+/// Berlin's rules under a name the tz database does not know, as Outlook writes such a zone.
+const CUSTOMIZED_BERLIN: &str = "BEGIN:VTIMEZONE\r\nTZID:Customized Time Zone\r\nBEGIN:STANDARD\r\nDTSTART:16011028T030000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nBEGIN:DAYLIGHT\r\nDTSTART:16010325T020000\r\nRRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n";
+
 /// `count` daily rules in Berlin time, each starting on `first_monday` (`20160104`: ten years
 /// before the window).
 fn daily_rules(count: usize, first_monday: &str) -> String {
+    daily_rules_in(count, first_monday, "Europe/Berlin", "")
+}
+
+/// The same rules in the zone `tzid`, which `vtimezone` defines (or the database knows).
+fn daily_rules_in(count: usize, first_monday: &str, tzid: &str, vtimezone: &str) -> String {
     let mut text = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//bench//EN\r\n");
+    text.push_str(vtimezone);
     for n in 0..count {
         let _ = write!(
             text,
-            "BEGIN:VEVENT\r\nUID:r{n}@bench\r\nDTSTAMP:20160101T000000Z\r\nDTSTART;TZID=Europe/Berlin:{first_monday}T{:02}{:02}00\r\nDURATION:PT15M\r\nRRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR\r\nEND:VEVENT\r\n",
+            "BEGIN:VEVENT\r\nUID:r{n}@bench\r\nDTSTAMP:20160101T000000Z\r\nDTSTART;TZID={tzid}:{first_monday}T{:02}{:02}00\r\nDURATION:PT15M\r\nRRULE:FREQ=DAILY;BYDAY=MO,TU,WE,TH,FR\r\nEND:VEVENT\r\n",
             8 + n % 10,
             (n / 10) % 4 * 15
         );
@@ -73,6 +82,25 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("40_daily_rules_from_2026", |b| {
         b.iter(|| busy_of(black_box(&[young_rules.as_str()]), &options).expect("a calendar"))
+    });
+    // The zone read from the calendar's VTIMEZONE instead of the database.
+    let customized = daily_rules_in(40, "20160104", "Customized Time Zone", CUSTOMIZED_BERLIN);
+    let in_database = busy_of(&[old_rules.as_str()], &options).expect("a calendar");
+    let in_vtimezone = busy_of(&[customized.as_str()], &options).expect("a calendar");
+    assert_eq!(in_database.busy, in_vtimezone.busy, "the same busy time");
+    group.bench_function("40_daily_rules_from_2016_in_a_vtimezone_zone", |b| {
+        b.iter(|| busy_of(black_box(&[customized.as_str()]), &options).expect("a calendar"))
+    });
+    // A CalDAV answer: 2,000 calendars of one event each, every one with the VTIMEZONE.
+    let caldav: Vec<String> = (0..2_000)
+        .map(|n| {
+            daily_rules_in(1, "20260105", "Customized Time Zone", CUSTOMIZED_BERLIN)
+                .replace("UID:r0@bench", &format!("UID:c{n}@bench"))
+        })
+        .collect();
+    let caldav: Vec<&str> = caldav.iter().map(String::as_str).collect();
+    group.bench_function("2000_calendars_repeating_one_vtimezone", |b| {
+        b.iter(|| busy_of(black_box(&caldav), &options).expect("calendars"))
     });
     group.finish();
 }

@@ -448,4 +448,105 @@ END:VTIMEZONE
         );
         assert!(DefinedZone::of(&component(&too_many), window, &mut budget).is_none());
     }
+
+    /// Today's rules of three IANA zones written as VTIMEZONEs under names the database does not
+    /// know: every wall-clock time must read as the database reads it in the real zone.
+    const TRANSCRIBED: [(&str, &str); 3] = [
+        (
+            "Europe/Berlin",
+            "BEGIN:VTIMEZONE
+TZID:Transcribed Berlin
+BEGIN:DAYLIGHT
+DTSTART:19810329T020000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+TZOFFSETFROM:+0100
+TZOFFSETTO:+0200
+END:DAYLIGHT
+BEGIN:STANDARD
+DTSTART:19961027T030000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+TZOFFSETFROM:+0200
+TZOFFSETTO:+0100
+END:STANDARD
+END:VTIMEZONE
+",
+        ),
+        (
+            "America/New_York",
+            "BEGIN:VTIMEZONE
+TZID:Transcribed New York
+BEGIN:DAYLIGHT
+DTSTART:20070311T020000
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU
+TZOFFSETFROM:-0500
+TZOFFSETTO:-0400
+END:DAYLIGHT
+BEGIN:STANDARD
+DTSTART:20071104T020000
+RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU
+TZOFFSETFROM:-0400
+TZOFFSETTO:-0500
+END:STANDARD
+END:VTIMEZONE
+",
+        ),
+        (
+            "Australia/Sydney",
+            "BEGIN:VTIMEZONE
+TZID:Transcribed Sydney
+BEGIN:STANDARD
+DTSTART:20080406T030000
+RRULE:FREQ=YEARLY;BYMONTH=4;BYDAY=1SU
+TZOFFSETFROM:+1100
+TZOFFSETTO:+1000
+END:STANDARD
+BEGIN:DAYLIGHT
+DTSTART:20081005T020000
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=1SU
+TZOFFSETFROM:+1000
+TZOFFSETTO:+1100
+END:DAYLIGHT
+END:VTIMEZONE
+",
+        ),
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn a_transcribed_zone_reads_every_time_as_the_database_does(
+            which in 0..TRANSCRIBED.len(),
+            window_day in 0..(25 * 365i64),
+            // Within the window and the 400 days kept either side, in quarter hours.
+            quarter in -(400 * 96i64)..(490 * 96i64),
+            // Or, in half the cases, within two hours of a change (its gap or fold).
+            near_change in proptest::option::of((proptest::sample::select(vec![0usize, 1, 2, 3]), -8..8i64)),
+        ) {
+            let (name, text) = TRANSCRIBED[which];
+            let window_start = at("2010-01-01T00:00:00Z") + window_day * DAY_S * 1000;
+            let window = Interval::new(window_start, window_start + 90 * DAY_S * 1000)
+                .expect("a window");
+            let mut budget = 10_000;
+            let zone = DefinedZone::of(&component(text), window, &mut budget).expect("a zone");
+            let wall_seconds = match near_change {
+                Some((index, quarters)) if !zone.changes.is_empty() => {
+                    let change = zone.changes[index % zone.changes.len()];
+                    change.at + i64::from(change.before) + quarters * 900
+                }
+                _ => window_start / 1000 + quarter * 900,
+            };
+            let local = chrono::DateTime::from_timestamp(wall_seconds, 0)
+                .expect("a time")
+                .naive_utc();
+            let real = Zone::named(name).expect("a zone");
+            proptest::prop_assert_eq!(
+                zone.instant_of(local),
+                super::super::values::instant_in(real, local),
+                "{} at {}",
+                name,
+                local
+            );
+        }
+    }
 }
