@@ -9,7 +9,7 @@ use crate::domain::UserRecord;
 use crate::domain::webhook::with_events;
 use crate::observability::Telemetry;
 use crate::outbound::Outbound;
-use crate::secrets::Secrets;
+use crate::secrets::{Secrets, SecretsError};
 use crate::store::{AvailabilityStore, Scope, StoreError, WriteError};
 use lambda_http::{Body, Error, Response};
 use std::io::Write;
@@ -65,6 +65,21 @@ impl From<WriteError<ApiError>> for Failure {
             )),
             WriteError::TooLarge(why) => Failure::Client(too_large_to_write(&why)),
             WriteError::Store(error) => error.into(),
+        }
+    }
+}
+
+/// A secret (a CalDAV password, a webhook's signing secret) that could not be sealed.
+impl From<SecretsError> for Failure {
+    fn from(error: SecretsError) -> Self {
+        match error {
+            SecretsError::NoKey => Failure::Client(ApiError::new(
+                ProblemKind::Unavailable,
+                "This deployment keeps no secrets (CalDAV passwords, webhook signing secrets): it has no key to seal them with (SECRETS_KEY_ID). Ask its operator to set the key.",
+            )),
+            SecretsError::Unavailable(why) => Failure::Unavailable(why),
+            // The key refused (disabled, no permission): the deployment's fault, not the caller's.
+            refused @ SecretsError::Refused(_) => Failure::Unexpected(Box::new(refused)),
         }
     }
 }

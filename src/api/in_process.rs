@@ -70,7 +70,7 @@ impl<S: AvailabilityStore> App<S> {
             let woken = self.pending.wake.notified();
             let now = self.clock().now();
             for user in self.pending.take_due(now) {
-                match deliver_due(self.store(), self.outbound(), &user, now).await {
+                match deliver_due(self.store(), self.outbound(), self.secrets(), &user, now).await {
                     Ok(pass) => {
                         if let Some(next) = pass.next_due {
                             self.pending.schedule(&user, next);

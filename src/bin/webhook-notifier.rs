@@ -5,6 +5,7 @@ use availability_api::config::Config;
 use availability_api::delivery::notifier::{Notifier, serve};
 use availability_api::observability::Telemetry;
 use availability_api::outbound::Outbound;
+use availability_api::secrets::Secrets;
 use availability_api::store;
 use lambda_runtime::{Error, service_fn};
 
@@ -16,6 +17,7 @@ async fn main() -> Result<(), Error> {
     let notifier = &Notifier {
         store: &store,
         outbound: Outbound::new(config.outbound_allow_local),
+        secrets: Secrets::from_config(&config),
         wait_for_short_retries: true,
     };
     let telemetry = &Telemetry::from_env();

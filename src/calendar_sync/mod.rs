@@ -59,7 +59,7 @@ pub async fn sync_source<S: AvailabilityStore>(
     // A password stored as given (before passwords were sealed) is sealed now, if it can be.
     let resealed = match &source.unsealed_password {
         Some(password) if source.sealed_password.is_none() => {
-            secrets.seal(password, &place).await.ok()
+            secrets.seal(password.as_bytes(), &place).await.ok()
         }
         _ => None,
     };
@@ -146,7 +146,7 @@ async fn password_of(
     place: &SecretPlace,
 ) -> Result<Option<String>, SecretsError> {
     match (&source.sealed_password, &source.unsealed_password) {
-        (Some(sealed), _) => secrets.open(sealed, place).await.map(Some),
+        (Some(sealed), _) => secrets.open_text(sealed, place).await.map(Some),
         (None, unsealed) => Ok(unsealed.clone()),
     }
 }

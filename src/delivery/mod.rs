@@ -15,11 +15,14 @@
 pub mod notifier;
 
 use crate::domain::Millis;
-use crate::domain::webhook::{Attempt, SignedDelivery, with_attempts};
+use crate::domain::sealed_secret::{SealedSecret, SecretPlace};
+use crate::domain::webhook::{Attempt, OutboxEntry, SignedDelivery, Webhook, with_attempts};
 use crate::outbound::{Outbound, OutboundRequest};
+use crate::secrets::{Secrets, SecretsError};
 use crate::store::{AvailabilityStore, Scope, StoreError, WriteError};
 use futures_util::{StreamExt, stream};
 use http::header::{CONTENT_TYPE, HeaderName, USER_AGENT};
+use std::collections::HashMap;
 use std::convert::Infallible;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -37,7 +40,8 @@ const WEBHOOK_SIGNATURE: HeaderName = HeaderName::from_static("webhook-signature
 pub struct Pass {
     /// Deliveries sent.
     pub sent: usize,
-    /// Of those, the ones without a 2xx.
+    /// Deliveries that did not arrive: sent without a 2xx, or not sent because their
+    /// webhook's secret did not open.
     pub failed: usize,
     /// When the user's next delivery is due, if one is still owed.
     pub next_due: Option<Millis>,
@@ -47,33 +51,75 @@ pub struct Pass {
 pub async fn deliver_due<S: AvailabilityStore>(
     store: &S,
     outbound: &Outbound,
+    secrets: &Secrets,
     user_id: &str,
     now: Millis,
 ) -> Result<Pass, StoreError> {
     let record = store.load(user_id, None).await?;
-    let due: Vec<(String, String, SignedDelivery)> = record
-        .due_deliveries(now)
-        .filter_map(|entry| {
-            let webhook = record.webhook(&entry.webhook_id)?;
-            // Signed as it leaves: the receiver checks the timestamp against its own clock.
-            let signed = SignedDelivery::of(entry, &webhook.url, &webhook.secret, wall_clock());
-            Some((entry.message_id.clone(), entry.webhook_id.clone(), signed))
-        })
-        .collect();
+    let due: Vec<&OutboxEntry> = record.due_deliveries(now).collect();
     if due.is_empty() {
         return Ok(Pass {
             next_due: record.next_delivery(),
             ..Pass::default()
         });
     }
-    let attempts: Vec<(String, String, Attempt)> = stream::iter(due)
-        .map(|(message_id, webhook_id, signed)| async move {
+    // Each webhook's secret, opened once per pass, and sealed if it was stored as given.
+    let mut keys: HashMap<&str, Result<Vec<u8>, SecretsError>> = HashMap::new();
+    let mut resealed: HashMap<String, SealedSecret> = HashMap::new();
+    for entry in &due {
+        let Some(webhook) = record.webhook(&entry.webhook_id) else {
+            continue;
+        };
+        if keys.contains_key(webhook.id.as_str()) {
+            continue;
+        }
+        let place = SecretPlace::webhook_secret(user_id, &webhook.id);
+        let key = match (&webhook.sealed_secret, &webhook.unsealed_secret) {
+            (Some(sealed), _) => secrets.open(sealed, &place).await,
+            (None, Some(unsealed)) => {
+                if let Ok(sealed) = secrets.seal(unsealed, &place).await {
+                    resealed.insert(webhook.id.clone(), sealed);
+                }
+                Ok(unsealed.clone())
+            }
+            (None, None) => Err(SecretsError::Refused("the webhook has no secret".into())),
+        };
+        keys.insert(&webhook.id, key);
+    }
+    let mut attempts: Vec<(String, String, Attempt)> = Vec::new();
+    let mut signed_deliveries = Vec::new();
+    for entry in due {
+        let (Some(webhook), Some(key)) = (
+            record.webhook(&entry.webhook_id),
+            keys.get(entry.webhook_id.as_str()),
+        ) else {
+            continue;
+        };
+        let ids = (entry.message_id.clone(), entry.webhook_id.clone());
+        match key {
+            // Signed as it leaves: the receiver checks the timestamp against its own clock.
+            Ok(key) => signed_deliveries.push((
+                ids,
+                SignedDelivery::of(entry, &webhook.url, key, wall_clock()),
+            )),
+            // Not sent, and retried on the usual schedule (given up on as any failure is).
+            Err(why) => attempts.push((
+                ids.0,
+                ids.1,
+                Attempt::Failed(format!("the signing secret could not be opened: {why}")),
+            )),
+        }
+    }
+    let sent_attempts: Vec<(String, String, Attempt)> = stream::iter(signed_deliveries)
+        .map(|((message_id, webhook_id), signed)| async move {
             let attempt = send(outbound, &signed).await;
             (message_id, webhook_id, attempt)
         })
         .buffer_unordered(IN_FLIGHT)
         .collect()
         .await;
+    let sent = sent_attempts.len();
+    attempts.extend(sent_attempts);
     let failed = attempts
         .iter()
         .filter(|(_, _, attempt)| *attempt != Attempt::Delivered)
@@ -89,7 +135,18 @@ pub async fn deliver_due<S: AvailabilityStore>(
     let mut next_due = None;
     store
         .update(user_id, None, Scope::NoIntervals, |current| {
-            let next = with_attempts(current, &attempts, now);
+            let mut next = with_attempts(current, &attempts, now);
+            for (id, sealed) in &resealed {
+                if let Some(webhook) = next.webhook(id).filter(|kept| kept.sealed_secret.is_none())
+                {
+                    let sealed_now = Webhook {
+                        sealed_secret: Some(sealed.clone()),
+                        unsealed_secret: None,
+                        ..webhook.clone()
+                    };
+                    next = next.with_webhook(sealed_now);
+                }
+            }
             next_due = next.next_delivery();
             Ok::<_, Infallible>(next)
         })
@@ -102,7 +159,7 @@ pub async fn deliver_due<S: AvailabilityStore>(
             }
         })?;
     Ok(Pass {
-        sent: attempts.len(),
+        sent,
         failed,
         next_due,
     })

@@ -17,6 +17,7 @@ use super::{Pass, deliver_due, wall_clock};
 use crate::domain::Millis;
 use crate::observability::{Outcome, Telemetry, WorkOutcome};
 use crate::outbound::Outbound;
+use crate::secrets::Secrets;
 use crate::store::AvailabilityStore;
 use lambda_runtime::LambdaEvent;
 use serde::Serialize;
@@ -87,10 +88,12 @@ impl NotifierEvent {
     }
 }
 
-/// The notifier: a store, the outbound rules, and whether to wait for a retry due soon.
+/// The notifier: a store, the outbound rules, the key to secrets, and whether to wait for a retry due soon.
 pub struct Notifier<'a, S> {
     pub store: &'a S,
     pub outbound: Outbound,
+    /// Opens the webhooks' signing secrets.
+    pub secrets: Secrets,
     /// Wait for retries due within [`SHORT_WAIT`] (the function does; tests drive time
     /// themselves).
     pub wait_for_short_retries: bool,
@@ -140,7 +143,7 @@ impl<S: AvailabilityStore> Notifier<'_, S> {
         user: &str,
         now: &impl Fn() -> Millis,
     ) -> Result<Pass, crate::store::StoreError> {
-        let mut pass = deliver_due(self.store, &self.outbound, user, now()).await?;
+        let mut pass = deliver_due(self.store, &self.outbound, &self.secrets, user, now()).await?;
         if !self.wait_for_short_retries {
             return Ok(pass);
         }
@@ -149,7 +152,7 @@ impl<S: AvailabilityStore> Notifier<'_, S> {
         {
             let wait = u64::try_from(due.saturating_sub(now())).unwrap_or(0);
             tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
-            let again = deliver_due(self.store, &self.outbound, user, now()).await?;
+            let again = deliver_due(self.store, &self.outbound, &self.secrets, user, now()).await?;
             pass = Pass {
                 sent: pass.sent + again.sent,
                 failed: pass.failed + again.failed,

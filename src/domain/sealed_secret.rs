@@ -45,6 +45,13 @@ impl SecretPlace {
         }
     }
 
+    pub fn webhook_secret(user: &str, webhook_id: &str) -> Self {
+        SecretPlace {
+            user: user.to_owned(),
+            secret: format!("webhook/{webhook_id}/signing-secret"),
+        }
+    }
+
     /// The associated data of an AEAD: both parts, unambiguously joined (neither has a NUL).
     pub fn associated_data(&self) -> Vec<u8> {
         [self.user.as_bytes(), b"\0", self.secret.as_bytes()].concat()

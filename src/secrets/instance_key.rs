@@ -22,10 +22,10 @@ fn key() -> Result<&'static LessSafeKey, SecretsError> {
 }
 
 /// The nonce, then the ciphertext and its tag.
-pub(super) fn seal(plaintext: &str, place: &SecretPlace) -> Result<Vec<u8>, SecretsError> {
+pub(super) fn seal(plaintext: &[u8], place: &SecretPlace) -> Result<Vec<u8>, SecretsError> {
     let mut nonce = [0u8; NONCE_LEN];
     getrandom::fill(&mut nonce).map_err(|error| SecretsError::Unavailable(error.to_string()))?;
-    let mut sealed = plaintext.as_bytes().to_vec();
+    let mut sealed = plaintext.to_vec();
     key()?
         .seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),

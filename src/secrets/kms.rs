@@ -48,14 +48,14 @@ impl KmsKey {
 
     pub(super) async fn encrypt(
         &self,
-        plaintext: &str,
+        plaintext: &[u8],
         place: &SecretPlace,
     ) -> Result<Vec<u8>, SecretsError> {
         let sent = self
             .client()
             .encrypt()
             .key_id(&self.key_id)
-            .plaintext(Blob::new(plaintext.as_bytes()))
+            .plaintext(Blob::new(plaintext))
             .encryption_context("user", &place.user)
             .encryption_context("secret", &place.secret)
             .send();

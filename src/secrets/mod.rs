@@ -1,5 +1,6 @@
-//! Secrets the service must read back to use them (CalDAV passwords): sealed before they are
-//! written to a user's record, opened only where they are used (a calendar sync), never shown.
+//! Secrets the service must read back to use them (CalDAV passwords, webhook signing secrets):
+//! sealed before they are written to a user's record, opened only where they are used (a
+//! calendar sync, a delivery pass), never shown again.
 //!
 //! One mechanism, three keys, chosen from the configuration ([`Secrets::from_config`]):
 //! - `SECRETS_KEY_ID` set (template.yaml's `SecretsKey`): KMS `Encrypt`/`Decrypt` with an
@@ -90,7 +91,7 @@ impl Secrets {
 
     pub async fn seal(
         &self,
-        plaintext: &str,
+        plaintext: &[u8],
         place: &SecretPlace,
     ) -> Result<SealedSecret, SecretsError> {
         let (sealed_by, bytes) = match &self.0 {
@@ -109,26 +110,30 @@ impl Secrets {
         &self,
         sealed: &SealedSecret,
         place: &SecretPlace,
-    ) -> Result<String, SecretsError> {
+    ) -> Result<Vec<u8>, SecretsError> {
         let bytes = BASE64
             .decode(&sealed.ciphertext)
             .map_err(|_| SecretsError::Refused("the sealed text is not base64".into()))?;
-        let plaintext = match (&self.0, sealed.sealed_by) {
+        match (&self.0, sealed.sealed_by) {
             #[cfg(feature = "dynamodb")]
-            (Sealer::Kms(key), SealedBy::Kms) => key.decrypt(&bytes, place).await?,
-            (Sealer::InstanceKey, SealedBy::InstanceKey) => instance_key::open(&bytes, place)?,
-            (_, SealedBy::Kms) => {
-                return Err(SecretsError::Refused(
-                    "it was sealed with a KMS key, and this instance has none".into(),
-                ));
-            }
-            (_, SealedBy::InstanceKey) => {
-                return Err(SecretsError::Refused(
-                    "it was sealed by another instance's own key, which is gone".into(),
-                ));
-            }
-        };
-        String::from_utf8(plaintext)
+            (Sealer::Kms(key), SealedBy::Kms) => key.decrypt(&bytes, place).await,
+            (Sealer::InstanceKey, SealedBy::InstanceKey) => instance_key::open(&bytes, place),
+            (_, SealedBy::Kms) => Err(SecretsError::Refused(
+                "it was sealed with a KMS key, and this instance has none".into(),
+            )),
+            (_, SealedBy::InstanceKey) => Err(SecretsError::Refused(
+                "it was sealed by another instance's own key, which is gone".into(),
+            )),
+        }
+    }
+
+    /// [`Secrets::open`] for a secret that is text (a password).
+    pub async fn open_text(
+        &self,
+        sealed: &SealedSecret,
+        place: &SecretPlace,
+    ) -> Result<String, SecretsError> {
+        String::from_utf8(self.open(sealed, place).await?)
             .map_err(|_| SecretsError::Refused("the opened secret is not UTF-8".into()))
     }
 }
@@ -145,13 +150,13 @@ mod tests {
     async fn an_instance_key_opens_what_it_sealed_only_in_its_place() {
         let secrets = Secrets::instance_key();
         let sealed = secrets
-            .seal("hunter2 ünïcode", &place("alice", "work"))
+            .seal("hunter2 ünïcode".as_bytes(), &place("alice", "work"))
             .await
             .expect("sealed");
         assert_eq!(sealed.sealed_by, SealedBy::InstanceKey);
         assert!(!sealed.ciphertext.contains("hunter2"));
         let again = secrets
-            .seal("hunter2 ünïcode", &place("alice", "work"))
+            .seal("hunter2 ünïcode".as_bytes(), &place("alice", "work"))
             .await
             .expect("sealed");
         assert_ne!(
@@ -159,7 +164,7 @@ mod tests {
             "a fresh nonce each time"
         );
         assert_eq!(
-            secrets.open(&sealed, &place("alice", "work")).await,
+            secrets.open_text(&sealed, &place("alice", "work")).await,
             Ok("hunter2 ünïcode".to_owned())
         );
         for elsewhere in [place("bob", "work"), place("alice", "home")] {
@@ -184,7 +189,7 @@ mod tests {
     #[tokio::test]
     async fn without_a_key_nothing_is_sealed_and_a_kms_sealed_secret_is_refused_with_a_reason() {
         assert_eq!(
-            Secrets::no_key().seal("x", &place("a", "b")).await,
+            Secrets::no_key().seal(b"x", &place("a", "b")).await,
             Err(SecretsError::NoKey)
         );
         let kms_sealed = SealedSecret {

@@ -1,6 +1,7 @@
 //! `/webhooks` through the handler: secrets shown once, limits, and the target rules.
 
 use crate::helpers::{dev_app, http_api, invoke};
+use availability_api::domain::sealed_secret::SecretPlace;
 use base64::Engine;
 use serde_json::{Value, json};
 
@@ -55,7 +56,21 @@ async fn the_secret_is_shown_once_and_kept_through_a_replace() {
     let store = app.store();
     use availability_api::store::AvailabilityStore;
     let record = store.load("user123", None).await.expect("read");
-    assert_eq!(record.webhooks[0].secret, bytes, "the same secret signs on");
+    let sealed = record.webhooks[0]
+        .sealed_secret
+        .as_ref()
+        .expect("kept sealed");
+    let place = SecretPlace::webhook_secret("user123", "crm");
+    assert_eq!(
+        app.secrets().open(sealed, &place).await,
+        Ok(bytes),
+        "the same secret signs on"
+    );
+    let stored = serde_json::to_string(&*record).expect("JSON");
+    assert!(
+        !stored.contains(secret.trim_start_matches("whsec_")),
+        "{stored}"
+    );
 
     let other = invoke(&app, put("zoom", hook("https://hooks.example.com/z"))).await;
     assert_ne!(other.body["secret"], created.body["secret"]);
@@ -294,7 +309,7 @@ async fn a_target_resolving_to_a_private_address_is_refused_at_delivery() {
     let booked = invoke(&app, http_api("POST", "/bookings").json(booking).build()).await;
     assert_eq!(booked.status, 201, "{}", booked.raw);
     let now = availability_api::delivery::wall_clock();
-    let pass = deliver_due(app.store(), app.outbound(), "user123", now)
+    let pass = deliver_due(app.store(), app.outbound(), app.secrets(), "user123", now)
         .await
         .expect("the store answers");
     assert_eq!((pass.sent, pass.failed), (1, 1));
@@ -302,4 +317,109 @@ async fn a_target_resolving_to_a_private_address_is_refused_at_delivery() {
     let record = app.store().load("user123", None).await.expect("read");
     let why = record.outbox[0].last_error.as_deref().unwrap_or_default();
     assert!(why.contains("not allowed"), "{why}");
+}
+
+/// Signing secrets are opened by each delivery pass: one stored as given by the version before
+/// sealing still signs and is sealed by that pass; a sealed secret that belongs to another
+/// webhook does not open, and its delivery is not sent but failed, retried on the schedule.
+#[tokio::test]
+async fn deliveries_sign_with_the_opened_secret_and_seal_an_old_one() {
+    use crate::calendar_server::{CalendarServer, Served};
+    use availability_api::api::App;
+    use availability_api::config::Config;
+    use availability_api::delivery::{deliver_due, wall_clock};
+    use availability_api::domain::UserRecord;
+    use availability_api::domain::webhook::{Webhook, signature};
+    use availability_api::store::{AvailabilityStore, MemoryStore, Scope};
+    let receiver = CalendarServer::start();
+    receiver.serve("/hook", Served::status(204));
+    let config = Config {
+        outbound_allow_local: true,
+        ..Config::dev()
+    };
+    let app = App::new(MemoryStore::new(), config);
+    let free = json!({"availability": [{"start_time": "2030-01-07T09:00:00Z", "end_time": "2030-01-07T17:00:00Z"}]});
+    let posted = invoke(&app, http_api("POST", "/availability").json(free).build()).await;
+    assert_eq!(posted.status, 200);
+    let created = invoke(&app, put("crm", hook(&receiver.url("/hook")))).await;
+    assert_eq!(created.status, 200, "{}", created.raw);
+    let shown = created.body["secret"]
+        .as_str()
+        .expect("a secret")
+        .to_owned();
+    let bytes = availability_api::domain::webhook::secret_bytes(&shown).expect("whsec_");
+    // Replaces webhook crm by what `change` makes of it.
+    async fn rewrite(app: &App<MemoryStore>, change: impl Fn(&Webhook) -> Webhook) {
+        let record = app.store().load("user123", None).await.expect("read");
+        let changed = change(record.webhook("crm").expect("crm"));
+        app.store()
+            .update(
+                "user123",
+                None,
+                Scope::NoIntervals,
+                |current: &UserRecord| Ok::<_, ()>(current.with_webhook(changed.clone())),
+            )
+            .await
+            .expect("written");
+    }
+    let book = |hour: u32| {
+        let booking = json!({"start_time": format!("2030-01-07T{hour}:00:00Z"),
+            "end_time": format!("2030-01-07T{hour}:30:00Z"), "participants": []});
+        invoke(&app, http_api("POST", "/bookings").json(booking).build())
+    };
+
+    // As the version before sealing stored it.
+    rewrite(&app, |webhook| Webhook {
+        sealed_secret: None,
+        unsealed_secret: Some(bytes.clone()),
+        ..webhook.clone()
+    })
+    .await;
+    assert_eq!(book(10).await.status, 201);
+    let now = wall_clock();
+    let pass = deliver_due(app.store(), app.outbound(), app.secrets(), "user123", now)
+        .await
+        .expect("the store answers");
+    assert_eq!((pass.sent, pass.failed), (1, 0), "{pass:?}");
+    let seen = receiver.seen().pop().expect("a delivery");
+    let header = |name: &str| seen.headers.get(name).cloned().unwrap_or_default();
+    let timestamp: i64 = header("webhook-timestamp").parse().expect("seconds");
+    assert_eq!(
+        header("webhook-signature"),
+        signature(&bytes, &header("webhook-id"), timestamp, &seen.body)
+    );
+    let record = app.store().load("user123", None).await.expect("read");
+    let kept = record.webhook("crm").expect("crm");
+    assert_eq!(kept.unsealed_secret, None, "sealed by the pass");
+    let place = SecretPlace::webhook_secret("user123", "crm");
+    let sealed = kept.sealed_secret.clone().expect("sealed");
+    assert_eq!(app.secrets().open(&sealed, &place).await, Ok(bytes.clone()));
+
+    // Another webhook's sealed secret in its place: not opened, nothing sent.
+    let elsewhere = app
+        .secrets()
+        .seal(&bytes, &SecretPlace::webhook_secret("user123", "other"))
+        .await
+        .expect("sealed");
+    rewrite(&app, |webhook| Webhook {
+        sealed_secret: Some(elsewhere.clone()),
+        ..webhook.clone()
+    })
+    .await;
+    assert_eq!(book(11).await.status, 201);
+    let before = receiver.seen().len();
+    let later = wall_clock();
+    let pass = deliver_due(app.store(), app.outbound(), app.secrets(), "user123", later)
+        .await
+        .expect("the store answers");
+    assert_eq!((pass.sent, pass.failed), (0, 1), "{pass:?}");
+    assert_eq!(receiver.seen().len(), before);
+    assert_eq!(
+        pass.next_due,
+        Some(later + 5_000),
+        "retried on the schedule"
+    );
+    let record = app.store().load("user123", None).await.expect("read");
+    let why = record.outbox[0].last_error.as_deref().unwrap_or_default();
+    assert!(why.contains("secret could not be opened"), "{why}");
 }

@@ -242,7 +242,7 @@ async fn a_receiver_failing_twice_gets_the_same_event_three_times_on_the_schedul
         (t0 + 5 * SECOND + 5 * MINUTE, 1, 0),
         (t0 + 24 * 60 * MINUTE, 0, 0),
     ] {
-        let pass = deliver_due(app.store(), app.outbound(), "user123", at)
+        let pass = deliver_due(app.store(), app.outbound(), app.secrets(), "user123", at)
             .await
             .expect("the store answers");
         assert_eq!(
@@ -289,7 +289,7 @@ async fn a_410_disables_the_webhook_at_once() {
     let secret = subscribed(&app, &receiver.url).await;
     let (status, booking) = book(&app, MEETING).await;
     assert_eq!(status, 201);
-    let pass = deliver_due(app.store(), app.outbound(), "user123", now())
+    let pass = deliver_due(app.store(), app.outbound(), app.secrets(), "user123", now())
         .await
         .expect("the store answers");
     assert_eq!((pass.sent, pass.next_due), (1, None));
@@ -305,9 +305,15 @@ async fn a_410_disables_the_webhook_at_once() {
     let id = booking["id"].as_str().expect("an id");
     let (status, _) = call(&app, "DELETE", &format!("/bookings/{id}"), "user123", None).await;
     assert_eq!(status, 200);
-    let later = deliver_due(app.store(), app.outbound(), "user123", now() + 60 * MINUTE)
-        .await
-        .expect("the store answers");
+    let later = deliver_due(
+        app.store(),
+        app.outbound(),
+        app.secrets(),
+        "user123",
+        now() + 60 * MINUTE,
+    )
+    .await
+    .expect("the store answers");
     assert_eq!(later.sent, 0);
     let received = receiver.verified(&secret);
     assert_eq!(received.len(), 1);
@@ -391,6 +397,7 @@ async fn replay_notifier_samples<S: AvailabilityStore>(
     let notifier = Notifier {
         store: app.store(),
         outbound: app.outbound().clone(),
+        secrets: app.secrets().clone(),
         wait_for_short_retries: false,
     };
     let sample = |name: &str| -> Value {
@@ -446,13 +453,19 @@ mod dynamodb {
         };
         let table = crate::moto::fresh_table().await;
         let store = crate::moto::store_on(&table).await;
-        let app = App::new(store, local_config());
+        // The secret sealed with a KMS key on the same server, as deployed.
+        let config = Config {
+            secrets_key_id: Some(crate::moto::fresh_key().await),
+            ..local_config()
+        };
+        let app = App::new(store, config);
         let secret = subscribed(&app, &receiver.url).await;
         assert_eq!(book(&app, MEETING).await.0, 201);
         assert!(app.store().streams_changes());
         let notifier = Notifier {
             store: app.store(),
             outbound: app.outbound().clone(),
+            secrets: app.secrets().clone(),
             wait_for_short_retries: false,
         };
         // Owed at once: the index names user123.

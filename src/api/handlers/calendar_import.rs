@@ -5,7 +5,7 @@
 //! the merged busy intervals held. The fetching and reading are `calendar_sync`'s.
 
 use super::own_record;
-use crate::api::app::{App, Failure, Handled};
+use crate::api::app::{App, Handled};
 use crate::api::call::Call;
 use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, NO_PARAMETERS, Query};
@@ -18,7 +18,6 @@ use crate::domain::calendar::source::{
 use crate::domain::sealed_secret::SecretPlace;
 use crate::domain::timestamp::format_timestamp;
 use crate::domain::{Interval, UserId};
-use crate::secrets::SecretsError;
 use crate::store::AvailabilityStore;
 use lambda_http::http::StatusCode;
 use serde::Serialize;
@@ -90,12 +89,7 @@ pub(crate) async fn put<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserI
         None => None,
         Some(password) => {
             let place = SecretPlace::calendar_password(call.caller.as_str(), id);
-            Some(
-                app.secrets()
-                    .seal(&password, &place)
-                    .await
-                    .map_err(not_sealed)?,
-            )
+            Some(app.secrets().seal(password.as_bytes(), &place).await?)
         }
     };
     own_record::update(app, &call, |current, _| {
@@ -216,20 +210,6 @@ fn no_source(id: &str) -> ApiError {
             crate::domain::field_error::quoted(id)
         ),
     )
-}
-
-/// Why a password was not sealed, as the caller hears it.
-fn not_sealed(error: SecretsError) -> Failure {
-    match error {
-        SecretsError::NoKey => ApiError::new(
-            ProblemKind::Unavailable,
-            "This deployment keeps no CalDAV passwords: it has no key to seal them with (SECRETS_KEY_ID). Add the calendar without a password, or ask the operator to set the key.",
-        )
-        .into(),
-        SecretsError::Unavailable(why) => Failure::Unavailable(why),
-        // The key refused to seal (disabled, no permission): the deployment's fault.
-        refused @ SecretsError::Refused(_) => Failure::Unexpected(Box::new(refused)),
-    }
 }
 
 /// A `PUT`'s body as the source it stores (not synced yet), and the password it gives.

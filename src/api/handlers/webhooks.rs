@@ -9,6 +9,7 @@ use crate::api::error::{ApiError, FieldError, ProblemKind};
 use crate::api::input::{self, NO_PARAMETERS, Query};
 use crate::api::response::{message, with_etag};
 use crate::domain::UserId;
+use crate::domain::sealed_secret::SecretPlace;
 use crate::domain::timestamp::FormattedTimestamp;
 use crate::domain::webhook::{
     EventKind, MAX_URL_BYTES, MAX_WEBHOOKS_PER_USER, SECRET_BYTES, Webhook, is_valid_webhook_id,
@@ -38,6 +39,9 @@ pub(crate) async fn put<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserI
     let mut secret = [0u8; SECRET_BYTES];
     getrandom::fill(&mut secret)
         .map_err(|error| Failure::Unexpected(format!("no randomness: {error}").into()))?;
+    // Sealed before the write (kept only if the webhook is new: an existing one keeps its own).
+    let place = SecretPlace::webhook_secret(call.caller.as_str(), id);
+    let sealed = app.secrets().seal(&secret, &place).await?;
     let now = app.clock().now();
     let mut stored = None;
     let version = own_record::update(app, &call, |current, if_match| {
@@ -55,7 +59,8 @@ pub(crate) async fn put<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserI
             id: id.to_owned(),
             url: url.clone(),
             events: events.clone(),
-            secret: existing.map_or_else(|| secret.to_vec(), |old| old.secret.clone()),
+            sealed_secret: existing.map_or_else(|| Some(sealed.clone()), |old| old.sealed_secret.clone()),
+            unsealed_secret: existing.and_then(|old| old.unsealed_secret.clone()),
             created_at: existing.map_or(now, |old| old.created_at),
             disabled: None,
         };
@@ -66,7 +71,7 @@ pub(crate) async fn put<S: AvailabilityStore>(app: &App<S>, call: Call<'_, UserI
     let (webhook, created) = stored.ok_or_else(|| {
         Failure::Unexpected("the store wrote a webhook without running its change".into())
     })?;
-    let shown = ShownWebhook::of(&webhook, created);
+    let shown = ShownWebhook::of(&webhook, created.then_some(&secret[..]));
     Ok(own_record::current(&shown, version))
 }
 
@@ -82,7 +87,7 @@ pub(crate) async fn list<S: AvailabilityStore>(app: &App<S>, call: Call<'_, User
         webhooks: record
             .webhooks
             .iter()
-            .map(|webhook| ShownWebhook::of(webhook, false))
+            .map(|webhook| ShownWebhook::of(webhook, None))
             .collect(),
     };
     Ok(own_record::current(&listed, record.version))
@@ -190,7 +195,8 @@ struct ShownDisabled<'a> {
 }
 
 impl<'a> ShownWebhook<'a> {
-    fn of(webhook: &'a Webhook, with_secret: bool) -> Self {
+    /// `secret`: shown only in the answer that created it.
+    fn of(webhook: &'a Webhook, secret: Option<&[u8]>) -> Self {
         ShownWebhook {
             id: &webhook.id,
             url: &webhook.url,
@@ -198,7 +204,7 @@ impl<'a> ShownWebhook<'a> {
             created_at: FormattedTimestamp::new(webhook.created_at)
                 .as_str()
                 .to_owned(),
-            secret: with_secret.then(|| secret_text(&webhook.secret)),
+            secret: secret.map(secret_text),
             disabled: webhook.disabled.as_ref().map(|disabled| ShownDisabled {
                 at: FormattedTimestamp::new(disabled.at).as_str().to_owned(),
                 reason: &disabled.reason,

@@ -250,7 +250,8 @@ mod tests {
             id: id.into(),
             url: "https://example.com/hook".into(),
             events: events.to_vec(),
-            secret: vec![1; 32],
+            sealed_secret: None,
+            unsealed_secret: Some(vec![1; 32]),
             created_at: 0,
             disabled: None,
         }

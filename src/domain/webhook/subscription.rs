@@ -1,5 +1,6 @@
 //! A webhook subscription as its user's record keeps it.
 
+use crate::domain::sealed_secret::SealedSecret;
 use crate::domain::time::Millis;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -47,8 +48,9 @@ impl EventKind {
     }
 }
 
-/// One subscription. Its secret is kept as its bytes, not as a hash: every delivery signs with
-/// it (HMAC needs the key itself); it is shown to its user once, when the webhook is created.
+/// One subscription. Its signing secret cannot be kept as a hash (HMAC needs the key itself):
+/// it is kept sealed (`crate::secrets`), opened by each delivery pass to sign, and shown to its
+/// user once, when the webhook is created.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Webhook {
     /// The user's name for it (the path's `{webhook_id}`).
@@ -56,8 +58,17 @@ pub struct Webhook {
     pub url: String,
     /// Distinct, in [`EventKind`] order.
     pub events: Vec<EventKind>,
-    #[serde(with = "secret_serde")]
-    pub secret: Vec<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_secret: Option<SealedSecret>,
+    /// A secret stored as its text by the version before sealing: still used, and sealed by the
+    /// next delivery pass that can (then this is gone).
+    #[serde(
+        default,
+        rename = "secret",
+        with = "secret_serde",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub unsealed_secret: Option<Vec<u8>>,
     pub created_at: Millis,
     /// Set when deliveries stopped: a 410, or failures for [`super::GIVE_UP_AFTER`]. A `PUT`
     /// enables it again.
@@ -139,22 +150,29 @@ impl crate::domain::UserRecord {
     }
 }
 
-/// Stored as the secret's text, so a stored record reads as its user was shown it.
+/// An unsealed secret as the version before sealing stored it: its text.
 mod secret_serde {
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
     pub(super) fn serialize<S: Serializer>(
-        secret: &[u8],
+        secret: &Option<Vec<u8>>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&super::secret_text(secret))
+        match secret {
+            Some(secret) => serializer.serialize_some(&super::secret_text(secret)),
+            None => serializer.serialize_none(),
+        }
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
-    ) -> Result<Vec<u8>, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        super::secret_bytes(&text).ok_or_else(|| D::Error::custom("not a webhook secret"))
+    ) -> Result<Option<Vec<u8>>, D::Error> {
+        match Option::<String>::deserialize(deserializer)? {
+            Some(text) => super::secret_bytes(&text)
+                .map(Some)
+                .ok_or_else(|| D::Error::custom("not a webhook secret")),
+            None => Ok(None),
+        }
     }
 }
 

@@ -65,15 +65,25 @@ fn the_release_notifier_delivers_a_booking_from_the_stream_on_dynamodb() {
         .build()
         .expect("a runtime");
     // The API's side, in process: the webhook and a booking, whose event the write records.
+    // The template's key, stood in for on the same server: the API seals, the notifier opens.
+    let key = super::moto::fresh_key(&endpoint);
     let secret = runtime.block_on(async {
-        let app = App::new(DynamoDbStore::from_env(&table).await, local_config());
+        let config = availability_api::config::Config {
+            secrets_key_id: Some(key.clone()),
+            ..local_config()
+        };
+        let app = App::new(DynamoDbStore::from_env(&table).await, config);
         let secret = subscribed(&app, &receiver.url).await;
         assert_eq!(book(&app, MEETING).await.0, 201);
         secret
     });
     let Some(mut function) = notifier(
         "dynamodb",
-        &[("TABLE_NAME", &table), ("AWS_ENDPOINT_URL", &endpoint)],
+        &[
+            ("TABLE_NAME", &table),
+            ("SECRETS_KEY_ID", &key),
+            ("AWS_ENDPOINT_URL", &endpoint),
+        ],
     ) else {
         return;
     };
