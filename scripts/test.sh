@@ -55,9 +55,20 @@ if [ "$mode" = "" ]; then
   step "cargo fmt --check"
   cargo fmt --check
   cargo fmt --check --manifest-path fuzz/Cargo.toml
-  # The stock environment's `scripts/test.sh --tools` is the run's one install of the tools (on
-  # a fresh clone; see the script): mostly downloads and unpacking, so it goes beside clippy.
+  # Three jobs go in the background from the start, each finished (its output shown, its status
+  # checked) before the tests run, so no test shares the CPUs with them. Together with the steps
+  # in the foreground they fill the core that each one's single-threaded stretches (pip, LTO,
+  # linking, the fuzzer itself) would leave idle:
+  # - the stock environment's `scripts/test.sh --tools`, the run's one install of the tools (on a
+  #   fresh clone; see the script): downloads, unpacking and pip;
+  # - fuzzing: its own target folder (fuzz/target) and flags, nothing to share with the other
+  #   builds; it needs no tool but cargo-fuzz, installed first;
+  # - the one release build, the deployed variant that the end-to-end tests run as Lambda would.
+  #   It locks target/release, the other builds target/debug: neither waits for the other.
+  need_crate_tool cargo-fuzz cargo-fuzz
   start_in_background stock-env-tools scripts/stock-env-check.sh --tools
+  start_in_background fuzz scripts/fuzz.sh 60
+  start_in_background release-build cargo build --release --locked --features dynamodb
   step "cargo clippy --all-targets -- -D warnings"
   cargo clippy --locked --all-targets -- -D warnings
   step "cargo clippy --all-targets --features dynamodb -- -D warnings"
@@ -96,15 +107,8 @@ step "the README's two commands on a stock environment: run-local.sh answers (sc
 scripts/stock-env-check.sh --serve
 step "schemathesis against the service under cargo lambda watch (scripts/conformance.sh)"
 scripts/conformance.sh 25
-# Fuzzing (its own target folder, fuzz/target, and flags) and the release build go in the
-# background while the tests build: the three fill the cores that each one's single-threaded
-# stretches (LTO, linking, the fuzzer itself) leave idle. Release and debug builds lock
-# separate folders (target/release, target/debug), so neither waits for the other.
-start_in_background fuzz scripts/fuzz.sh 60
-# The one release build: the deployed variant, which the end-to-end tests run as Lambda would.
-start_in_background release-build cargo build --release --locked --features dynamodb
 # Both test runs are built now (the same arguments as below, so nothing builds twice) and run
-# after the fuzzer has stopped: no test shares the CPUs with it.
+# after the fuzzer and the release build have stopped: no test shares the CPUs with them.
 step "building the tests (cargo nextest run --no-run, both runs)"
 cargo nextest run --locked --no-run
 dynamodb_tests=(--features dynamodb --lib --test api --test store --test e2e)
