@@ -12,5 +12,9 @@ mkdir -p fuzz/corpus/handler
 # cargo-fuzz passes unstable flags to rustc; RUSTC_BOOTSTRAP lets the stable toolchain take them.
 # No sanitizer: safe Rust only, and the stable toolchain has no sanitizer-instrumented std.
 export RUSTC_BOOTSTRAP=1
+# Built first, to say how long the build takes (the run reuses it); the compiler's errors still show.
+built=$SECONDS
+cargo fuzz build handler --sanitizer none 2>&1 | { grep -v '^ *Compiling ' || true; }
+echo "-- fuzz target built in $((SECONDS - built)) s"
 cargo fuzz run handler --sanitizer none fuzz/corpus/handler fuzz/seeds/handler -- \
   -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 2>&1 | tail -n 25
