@@ -86,12 +86,12 @@ python_for_tool moto moto.moto_server.werkzeug_app >/dev/null
 python_for_tool standardwebhooks standardwebhooks >/dev/null
 # The booking pages' browser tests: chromium (apt-get), Playwright for Python, axe-core (npm).
 need_browser_tools
-# The calendar tests' readers (ical.js, icalendar) and CalDAV server (Xandikos): installed here
+# The calendar tests' readers (ical.js, icalendar) and CalDAV servers (Xandikos, Radicale): installed here
 # rather than by the tests themselves, so the tests' run is not spent on installs.
 need_calendar_tools
 need_caldav_server
 if [ "$mode" = --tools ]; then
-  echo "== tools ready: cargo-nextest, cargo-fuzz, cargo-lambda, cfn-lint, sam, schemathesis, moto, standardwebhooks, chromium, playwright, axe-core, ical.js, icalendar, xandikos"
+  echo "== tools ready: cargo-nextest, cargo-fuzz, cargo-lambda, cfn-lint, sam, schemathesis, moto, standardwebhooks, chromium, playwright, axe-core, ical.js, icalendar, xandikos, radicale"
   exit 0
 fi
 

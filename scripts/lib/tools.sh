@@ -188,17 +188,30 @@ need_browser_tools() {
     [ -f "$tools_dir/npm/node_modules/axe-core/axe.min.js" ]
 }
 
-# A real CalDAV server for the calendar tests (tests/e2e/calendar_caldav.rs): Xandikos from
-# PyPI in its own environment, target/tools/venvs/xandikos; its command linked into
-# target/tools/bin. Returns 1 when it cannot be installed.
+# Real CalDAV servers for the calendar tests (tests/e2e/calendar_caldav.rs), from PyPI, each in
+# its own environment under target/tools/venvs with its command linked into target/tools/bin:
+# Xandikos (the calendar-query REPORT), and Radicale, which checks passwords (Basic
+# authentication against an htpasswd file). Returns 1 when one cannot be installed.
 need_caldav_server() {
-  local venv=$tools_dir/venvs/xandikos
-  if [ ! -x "$venv/bin/xandikos" ]; then
-    echo "== installing xandikos into ${venv#"$repo_root"/}" >&2
-    rm -rf "$venv"
-    { python3 -m venv "$venv" >/dev/null 2>&1 &&
-      "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "xandikos>=0.4.10,<0.5"; } ||
-      echo "   could not install xandikos (needs python3 with venv)" >&2
-  fi
-  [ -x "$venv/bin/xandikos" ] && ln -sf "$venv/bin/xandikos" "$tools_dir/bin/xandikos"
+  local name requirement venv ready=0
+  for name in xandikos radicale; do
+    case $name in
+      xandikos) requirement="xandikos>=0.4.10,<0.5" ;;
+      radicale) requirement="radicale>=3.2,<4" ;;
+    esac
+    venv=$tools_dir/venvs/$name
+    if [ ! -x "$venv/bin/$name" ]; then
+      echo "== installing $name into ${venv#"$repo_root"/}" >&2
+      rm -rf "$venv"
+      { python3 -m venv "$venv" >/dev/null 2>&1 &&
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$requirement"; } ||
+        echo "   could not install $name (needs python3 with venv)" >&2
+    fi
+    if [ -x "$venv/bin/$name" ]; then
+      ln -sf "$venv/bin/$name" "$tools_dir/bin/$name"
+    else
+      ready=1
+    fi
+  done
+  return $ready
 }

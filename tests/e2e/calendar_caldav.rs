@@ -1,7 +1,8 @@
-//! Importing from a real CalDAV server: Xandikos (PyPI, installed by `need_caldav_server` in
-//! scripts/lib/tools.sh) started by the test on loopback, holding our own DST calendars; the
-//! service's calendar-query REPORT over its sync window, with Basic authentication, must find
-//! the same busy time as reading the files directly, and the password is never shown.
+//! Importing from real CalDAV servers (PyPI, installed by `need_caldav_server` in
+//! scripts/lib/tools.sh), started by the test on loopback: Xandikos, holding our own DST
+//! calendars, where the service's calendar-query REPORT over its sync window must find the same
+//! busy time as reading the files directly, and the password is never shown; and Radicale,
+//! which checks the password the service keeps sealed.
 
 use crate::calendar_scenario::send;
 use crate::deployed::template::project_root;
@@ -12,6 +13,7 @@ use availability_api::domain::calendar::import::{BusyOptions, busy_of};
 use availability_api::domain::calendar::source::sync_window;
 use availability_api::domain::timestamp::{Zone, format_timestamp, parse_timestamp};
 use availability_api::store::MemoryStore;
+use base64::Engine;
 use serde_json::{Value, json};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -36,42 +38,67 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-#[tokio::test]
-async fn a_caldav_calendar_is_read_through_a_time_range_report() {
-    let root = project_root();
+/// Whether the CalDAV servers are installed (`need_caldav_server`), installing them if not.
+fn servers_installed() -> bool {
     let installed = Command::new("bash")
         .args(["-c", "source scripts/lib/tools.sh && need_caldav_server"])
-        .current_dir(&root)
+        .current_dir(project_root())
         .status()
         .is_ok_and(|status| status.success());
     if !installed {
-        let _: Option<()> = unmet("xandikos could not be installed (needs python3 with venv)");
-        return;
+        let _: Option<()> =
+            unmet("the CalDAV servers could not be installed (needs python3 with venv)");
     }
-    let folder = root
-        .join("target/tmp/xandikos")
+    installed
+}
+
+/// An empty folder for one server of this test process.
+fn fresh_folder(name: &str) -> std::path::PathBuf {
+    let folder = project_root()
+        .join("target/tmp")
+        .join(name)
         .join(std::process::id().to_string());
     let _ = std::fs::remove_dir_all(&folder);
     std::fs::create_dir_all(&folder).expect("a folder");
-    let port = free_port();
-    let _server = Server(
-        Command::new(root.join("target/tools/venvs/xandikos/bin/xandikos"))
-            .args(["--defaults", "-d"])
-            .arg(&folder)
-            .args(["-l", "127.0.0.1", "-p", &port.to_string()])
+    folder
+}
+
+/// `command` started, once it listens on `port`.
+fn started(mut command: Command, port: u16) -> Server {
+    let server = Server(
+        command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("xandikos starts"),
+            .expect("the server starts"),
     );
-    let started = Instant::now();
+    let began = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "xandikos listens"
+            began.elapsed() < Duration::from_secs(30),
+            "the server listens"
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+    server
+}
+
+#[tokio::test]
+async fn a_caldav_calendar_is_read_through_a_time_range_report() {
+    let root = project_root();
+    if !servers_installed() {
+        return;
+    }
+    let folder = fresh_folder("xandikos");
+    let port = free_port();
+    let mut command = Command::new(root.join("target/tools/venvs/xandikos/bin/xandikos"));
+    command.args(["--defaults", "-d"]).arg(&folder).args([
+        "-l",
+        "127.0.0.1",
+        "-p",
+        &port.to_string(),
+    ]);
+    let _server = started(command, port);
     let collection = format!("http://127.0.0.1:{port}/user/calendars/calendar/");
     let mut texts = Vec::new();
     for file in FILES {
@@ -149,4 +176,103 @@ async fn a_caldav_calendar_is_read_through_a_time_range_report() {
     let listed = send(&app, "GET", "/calendars", Some("ana"), Value::Null).await;
     assert!(!listed.text.contains("dav-secret"));
     assert_eq!(listed.json()["calendars"][0]["username"], "ana");
+}
+
+/// Radicale, which checks passwords (Basic authentication against its htpasswd file): the
+/// password the service was given, kept sealed and opened for the REPORT, reads the calendar;
+/// a wrong one gets the server's 401 as the calendar's error.
+#[tokio::test]
+async fn a_server_that_checks_passwords_takes_the_sealed_one() {
+    const PASSWORD: &str = "dav secret: 42";
+    let root = project_root();
+    if !servers_installed() {
+        return;
+    }
+    let folder = fresh_folder("radicale");
+    let users = folder.join("users");
+    std::fs::write(&users, format!("ana:{PASSWORD}\n")).expect("the users file");
+    let port = free_port();
+    let mut command = Command::new(root.join("target/tools/venvs/radicale/bin/radicale"));
+    command
+        .arg(format!(
+            "--storage-filesystem-folder={}",
+            folder.join("collections").display()
+        ))
+        .args(["--auth-type=htpasswd", "--auth-htpasswd-encryption=plain"])
+        .arg(format!("--auth-htpasswd-filename={}", users.display()))
+        .arg(format!("--server-hosts=127.0.0.1:{port}"));
+    let _server = started(command, port);
+    let collection = format!("http://127.0.0.1:{port}/ana/work/");
+    let basic = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("ana:{PASSWORD}"))
+    );
+    let made = ureq::request("MKCALENDAR", &collection)
+        .set("authorization", &basic)
+        .call();
+    assert!(
+        made.is_ok_and(|answer| answer.status() == 201),
+        "MKCALENDAR"
+    );
+    // One event per resource, as Radicale wants: weekly in New York across the March change.
+    let file = "standup.ics";
+    let text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n\
+        UID:standup\r\nDTSTAMP:20260101T000000Z\r\n\
+        DTSTART;TZID=America/New_York:20260302T090000\r\n\
+        DTEND;TZID=America/New_York:20260302T093000\r\nRRULE:FREQ=WEEKLY;COUNT=6\r\n\
+        END:VEVENT\r\nEND:VCALENDAR\r\n";
+    let put = ureq::put(&format!("{collection}{file}"))
+        .set("authorization", &basic)
+        .set("content-type", "text/calendar; charset=utf-8")
+        .send_string(text);
+    assert!(put.is_ok_and(|answer| answer.status() < 300), "PUT {file}");
+
+    let app = App::new(
+        MemoryStore::new(),
+        Config {
+            outbound_allow_local: true,
+            ..Config::jwt()
+        },
+    )
+    .with_clock(Clock::Fixed(parse_timestamp(NOW).expect("valid")));
+    let right = send(
+        &app,
+        "PUT",
+        "/calendars/work",
+        Some("ana"),
+        json!({"kind": "caldav", "url": collection, "username": "ana", "password": PASSWORD}),
+    )
+    .await;
+    assert_eq!(right.json()["status"], "ok", "{}", right.text);
+    // The sync window starts 7 days before 03-10: the first meeting (03-02, 14:00Z) is
+    // before it; the five after, from 03-09, are at 13:00Z (New York's summer time from 03-08).
+    assert_eq!(right.json()["busy_count"], 5, "{}", right.text);
+    let busy = send(
+        &app,
+        "GET",
+        "/calendars/work/busy",
+        Some("ana"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(
+        busy.json()["busy"][0]["start_time"],
+        "2026-03-09T13:00:00Z",
+        "{}",
+        busy.text
+    );
+    let wrong = send(
+        &app,
+        "PUT",
+        "/calendars/wrong",
+        Some("ana"),
+        json!({"kind": "caldav", "url": collection, "username": "ana", "password": "guess"}),
+    )
+    .await;
+    assert_eq!(wrong.json()["status"], "error", "{}", wrong.text);
+    let error = wrong.json()["error"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(error.contains("401"), "{error}");
 }

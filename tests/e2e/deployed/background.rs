@@ -88,3 +88,13 @@ pub(super) fn invoke(function: &mut Function, event: &[u8]) -> Value {
     assert_eq!(outcome.record.failure, None, "{:?}", outcome.record);
     serde_json::from_slice(&outcome.payload.expect("an answer")).expect("a JSON answer")
 }
+
+/// Runs the API's side of a test (an `App` in this process, on the same table) to its end.
+#[cfg(feature = "dynamodb")]
+pub(super) fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(future)
+}

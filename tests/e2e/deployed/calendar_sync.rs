@@ -40,12 +40,9 @@ fn the_release_calendar_sync_finds_the_apis_calendars_on_dynamodb() {
     use availability_api::api::App;
     use availability_api::config::Config;
     use availability_api::store::DynamoDbStore;
-    let Some(endpoint) = super::moto::local_endpoint() else {
-        println!("SKIPPED: the DynamoDB variant needs AWS_ENDPOINT_URL (scripts/with-moto.sh)");
+    let Some((endpoint, table)) = super::moto::endpoint_and_table("calendar-sync") else {
         return;
     };
-    let template = super::template::Template::load();
-    let table = super::moto::fresh_table(&endpoint, &template, "calendar-sync");
     // Tomorrow 09:00-10:00 UTC: inside the window a sync holds, whenever the test runs.
     let tomorrow = chrono::Utc::now().date_naive() + chrono::Days::new(1);
     let day = tomorrow.format("%Y%m%d");
@@ -55,12 +52,8 @@ fn the_release_calendar_sync_finds_the_apis_calendars_on_dynamodb() {
     );
     let server = CalendarServer::start();
     server.serve("/work.ics", Served::calendar(&calendar, "\"one\""));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
     // The API's side, in process on the same table: a calendar, read at once.
-    runtime.block_on(async {
+    super::background::block_on(async {
         let config = Config {
             outbound_allow_local: true,
             ..Config::jwt()
@@ -104,12 +97,9 @@ fn the_release_calendar_sync_opens_a_kms_sealed_password_on_dynamodb() {
     use availability_api::config::Config;
     use availability_api::store::DynamoDbStore;
     use base64::Engine;
-    let Some(endpoint) = super::moto::local_endpoint() else {
-        println!("SKIPPED: the DynamoDB variant needs AWS_ENDPOINT_URL (scripts/with-moto.sh)");
+    let Some((endpoint, table)) = super::moto::endpoint_and_table("calendar-sync-kms") else {
         return;
     };
-    let template = super::template::Template::load();
-    let table = super::moto::fresh_table(&endpoint, &template, "calendar-sync-kms");
     let key = super::moto::fresh_key(&endpoint);
     let server = CalendarServer::start();
     server.serve(
@@ -121,11 +111,7 @@ fn the_release_calendar_sync_opens_a_kms_sealed_password_on_dynamodb() {
         },
     );
     let an_hour_ago = chrono::Utc::now().timestamp_millis() - 3_600_000;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
+    super::background::block_on(async {
         let config = Config {
             outbound_allow_local: true,
             secrets_key_id: Some(key.clone()),

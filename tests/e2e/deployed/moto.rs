@@ -81,6 +81,18 @@ fn call_service(
     }
 }
 
+/// For a background function's test on DynamoDB: the local endpoint and a fresh table named
+/// after `label`, or `None` (said, and the test skipped) without a local server.
+#[cfg(feature = "dynamodb")]
+pub(crate) fn endpoint_and_table(label: &str) -> Option<(String, String)> {
+    let Some(endpoint) = local_endpoint() else {
+        println!("SKIPPED: the DynamoDB variant needs AWS_ENDPOINT_URL (scripts/with-moto.sh)");
+        return None;
+    };
+    let table = fresh_table(&endpoint, &Template::load(), label);
+    Some((endpoint, table))
+}
+
 /// Creates a table named after the test and keyed like the template's; returns its name.
 pub(crate) fn fresh_table(endpoint: &str, template: &Template, label: &str) -> String {
     let nanos = SystemTime::now()

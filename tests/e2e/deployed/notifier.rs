@@ -51,23 +51,16 @@ fn the_release_notifier_delivers_a_booking_from_the_stream_on_dynamodb() {
     use crate::webhooks::{MEETING, Receiver, assert_all_verified, book, local_config, subscribed};
     use availability_api::api::App;
     use availability_api::store::DynamoDbStore;
-    let Some(endpoint) = super::moto::local_endpoint() else {
-        println!("SKIPPED: the DynamoDB variant needs AWS_ENDPOINT_URL (scripts/with-moto.sh)");
+    let Some((endpoint, table)) = super::moto::endpoint_and_table("notifier") else {
         return;
     };
     let Some(receiver) = Receiver::start("deployed-notifier", "") else {
         return;
     };
-    let template = super::template::Template::load();
-    let table = super::moto::fresh_table(&endpoint, &template, "notifier");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
     // The API's side, in process: the webhook and a booking, whose event the write records.
     // The template's key, stood in for on the same server: the API seals, the notifier opens.
     let key = super::moto::fresh_key(&endpoint);
-    let secret = runtime.block_on(async {
+    let secret = super::background::block_on(async {
         let config = availability_api::config::Config {
             secrets_key_id: Some(key.clone()),
             ..local_config()

@@ -173,8 +173,10 @@ fn what_is_not_a_calendar_is_an_error() {
     assert!(busy_of(&["BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n"], &options).is_err());
 }
 
-/// A zone only a VTIMEZONE defines: United States dates with Central European offsets.
-const CUSTOMIZED_ZONE: &str = "BEGIN:VTIMEZONE
+/// A zone only a VTIMEZONE defines: Central European offsets with the United States' dates
+/// (second Sunday of March, first of November), as Outlook writes a customized zone: onsets
+/// from 1601.
+pub(super) const CUSTOMIZED_ZONE: &str = "BEGIN:VTIMEZONE
 TZID:Customized Time Zone
 BEGIN:STANDARD
 DTSTART:16011104T030000

@@ -269,6 +269,7 @@ fn property_value<'p>(properties: &'p [Property], name: &str) -> Option<&'p str>
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::CUSTOMIZED_ZONE;
     use super::*;
     use crate::domain::test_support::{at, interval};
 
@@ -284,25 +285,6 @@ mod tests {
         calendar.timezones.into_iter().next().expect("a VTIMEZONE")
     }
 
-    /// Central European offsets with the United States' dates (second Sunday of March, first
-    /// of November), as Outlook writes a customized zone: onsets from 1601.
-    const CUSTOMIZED: &str = "BEGIN:VTIMEZONE
-TZID:Customized Time Zone
-BEGIN:STANDARD
-DTSTART:16011104T030000
-RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11
-TZOFFSETFROM:+0200
-TZOFFSETTO:+0100
-END:STANDARD
-BEGIN:DAYLIGHT
-DTSTART:16010311T020000
-RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3
-TZOFFSETFROM:+0100
-TZOFFSETTO:+0200
-END:DAYLIGHT
-END:VTIMEZONE
-";
-
     fn local(text: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").expect("a local time")
     }
@@ -311,7 +293,8 @@ END:VTIMEZONE
     fn a_customized_zone_changes_on_its_own_dates_and_only_around_the_window() {
         let window = interval("2026-03-01T00:00:00Z", "2026-06-01T00:00:00Z");
         let mut budget = 10_000;
-        let zone = DefinedZone::of(&component(CUSTOMIZED), window, &mut budget).expect("a zone");
+        let zone =
+            DefinedZone::of(&component(CUSTOMIZED_ZONE), window, &mut budget).expect("a zone");
         assert_eq!(zone.tzid(), "Customized Time Zone");
         // 2026-03-08 02:00 at +01:00 is 01:00Z; Berlin itself changes on 03-29.
         let change = at("2026-03-08T01:00:00Z") / 1000;
