@@ -7,7 +7,7 @@
 # stock environment, the OpenAPI conformance run, a bounded fuzzing run, all tests including the
 # end-to-end ones, and the DynamoDB store's tests against a local moto server.
 #
-#   scripts/test.sh           # everything (about 14 minutes on 2 cores, tools present; each
+#   scripts/test.sh           # everything (about 13 to 15 minutes on 2 cores, tools present; each
 #                             # step's time and why they run in this order: docs/testing.md)
 #   scripts/test.sh --quick   # unit and handler tests only (under a minute once built)
 #   scripts/test.sh --tools   # install what the checks use, then stop
