@@ -83,6 +83,16 @@ fn started(mut command: Command, port: u16) -> Server {
     server
 }
 
+/// The service at `NOW`, allowed to reach the local servers.
+fn app_at_now() -> App<MemoryStore> {
+    let config = Config {
+        outbound_allow_local: true,
+        ..Config::jwt()
+    };
+    App::new(MemoryStore::new(), config)
+        .with_clock(Clock::Fixed(parse_timestamp(NOW).expect("valid")))
+}
+
 #[tokio::test]
 async fn a_caldav_calendar_is_read_through_a_time_range_report() {
     let root = project_root();
@@ -111,14 +121,7 @@ async fn a_caldav_calendar_is_read_through_a_time_range_report() {
         texts.push(text);
     }
 
-    let app = App::new(
-        MemoryStore::new(),
-        Config {
-            outbound_allow_local: true,
-            ..Config::jwt()
-        },
-    )
-    .with_clock(Clock::Fixed(parse_timestamp(NOW).expect("valid")));
+    let app = app_at_now();
     let stored = send(
         &app,
         "PUT",
@@ -227,14 +230,7 @@ async fn a_server_that_checks_passwords_takes_the_sealed_one() {
         .send_string(text);
     assert!(put.is_ok_and(|answer| answer.status() < 300), "PUT {file}");
 
-    let app = App::new(
-        MemoryStore::new(),
-        Config {
-            outbound_allow_local: true,
-            ..Config::jwt()
-        },
-    )
-    .with_clock(Clock::Fixed(parse_timestamp(NOW).expect("valid")));
+    let app = app_at_now();
     let right = send(
         &app,
         "PUT",
